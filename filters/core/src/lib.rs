@@ -1,0 +1,1 @@
+//! Parapet's detection core: knows the LLM wire formats.
