@@ -1,0 +1,220 @@
+//! OpenAI Chat Completions (and every OpenAI-compatible server).
+
+use super::{read_model_stream, tool_def};
+use crate::api::Api;
+use crate::json::{Kind, NodeRef};
+use crate::view::{
+    ptr, At, Collector, RequestView, ResponseFormat, ResponseView, Role, SegmentKind, ToolCall,
+    UsageFields,
+};
+
+fn role_kind(role: Role) -> SegmentKind {
+    match role {
+        Role::System | Role::Developer => SegmentKind::Instructions,
+        Role::Assistant => SegmentKind::Output,
+        Role::Tool => SegmentKind::ToolResult,
+        Role::User => SegmentKind::Prompt,
+    }
+}
+
+/// Content parts: `text` / `refusal` carry text; media parts are skipped.
+fn part(c: &mut Collector, p: NodeRef, pointer: &str, at: At, kind: SegmentKind) -> bool {
+    match p.get("type").str().as_deref() {
+        Some("text") => {
+            c.text(p.get("text"), at, kind, ptr(pointer, "text"));
+            true
+        }
+        Some("refusal") => {
+            c.text(
+                p.get("refusal"),
+                at,
+                SegmentKind::Refusal,
+                ptr(pointer, "refusal"),
+            );
+            true
+        }
+        Some("image_url" | "input_audio" | "file" | "image" | "audio") => true,
+        _ => false,
+    }
+}
+
+/// `tool_calls[]` / legacy `function_call` of one assistant message (request or response).
+pub(crate) fn tool_calls(
+    c: &mut Collector,
+    msg: NodeRef,
+    pointer: &str,
+    at: At,
+    choice: usize,
+    out: &mut Vec<ToolCall>,
+) {
+    for (k, call) in msg.get("tool_calls").items().enumerate() {
+        let cp = ptr(&ptr(pointer, "tool_calls"), k);
+        let (body, body_key, args_key) = if call.get("custom").exists() {
+            (call.get("custom"), "custom", "input")
+        } else {
+            (call.get("function"), "function", "arguments")
+        };
+        let bp = ptr(&cp, body_key);
+        c.text(
+            body.get("name"),
+            at,
+            SegmentKind::ToolCallName,
+            ptr(&bp, "name"),
+        );
+        c.text(
+            body.get(args_key),
+            at,
+            SegmentKind::ToolCallArguments,
+            ptr(&bp, args_key),
+        );
+        out.push(ToolCall {
+            choice,
+            index: call.get("index").as_u64().map(|i| i as usize).unwrap_or(k),
+            id: call.get("id").string(),
+            name: body.get("name").string().unwrap_or_default(),
+            arguments: body.get(args_key).string().unwrap_or_default(),
+            message_index: at.msg,
+        });
+    }
+    let fc = msg.get("function_call");
+    if fc.kind() == Some(Kind::Object) {
+        let fp = ptr(pointer, "function_call");
+        c.text(
+            fc.get("name"),
+            at,
+            SegmentKind::ToolCallName,
+            ptr(&fp, "name"),
+        );
+        c.text(
+            fc.get("arguments"),
+            at,
+            SegmentKind::ToolCallArguments,
+            ptr(&fp, "arguments"),
+        );
+        out.push(ToolCall {
+            choice,
+            index: 0,
+            id: None,
+            name: fc.get("name").string().unwrap_or_default(),
+            arguments: fc.get("arguments").string().unwrap_or_default(),
+            message_index: at.msg,
+        });
+    }
+}
+
+pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
+    let mut view = RequestView::empty(api);
+    let mut c = Collector::default();
+    read_model_stream(&mut view, root);
+    view.offer_max_tokens(root.get("max_tokens"), "/max_tokens");
+    view.offer_max_tokens(root.get("max_completion_tokens"), "/max_completion_tokens");
+    view.include_usage = root.get("stream_options").get("include_usage").as_bool();
+
+    let messages = root.get("messages");
+    view.message_count = messages.len();
+    for (i, m) in messages.items().enumerate() {
+        let mp = ptr("/messages", i);
+        let role = Role::from_wire(&m.get("role").str().unwrap_or_default());
+        let at = At::msg(role, i);
+        let kind = role_kind(role);
+        c.content(
+            m.get("content"),
+            at,
+            kind,
+            &ptr(&mp, "content"),
+            |c, p, pp| part(c, p, pp, at, kind),
+        );
+        c.text(m.get("name"), at, SegmentKind::Other, ptr(&mp, "name"));
+        c.text(
+            m.get("refusal"),
+            at,
+            SegmentKind::Refusal,
+            ptr(&mp, "refusal"),
+        );
+        tool_calls(&mut c, m, &mp, at, 0, &mut view.tool_calls);
+    }
+
+    let prediction = root.get("prediction").get("content");
+    let at = At::top(Role::Assistant);
+    c.content(
+        prediction,
+        at,
+        SegmentKind::Other,
+        "/prediction/content",
+        |c, p, pp| part(c, p, pp, at, SegmentKind::Other),
+    );
+
+    for (i, t) in root.get("tools").items().enumerate() {
+        let tp = ptr("/tools", i);
+        let (def, key) = if t.get("custom").exists() {
+            (t.get("custom"), "custom")
+        } else {
+            (t.get("function"), "function")
+        };
+        if let Some(d) = tool_def(&mut c, def, &ptr(&tp, key), &["parameters", "format"]) {
+            view.tools.push(d);
+        }
+    }
+    for (i, f) in root.get("functions").items().enumerate() {
+        if let Some(d) = tool_def(&mut c, f, &ptr("/functions", i), &["parameters"]) {
+            view.tools.push(d);
+        }
+    }
+
+    let rf = root.get("response_format");
+    if let Some(kind) = rf.get("type").string() {
+        let js = rf.get("json_schema");
+        let schema = js.get("schema");
+        if schema.exists() {
+            c.schema_descriptions(schema, "/response_format/json_schema/schema");
+        }
+        view.response_format = Some(ResponseFormat {
+            kind,
+            name: js.get("name").string(),
+            schema: schema.exists().then(|| schema.raw().to_string()),
+            pointer: "/response_format".into(),
+        });
+    }
+    view.segments = c.segments;
+    view
+}
+
+pub(crate) fn response(api: Api, root: NodeRef) -> ResponseView {
+    let mut view = ResponseView::empty(api);
+    let mut c = Collector::default();
+    view.model = root.get("model").string();
+    view.error = root.get("error").kind() == Some(Kind::Object);
+    for (pos, ch) in root.get("choices").items().enumerate() {
+        let choice = ch.get("index").as_u64().map(|i| i as usize).unwrap_or(pos);
+        let cp = ptr("/choices", pos);
+        let mp = ptr(&cp, "message");
+        let msg = ch.get("message");
+        let at = At::choice(choice);
+        c.content(
+            msg.get("content"),
+            at,
+            SegmentKind::Output,
+            &ptr(&mp, "content"),
+            |c, p, pp| part(c, p, pp, at, SegmentKind::Output),
+        );
+        c.text(
+            msg.get("refusal"),
+            at,
+            SegmentKind::Refusal,
+            ptr(&mp, "refusal"),
+        );
+        c.text(
+            msg.get("audio").get("transcript"),
+            at,
+            SegmentKind::Output,
+            ptr(&ptr(&mp, "audio"), "transcript"),
+        );
+        tool_calls(&mut c, msg, &mp, at, choice, &mut view.tool_calls);
+        if let Some(r) = ch.get("finish_reason").string() {
+            view.finish_reasons.push(r);
+        }
+    }
+    view.usage = UsageFields::openai(root.get("usage"));
+    view.segments = c.segments;
+    view
+}

@@ -1,0 +1,429 @@
+//! A span-tracking JSON document: navigate a body and learn the exact byte range of
+//! every value, without copying or re-serialising anything.
+//!
+//! ```
+//! use parapet_core::{json::Doc, Limits};
+//! let body = br#"{"model":"gpt-4o","messages":[{"role":"user","content":"caf\u00e9"}]}"#;
+//! let doc = Doc::parse(body, &Limits::default()).unwrap();
+//! let content = doc.root().get("messages").index(0).get("content");
+//! assert_eq!(content.str().as_deref(), Some("café"));
+//! assert_eq!(&body[content.span()], br#""caf\u00e9""#);
+//! assert_eq!(doc.pointer("/messages/0/role").str().as_deref(), Some("user"));
+//! ```
+
+mod scan;
+mod string;
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+pub use scan::Kind;
+pub use string::{encode_string, encode_string_into, escape_pointer_token};
+
+use crate::error::{FormatError, Limits};
+use scan::{Node, NONE};
+
+/// A parsed body: the source bytes plus one node per JSON value.
+pub struct Doc<'a> {
+    src: &'a [u8],
+    nodes: Vec<Node>,
+}
+
+impl<'a> Doc<'a> {
+    /// Scans `src` (must be one complete JSON value, UTF-8) under `limits`.
+    pub fn parse(src: &'a [u8], limits: &Limits) -> Result<Doc<'a>, FormatError> {
+        let nodes = scan::scan(src, limits)?;
+        Ok(Doc { src, nodes })
+    }
+
+    pub fn src(&self) -> &'a [u8] {
+        self.src
+    }
+
+    /// The top-level value.
+    pub fn root(&self) -> NodeRef<'_, 'a> {
+        NodeRef { doc: self, id: 0 }
+    }
+
+    /// Resolves an RFC 6901 JSON Pointer (`""` is the root). Missing → a missing node.
+    pub fn pointer(&self, pointer: &str) -> NodeRef<'_, 'a> {
+        let mut node = self.root();
+        if pointer.is_empty() {
+            return node;
+        }
+        let Some(rest) = pointer.strip_prefix('/') else {
+            return NodeRef {
+                doc: self,
+                id: NONE,
+            };
+        };
+        for raw in rest.split('/') {
+            let token = if raw.contains('~') {
+                Cow::Owned(raw.replace("~1", "/").replace("~0", "~"))
+            } else {
+                Cow::Borrowed(raw)
+            };
+            node = match node.kind() {
+                Some(Kind::Object) => node.get(&token),
+                Some(Kind::Array) => match token.parse::<usize>() {
+                    Ok(i) if token == "0" || !token.starts_with('0') => node.index(i),
+                    _ => NodeRef {
+                        doc: self,
+                        id: NONE,
+                    },
+                },
+                _ => NodeRef {
+                    doc: self,
+                    id: NONE,
+                },
+            };
+        }
+        node
+    }
+}
+
+/// A value inside a [`Doc`], or a "missing" value (every accessor on it returns
+/// `None`/empty), so lookups chain without checks: `root.get("a").index(0).str()`.
+#[derive(Clone, Copy)]
+pub struct NodeRef<'d, 'a> {
+    doc: &'d Doc<'a>,
+    id: u32,
+}
+
+impl<'d, 'a> NodeRef<'d, 'a> {
+    fn node(&self) -> Option<&'d Node> {
+        self.doc.nodes.get(self.id as usize)
+    }
+
+    fn at(&self, id: u32) -> NodeRef<'d, 'a> {
+        NodeRef { doc: self.doc, id }
+    }
+
+    pub fn exists(&self) -> bool {
+        self.node().is_some()
+    }
+
+    pub fn kind(&self) -> Option<Kind> {
+        self.node().map(|n| n.kind)
+    }
+
+    pub fn is_null(&self) -> bool {
+        self.kind() == Some(Kind::Null)
+    }
+
+    /// Byte range of the value in the source (empty range when missing).
+    pub fn span(&self) -> Range<usize> {
+        self.node()
+            .map(|n| n.start as usize..n.end as usize)
+            .unwrap_or(0..0)
+    }
+
+    /// The exact source bytes of the value, as text.
+    pub fn raw(&self) -> &'a str {
+        let src = self.doc.src;
+        let span = self.span();
+        std::str::from_utf8(&src[span]).unwrap_or("")
+    }
+
+    /// Decoded text of a string value.
+    pub fn str(&self) -> Option<Cow<'a, str>> {
+        let n = self.node()?;
+        if n.kind != Kind::String {
+            return None;
+        }
+        let lit: &'a [u8] = &self.doc.src[n.start as usize..n.end as usize];
+        Some(string::decode_literal(lit, n.escaped))
+    }
+
+    /// Decoded text, owned.
+    pub fn string(&self) -> Option<String> {
+        self.str().map(Cow::into_owned)
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.kind()? {
+            Kind::Bool => Some(self.raw() == "true"),
+            _ => None,
+        }
+    }
+
+    /// A non-negative integer (also accepts `12.0` and `1e3`).
+    pub fn as_u64(&self) -> Option<u64> {
+        if self.kind()? != Kind::Number {
+            return None;
+        }
+        let raw = self.raw();
+        if let Ok(v) = raw.parse::<u64>() {
+            return Some(v);
+        }
+        let f = raw.parse::<f64>().ok()?;
+        if f >= 0.0 && f.fract() == 0.0 && f < 1.8e19 {
+            Some(f as u64)
+        } else {
+            None
+        }
+    }
+
+    /// Member `key` of an object.
+    pub fn get(&self, key: &str) -> NodeRef<'d, 'a> {
+        for (k, v) in self.members() {
+            if k == key {
+                return v;
+            }
+        }
+        self.at(NONE)
+    }
+
+    /// The first present member among `keys` (e.g. camelCase and snake_case spellings).
+    pub fn get_any(&self, keys: &[&str]) -> NodeRef<'d, 'a> {
+        for key in keys {
+            let v = self.get(key);
+            if v.exists() {
+                return v;
+            }
+        }
+        self.at(NONE)
+    }
+
+    /// Element `i` of an array.
+    pub fn index(&self, i: usize) -> NodeRef<'d, 'a> {
+        if self.kind() != Some(Kind::Array) {
+            return self.at(NONE);
+        }
+        self.children().nth(i).unwrap_or(self.at(NONE))
+    }
+
+    /// Children of an array or object (values), in order.
+    pub fn children(&self) -> Children<'d, 'a> {
+        let next = match self.node() {
+            Some(n) if matches!(n.kind, Kind::Array | Kind::Object) => n.first_child,
+            _ => NONE,
+        };
+        Children {
+            doc: self.doc,
+            next,
+        }
+    }
+
+    /// Array elements (empty for non-arrays).
+    pub fn items(&self) -> Children<'d, 'a> {
+        if self.kind() == Some(Kind::Array) {
+            self.children()
+        } else {
+            Children {
+                doc: self.doc,
+                next: NONE,
+            }
+        }
+    }
+
+    /// Object members as (decoded key, value) (empty for non-objects).
+    pub fn members(&self) -> impl Iterator<Item = (Cow<'a, str>, NodeRef<'d, 'a>)> + 'd {
+        let children = if self.kind() == Some(Kind::Object) {
+            self.children()
+        } else {
+            Children {
+                doc: self.doc,
+                next: NONE,
+            }
+        };
+        children.map(|v| (v.key().unwrap_or(Cow::Borrowed("")), v))
+    }
+
+    /// The decoded key under which this value sits in its parent object.
+    pub fn key(&self) -> Option<Cow<'a, str>> {
+        let n = self.node()?;
+        if n.key_end == 0 {
+            return None;
+        }
+        let lit: &'a [u8] = &self.doc.src[n.key_start as usize..n.key_end as usize];
+        Some(string::decode_literal(lit, n.key_escaped))
+    }
+
+    /// Byte range of this member's key literal, if this value is an object member.
+    pub fn key_span(&self) -> Option<Range<usize>> {
+        let n = self.node()?;
+        (n.key_end != 0).then_some(n.key_start as usize..n.key_end as usize)
+    }
+
+    /// Number of children of an array or object.
+    pub fn len(&self) -> usize {
+        self.children().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every string value in this subtree (including this node), in document order,
+    /// with its JSON Pointer relative to this node. Iterative: depth is bounded by the
+    /// scanner's limit, not by the call stack.
+    pub fn strings(&self) -> Vec<(String, NodeRef<'d, 'a>)> {
+        let mut out = Vec::new();
+        if !self.exists() {
+            return out;
+        }
+        let mut stack: Vec<(String, NodeRef<'d, 'a>)> = vec![(String::new(), *self)];
+        while let Some((path, node)) = stack.pop() {
+            match node.kind() {
+                Some(Kind::String) => out.push((path, node)),
+                Some(Kind::Array) => {
+                    let kids: Vec<_> = node.children().collect();
+                    for (i, child) in kids.into_iter().enumerate().rev() {
+                        stack.push((format!("{path}/{i}"), child));
+                    }
+                }
+                Some(Kind::Object) => {
+                    let kids: Vec<_> = node.members().collect();
+                    for (k, child) in kids.into_iter().rev() {
+                        stack.push((format!("{path}/{}", escape_pointer_token(&k)), child));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// Iterator over the children of a container.
+pub struct Children<'d, 'a> {
+    doc: &'d Doc<'a>,
+    next: u32,
+}
+
+impl<'d, 'a> Iterator for Children<'d, 'a> {
+    type Item = NodeRef<'d, 'a>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let n = self.doc.nodes.get(self.next as usize)?;
+        let cur = NodeRef {
+            doc: self.doc,
+            id: self.next,
+        };
+        self.next = n.next_sibling;
+        Some(cur)
+    }
+}
+
+/// Checks that `raw` is exactly one valid JSON value (used before splicing raw JSON in).
+pub fn validate(raw: &[u8], limits: &Limits) -> Result<(), FormatError> {
+    scan::scan(raw, limits).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::FormatErrorKind;
+
+    fn parse(s: &str) -> Result<Doc<'_>, FormatError> {
+        Doc::parse(s.as_bytes(), &Limits::default())
+    }
+
+    #[test]
+    fn spans_cover_exact_literals() {
+        let s = r#" { "a" : [1, -2.5e+3, true, null, "x\"y"], "b":{} } "#;
+        let doc = parse(s).unwrap();
+        let a = doc.root().get("a");
+        assert_eq!(&s[a.span()], r#"[1, -2.5e+3, true, null, "x\"y"]"#);
+        assert_eq!(a.len(), 5);
+        assert_eq!(a.index(1).raw(), "-2.5e+3");
+        assert_eq!(a.index(4).str().as_deref(), Some("x\"y"));
+        assert_eq!(&s[a.key_span().unwrap()], "\"a\"");
+        assert!(doc.root().get("b").is_empty());
+        assert!(!doc.root().get("zzz").exists());
+    }
+
+    #[test]
+    fn errors_have_offsets() {
+        let cases = [
+            (r#"{"a" 1}"#, 5, "expected ':'"),
+            (r#"{"a":1,}"#, 7, "expected '\"' (object key)"),
+            (r#"[1 2]"#, 3, "expected ',' or ']'"),
+            (r#"[1,]"#, 3, "expected a value"),
+            (r#"{"a":tru}"#, 5, "expected a value"),
+            (r#"{"a":"x"#, 7, "unexpected end of input in string"),
+            (r#"{"a":01}"#, 6, "expected ',' or '}'"),
+            ("\"a\u{1}\"", 2, "control character in string"),
+            (r#""\x""#, 1, "invalid escape in string"),
+            (r#""\u12g4""#, 5, "expected 4 hex digits after \\u"),
+            ("{} x", 3, "expected end of input"),
+            ("", 0, "unexpected end of input"),
+            ("-", 1, "expected a digit"),
+            ("1.", 2, "expected a digit after '.'"),
+        ];
+        for (input, offset, what) in cases {
+            let e = parse(input)
+                .err()
+                .unwrap_or_else(|| panic!("{input} parsed"));
+            assert_eq!(e, FormatError::json(offset, what), "input {input}");
+        }
+        let e = parse(r#"{"a" 1}"#).err().unwrap();
+        assert_eq!(e.to_string(), "invalid JSON at byte 5: expected ':'");
+    }
+
+    #[test]
+    fn invalid_utf8_reports_offset() {
+        let e = Doc::parse(b"{\"a\":\"\xff\"}", &Limits::default())
+            .err()
+            .unwrap();
+        assert_eq!(e, FormatError::new(6, FormatErrorKind::InvalidUtf8));
+    }
+
+    #[test]
+    fn depth_and_size_limits() {
+        let limits = Limits {
+            max_depth: 3,
+            max_bytes: 100,
+        };
+        assert!(Doc::parse(b"[[[1]]]", &limits).is_ok());
+        let e = Doc::parse(b"[[[[1]]]]", &limits).err().unwrap();
+        assert_eq!(e, FormatError::new(3, FormatErrorKind::TooDeep(3)));
+        let big = vec![b' '; 101];
+        let e = Doc::parse(&big, &limits).err().unwrap();
+        assert_eq!(e.kind, FormatErrorKind::TooLarge(100));
+        // Deep nesting far beyond the stack is rejected without recursion.
+        let deep = "[".repeat(1_000_000);
+        let e = Doc::parse(deep.as_bytes(), &Limits::default())
+            .err()
+            .unwrap();
+        assert_eq!(e.kind, FormatErrorKind::TooDeep(128));
+    }
+
+    #[test]
+    fn pointers_resolve_with_escapes() {
+        let s = r#"{"a/b":{"m~n":[10,20]},"":1}"#;
+        let doc = parse(s).unwrap();
+        assert_eq!(doc.pointer("/a~1b/m~0n/1").raw(), "20");
+        assert_eq!(doc.pointer("/").raw(), "1");
+        assert!(!doc.pointer("/a~1b/m~0n/01").exists());
+        assert!(!doc.pointer("a").exists());
+        assert_eq!(doc.pointer("").span(), 0..s.len());
+    }
+
+    #[test]
+    fn strings_walk_yields_pointers_in_order() {
+        let s = r#"{"a":["x",{"b~":"y"}],"c":"z","n":1}"#;
+        let doc = parse(s).unwrap();
+        let got: Vec<_> = doc
+            .root()
+            .strings()
+            .into_iter()
+            .map(|(p, n)| (p, n.string().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("/a/0".to_string(), "x".to_string()),
+                ("/a/1/b~0".to_string(), "y".to_string()),
+                ("/c".to_string(), "z".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn escaped_keys_match_decoded() {
+        let s = r#"{"c\u006fntent":"hi"}"#;
+        let doc = parse(s).unwrap();
+        assert_eq!(doc.root().get("content").str().as_deref(), Some("hi"));
+    }
+}

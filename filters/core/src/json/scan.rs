@@ -1,0 +1,343 @@
+//! Iterative, span-tracking JSON scanner.
+//!
+//! Produces a flat pre-order arena of [`Node`]s: every value knows its byte span
+//! in the source, object members know their key span, containers link to their
+//! first child and every node to its next sibling. No recursion, no per-container
+//! allocation, strings are not decoded until asked for.
+
+use crate::error::{FormatError, FormatErrorKind, Limits};
+
+pub(crate) const NONE: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Null,
+    Bool,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Node {
+    pub kind: Kind,
+    /// The string literal contains at least one backslash escape.
+    pub escaped: bool,
+    pub start: u32,
+    pub end: u32,
+    /// Span of the member key literal (quotes included); `key_end == 0` when not a member.
+    pub key_start: u32,
+    pub key_end: u32,
+    pub key_escaped: bool,
+    pub first_child: u32,
+    pub next_sibling: u32,
+}
+
+/// Byte classes for the string fast path: 0 = ordinary, 1 = quote/backslash/control.
+static STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+struct Frame {
+    node: u32,
+    last_child: u32,
+    is_object: bool,
+}
+
+pub(crate) fn scan(src: &[u8], limits: &Limits) -> Result<Vec<Node>, FormatError> {
+    let max = limits.max_bytes.min(u32::MAX as usize - 1);
+    if src.len() > max {
+        return Err(FormatError::new(max, FormatErrorKind::TooLarge(max)));
+    }
+    if let Err(e) = std::str::from_utf8(src) {
+        return Err(FormatError::new(
+            e.valid_up_to(),
+            FormatErrorKind::InvalidUtf8,
+        ));
+    }
+    let mut s = Scanner {
+        src,
+        pos: 0,
+        nodes: Vec::with_capacity(src.len() / 24 + 4),
+        stack: Vec::new(),
+        pending_key: None,
+        max_depth: limits.max_depth,
+    };
+    s.run()?;
+    Ok(s.nodes)
+}
+
+struct Scanner<'a> {
+    src: &'a [u8],
+    pos: usize,
+    nodes: Vec<Node>,
+    stack: Vec<Frame>,
+    pending_key: Option<(u32, u32, bool)>,
+    max_depth: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn skip_ws(&mut self) {
+        while let Some(&b) = self.src.get(self.pos) {
+            if b == b' ' || b == b'\n' || b == b'\r' || b == b'\t' {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.src.get(self.pos).copied()
+    }
+
+    fn add_node(&mut self, kind: Kind, start: usize) -> u32 {
+        let id = self.nodes.len() as u32;
+        let (key_start, key_end, key_escaped) = self.pending_key.take().unwrap_or((0, 0, false));
+        self.nodes.push(Node {
+            kind,
+            escaped: false,
+            start: start as u32,
+            end: start as u32,
+            key_start,
+            key_end,
+            key_escaped,
+            first_child: NONE,
+            next_sibling: NONE,
+        });
+        if let Some(frame) = self.stack.last_mut() {
+            if frame.last_child == NONE {
+                self.nodes[frame.node as usize].first_child = id;
+            } else {
+                self.nodes[frame.last_child as usize].next_sibling = id;
+            }
+            frame.last_child = id;
+        }
+        id
+    }
+
+    fn run(&mut self) -> Result<(), FormatError> {
+        'value: loop {
+            self.skip_ws();
+            let start = self.pos;
+            match self.peek() {
+                Some(b'{') | Some(b'[') => {
+                    let is_object = self.peek() == Some(b'{');
+                    let id =
+                        self.add_node(if is_object { Kind::Object } else { Kind::Array }, start);
+                    self.pos += 1;
+                    if self.stack.len() >= self.max_depth {
+                        return Err(FormatError::new(
+                            start,
+                            FormatErrorKind::TooDeep(self.max_depth),
+                        ));
+                    }
+                    self.stack.push(Frame {
+                        node: id,
+                        last_child: NONE,
+                        is_object,
+                    });
+                    self.skip_ws();
+                    let close = if is_object { b'}' } else { b']' };
+                    if self.peek() == Some(close) {
+                        // Empty container: fall through to the after-value loop, which closes it.
+                    } else if is_object {
+                        self.member_key()?;
+                        continue 'value;
+                    } else {
+                        continue 'value;
+                    }
+                }
+                Some(b'"') => {
+                    let id = self.add_node(Kind::String, start);
+                    let escaped = self.string()?;
+                    let n = &mut self.nodes[id as usize];
+                    n.escaped = escaped;
+                    n.end = self.pos as u32;
+                }
+                Some(b't') => self.literal(b"true", Kind::Bool)?,
+                Some(b'f') => self.literal(b"false", Kind::Bool)?,
+                Some(b'n') => self.literal(b"null", Kind::Null)?,
+                Some(b'-') | Some(b'0'..=b'9') => {
+                    let id = self.add_node(Kind::Number, start);
+                    self.number()?;
+                    self.nodes[id as usize].end = self.pos as u32;
+                }
+                Some(_) => return Err(FormatError::json(start, "expected a value")),
+                None => return Err(FormatError::json(start, "unexpected end of input")),
+            }
+            // After a complete value: separators and closers until the next value or the end.
+            loop {
+                self.skip_ws();
+                let Some(frame) = self.stack.last() else {
+                    if self.pos != self.src.len() {
+                        return Err(FormatError::json(self.pos, "expected end of input"));
+                    }
+                    return Ok(());
+                };
+                let is_object = frame.is_object;
+                let node = frame.node;
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        if is_object {
+                            self.skip_ws();
+                            self.member_key()?;
+                        }
+                        continue 'value;
+                    }
+                    Some(b'}') if is_object => {}
+                    Some(b']') if !is_object => {}
+                    Some(_) => {
+                        return Err(FormatError::json(
+                            self.pos,
+                            if is_object {
+                                "expected ',' or '}'"
+                            } else {
+                                "expected ',' or ']'"
+                            },
+                        ))
+                    }
+                    None => return Err(FormatError::json(self.pos, "unexpected end of input")),
+                }
+                self.pos += 1;
+                self.nodes[node as usize].end = self.pos as u32;
+                self.stack.pop();
+            }
+        }
+    }
+
+    fn member_key(&mut self) -> Result<(), FormatError> {
+        let start = self.pos;
+        if self.peek() != Some(b'"') {
+            return Err(FormatError::json(start, "expected '\"' (object key)"));
+        }
+        let escaped = self.string()?;
+        self.pending_key = Some((start as u32, self.pos as u32, escaped));
+        self.skip_ws();
+        if self.peek() != Some(b':') {
+            return Err(FormatError::json(self.pos, "expected ':'"));
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    fn literal(&mut self, word: &'static [u8], kind: Kind) -> Result<(), FormatError> {
+        let start = self.pos;
+        if self.src.len() >= start + word.len() && &self.src[start..start + word.len()] == word {
+            let id = self.add_node(kind, start);
+            self.pos += word.len();
+            self.nodes[id as usize].end = self.pos as u32;
+            Ok(())
+        } else {
+            Err(FormatError::json(start, "expected a value"))
+        }
+    }
+
+    /// Scans a string literal starting at the opening quote; returns whether it had escapes.
+    fn string(&mut self) -> Result<bool, FormatError> {
+        let src = self.src;
+        let mut i = self.pos + 1;
+        let mut escaped = false;
+        loop {
+            while i < src.len() && !STRING_STOP[src[i] as usize] {
+                i += 1;
+            }
+            match src.get(i) {
+                Some(b'"') => {
+                    self.pos = i + 1;
+                    return Ok(escaped);
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    match src.get(i + 1) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                        Some(b'u') => {
+                            for k in 0..4 {
+                                match src.get(i + 2 + k) {
+                                    Some(h) if h.is_ascii_hexdigit() => {}
+                                    Some(_) => {
+                                        return Err(FormatError::json(
+                                            i + 2 + k,
+                                            "expected 4 hex digits after \\u",
+                                        ))
+                                    }
+                                    None => {
+                                        return Err(FormatError::json(
+                                            src.len(),
+                                            "unexpected end of input in string",
+                                        ))
+                                    }
+                                }
+                            }
+                            i += 6;
+                        }
+                        Some(_) => return Err(FormatError::json(i, "invalid escape in string")),
+                        None => {
+                            return Err(FormatError::json(
+                                src.len(),
+                                "unexpected end of input in string",
+                            ))
+                        }
+                    }
+                }
+                Some(_) => return Err(FormatError::json(i, "control character in string")),
+                None => {
+                    return Err(FormatError::json(
+                        src.len(),
+                        "unexpected end of input in string",
+                    ))
+                }
+            }
+        }
+    }
+
+    fn number(&mut self) -> Result<(), FormatError> {
+        let src = self.src;
+        let mut i = self.pos;
+        if src.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match src.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => {
+                while matches!(src.get(i), Some(b'0'..=b'9')) {
+                    i += 1;
+                }
+            }
+            _ => return Err(FormatError::json(i, "expected a digit")),
+        }
+        if src.get(i) == Some(&b'.') {
+            i += 1;
+            if !matches!(src.get(i), Some(b'0'..=b'9')) {
+                return Err(FormatError::json(i, "expected a digit after '.'"));
+            }
+            while matches!(src.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+        }
+        if matches!(src.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(src.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if !matches!(src.get(i), Some(b'0'..=b'9')) {
+                return Err(FormatError::json(i, "expected a digit in exponent"));
+            }
+            while matches!(src.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+        }
+        self.pos = i;
+        Ok(())
+    }
+}

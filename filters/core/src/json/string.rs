@@ -1,0 +1,173 @@
+//! Decoding and encoding of JSON string literals.
+
+use std::borrow::Cow;
+
+/// Decodes a string literal (quotes included) that the scanner already validated.
+/// Lone surrogates (legal in JSON syntax, not representable in UTF-8) become U+FFFD.
+pub(crate) fn decode_literal(lit: &[u8], escaped: bool) -> Cow<'_, str> {
+    let inner = if lit.len() >= 2 {
+        &lit[1..lit.len() - 1]
+    } else {
+        &[][..]
+    };
+    if !escaped {
+        return String::from_utf8_lossy(inner);
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut i = 0;
+    let mut run_start = 0;
+    while i < inner.len() {
+        if inner[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        out.push_str(&String::from_utf8_lossy(&inner[run_start..i]));
+        let esc = inner.get(i + 1).copied().unwrap_or(b'\\');
+        i += 2;
+        match esc {
+            b'n' => out.push('\n'),
+            b't' => out.push('\t'),
+            b'r' => out.push('\r'),
+            b'b' => out.push('\u{8}'),
+            b'f' => out.push('\u{c}'),
+            b'u' => {
+                let hi = hex4(inner, i);
+                i += 4;
+                if (0xD800..0xDC00).contains(&hi) {
+                    // A high surrogate is only meaningful followed by `\uDC00`..`\uDFFF`.
+                    if inner.get(i) == Some(&b'\\') && inner.get(i + 1) == Some(&b'u') {
+                        let lo = hex4(inner, i + 2);
+                        if (0xDC00..0xE000).contains(&lo) {
+                            let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                            out.push(char::from_u32(c).unwrap_or('\u{FFFD}'));
+                            i += 6;
+                        } else {
+                            out.push('\u{FFFD}');
+                        }
+                    } else {
+                        out.push('\u{FFFD}');
+                    }
+                } else {
+                    out.push(char::from_u32(hi).unwrap_or('\u{FFFD}'));
+                }
+            }
+            other => out.push(other as char),
+        }
+        run_start = i;
+    }
+    out.push_str(&String::from_utf8_lossy(
+        &inner[run_start.min(inner.len())..],
+    ));
+    Cow::Owned(out)
+}
+
+fn hex4(b: &[u8], at: usize) -> u32 {
+    let mut v = 0u32;
+    for k in 0..4 {
+        let d = match b.get(at + k) {
+            Some(c @ b'0'..=b'9') => c - b'0',
+            Some(c @ b'a'..=b'f') => c - b'a' + 10,
+            Some(c @ b'A'..=b'F') => c - b'A' + 10,
+            _ => 0,
+        };
+        v = v * 16 + d as u32;
+    }
+    v
+}
+
+/// Appends `text` as a JSON string literal (quotes included) to `out`.
+/// Non-ASCII is kept as raw UTF-8; quotes, backslashes and control characters are
+/// escaped, as are U+2028/U+2029 so the output is also safe inside JavaScript.
+pub fn encode_string_into(text: &str, out: &mut Vec<u8>) {
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut run = 0;
+    for (i, ch) in text.char_indices() {
+        let esc: Option<&[u8]> = match ch {
+            '"' => Some(b"\\\""),
+            '\\' => Some(b"\\\\"),
+            '\n' => Some(b"\\n"),
+            '\r' => Some(b"\\r"),
+            '\t' => Some(b"\\t"),
+            '\u{8}' => Some(b"\\b"),
+            '\u{c}' => Some(b"\\f"),
+            '\u{2028}' => Some(b"\\u2028"),
+            '\u{2029}' => Some(b"\\u2029"),
+            c if (c as u32) < 0x20 => None,
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[run..i]);
+        match esc {
+            Some(e) => out.extend_from_slice(e),
+            None => {
+                let hex = b"0123456789abcdef";
+                let c = ch as u32;
+                out.extend_from_slice(b"\\u00");
+                out.push(hex[(c >> 4) as usize]);
+                out.push(hex[(c & 0xf) as usize]);
+            }
+        }
+        run = i + ch.len_utf8();
+    }
+    out.extend_from_slice(&bytes[run..]);
+    out.push(b'"');
+}
+
+/// `text` as a JSON string literal.
+pub fn encode_string(text: &str) -> String {
+    let mut out = Vec::new();
+    encode_string_into(text, &mut out);
+    // Only ASCII escapes were added to valid UTF-8.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Escapes one reference token of a JSON Pointer (RFC 6901).
+pub fn escape_pointer_token(token: &str) -> Cow<'_, str> {
+    if token.contains(['~', '/']) {
+        Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
+    } else {
+        Cow::Borrowed(token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_escapes_and_surrogate_pairs() {
+        let lit = br#""a\"b\\c\n\u00e9\ud83d\ude00\/""#;
+        assert_eq!(decode_literal(lit, true), "a\"b\\c\né😀/");
+    }
+
+    #[test]
+    fn lone_surrogate_becomes_replacement_char() {
+        assert_eq!(decode_literal(br#""x\ud800y""#, true), "x\u{FFFD}y");
+        assert_eq!(decode_literal(br#""\udc00""#, true), "\u{FFFD}");
+        assert_eq!(decode_literal(br#""\ud800\u0041""#, true), "\u{FFFD}A");
+    }
+
+    #[test]
+    fn encodes_controls_quotes_and_keeps_unicode() {
+        assert_eq!(
+            encode_string("he said \"hi\"\n\u{1}é😀\u{2028}"),
+            r#""he said \"hi\"\n\u0001é😀\u2028""#
+        );
+    }
+
+    #[test]
+    fn encode_then_decode_round_trips() {
+        for s in [
+            "",
+            "plain",
+            "\\\"",
+            "\u{0}\u{1f}\u{7f}",
+            "日本語 😀",
+            "a\u{2029}b",
+        ] {
+            let enc = encode_string(s);
+            assert_eq!(decode_literal(enc.as_bytes(), true), s);
+        }
+    }
+}

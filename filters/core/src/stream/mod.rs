@@ -1,0 +1,4 @@
+//! Incremental stream decoders.
+
+mod crc32;
+pub mod eventstream;
