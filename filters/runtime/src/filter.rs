@@ -1,0 +1,171 @@
+//! The filter-author API: implement [`Filter`], export it with [`crate::export_filter!`].
+
+use std::time::SystemTime;
+
+use parapet_core::{Api, RequestView, ResponseView, SegmentKind};
+use serde::de::DeserializeOwned;
+
+use crate::config::{Common, ConfigError, OnError};
+use crate::host::{Host, Level};
+use crate::identity::{self, Identity};
+use crate::verdict::{Outcome, Verdict};
+
+/// A Parapet filter: its policy and nothing else.
+///
+/// The runtime parses the config, matches routes, buffers and parses bodies, calls these hooks,
+/// applies the verdicts (or only logs them in monitor mode), sends provider-shaped errors,
+/// emits security events and metrics, and handles failures per `on_error`.
+pub trait Filter: Sized + 'static {
+    /// The filter's name: events, metrics (`parapet_<name>_...`) and shared findings use it.
+    const NAME: &'static str;
+    /// `on_error` when the config does not say (blocking filters: `FailClosed`).
+    const DEFAULT_ON_ERROR: OnError = OnError::FailClosed;
+    /// Default `stream.hold_back_bytes`: how much streamed output `on_output` can still rewrite
+    /// after seeing it (the longest pattern you must catch across events, minus one).
+    const DEFAULT_HOLD_BACK_BYTES: usize = 0;
+
+    /// The filter's own config section (use `#[serde(deny_unknown_fields, default)]`).
+    type Config: DeserializeOwned;
+    /// Per-request scratch state (use `()` when none).
+    type State: Default + 'static;
+
+    /// Builds the filter from its config. Return `ConfigError::at("field.path", "...")` for
+    /// semantic errors (bad regex, out-of-range threshold).
+    fn new(config: Self::Config, common: &Common) -> Result<Self, ConfigError>;
+
+    /// Whether `on_request` may return a rewrite. When true (and in enforce mode) the runtime
+    /// removes `content-length` in the request-headers phase; a rewrite that changes the body
+    /// size without it is refused (it would desync the upstream connection).
+    fn may_rewrite_request(&self) -> bool {
+        false
+    }
+
+    /// Whether responses must be inspected (`on_response` / `on_output`). When false the
+    /// response passes untouched and unbuffered.
+    fn inspects_responses(&self) -> bool {
+        false
+    }
+
+    /// The request body, parsed. Called once per request that has a body and matches.
+    fn on_request(&self, cx: &mut Cx<Self::State>, request: &RequestView) -> Outcome;
+
+    /// A whole response: a JSON body, or at the end of a stream a view assembled from it
+    /// (segments joined per channel, tool calls, usage; spans empty). For streams, only a
+    /// block has an effect here (an error event is appended); use `on_output` to rewrite.
+    fn on_response(&self, _cx: &mut Cx<Self::State>, _response: &ResponseView) -> Outcome {
+        Ok(Verdict::allow())
+    }
+
+    /// Model output text, the same way for JSON bodies and streams: once per output segment
+    /// of a JSON response (`is_final` true), and for streams each time new text arrives on a
+    /// channel, with the still-unreleased text (the hold-back window plus the new text).
+    /// Edits (`TextEdit::at`) and finding locations are byte ranges in `output.text`.
+    fn on_output(&self, _cx: &mut Cx<Self::State>, _output: &Output) -> Outcome {
+        Ok(Verdict::allow())
+    }
+}
+
+/// One channel of model output handed to [`Filter::on_output`].
+#[derive(Debug, Clone, Copy)]
+pub struct Output<'a> {
+    /// Choice / candidate index.
+    pub choice: usize,
+    /// `Output`, `Refusal`, `ToolCallArguments`, `ToolCallName` or `Other` (reasoning).
+    pub kind: SegmentKind,
+    /// Tool call index for tool-call channels.
+    pub tool_call: Option<usize>,
+    /// The text not yet released to the client (whole segment for JSON).
+    pub text: &'a str,
+    /// Offset in `text` where text not shown to `on_output` before starts.
+    pub new_from: usize,
+    /// No more text will follow on this channel.
+    pub is_final: bool,
+    /// True for streamed responses.
+    pub streamed: bool,
+}
+
+/// Facts about the request, captured in the request-headers phase (Envoy makes request headers
+/// unreadable afterwards).
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    pub method: String,
+    /// Path including the query string (never log it: queries can carry keys).
+    pub path: String,
+    pub authority: String,
+    /// `x-request-id`, echoed in local replies and events.
+    pub request_id: Option<String>,
+    /// All request headers, lower-case names.
+    pub headers: Vec<(String, String)>,
+    pub identity: Option<Identity>,
+    /// The API (from the path; refined from the body shape when the path says nothing).
+    pub api: Api,
+    /// The model named in the request body, once parsed.
+    pub model: Option<String>,
+    /// The request asked for a streamed response (body `stream` flag or streaming path).
+    pub streaming: bool,
+}
+
+impl RequestInfo {
+    /// A request header (captured in the headers phase), case-insensitive.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        identity::header(&self.headers, name)
+    }
+}
+
+/// What a hook gets besides the body: request facts, per-request state, host services.
+pub struct Cx<'a, S> {
+    /// The filter's per-request state.
+    pub state: &'a mut S,
+    pub request: &'a RequestInfo,
+    pub(crate) host: &'a dyn Host,
+    pub(crate) filter: &'static str,
+}
+
+impl<'a, S> Cx<'a, S> {
+    /// Assembles a context (the runtime does this; tests of a filter may too).
+    pub fn new(
+        state: &'a mut S,
+        request: &'a RequestInfo,
+        host: &'a dyn Host,
+        filter: &'static str,
+    ) -> Self {
+        Cx {
+            state,
+            request,
+            host,
+            filter,
+        }
+    }
+
+    /// The caller's identity, if one of the configured sources yielded one.
+    pub fn identity(&self) -> Option<&Identity> {
+        self.request.identity.as_ref()
+    }
+
+    /// Host services: time, shared data (with CAS), properties, logs.
+    pub fn host(&self) -> &dyn Host {
+        self.host
+    }
+
+    pub fn now(&self) -> SystemTime {
+        self.host.now()
+    }
+
+    /// Publishes a finding for later filters of this request: `parapet.<this filter>.<field>`.
+    /// The runtime already publishes `action`, `categories` and `rule_ids` for every decision.
+    pub fn share(&self, field: &str, value: &str) {
+        crate::findings::publish(self.host, self.filter, field, value);
+    }
+
+    /// Reads a finding an earlier filter of this request published (`None` if that filter did
+    /// not run or did not set it). Clients cannot set these: see `findings`.
+    pub fn finding_of(&self, filter: &str, field: &str) -> Option<String> {
+        crate::findings::read(self.host, filter, field)
+    }
+
+    /// A debug log line prefixed with the filter name. Never log request content.
+    pub fn debug(&self, message: &str) {
+        self.host
+            .log(Level::Debug, &format!("{}: {message}", self.filter));
+    }
+}

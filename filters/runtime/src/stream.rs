@@ -1,0 +1,368 @@
+//! Streamed responses: the core's incremental decoder feeding the hold-back window.
+//!
+//! Chunks go in exactly as the host delivers them (split anywhere); complete events come out of
+//! the core's [`StreamParser`], their text deltas go to the filter channel by channel, and events
+//! leave through the [`HoldBack`] window — unchanged (raw bytes), re-encoded after a rewrite, or
+//! not at all once the stream is terminated with a provider-shaped error event.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use parapet_core::stream::{rewrite_event, DeltaKind, StreamEvent, StreamParser};
+use parapet_core::{Api, FormatError, Framing, Limits, ResponseView, Role, Segment, SegmentKind};
+
+use crate::filter::Output;
+use crate::reply;
+use crate::verdict::Block;
+use crate::window::{HoldBack, Piece};
+
+/// What the engine decided for one look at a channel's pending text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamAction {
+    Keep,
+    /// Edits over the pending text handed to the filter.
+    Rewrite(Vec<(Range<usize>, String)>),
+    /// End the stream now with an error event; held events are dropped.
+    Terminate(Block),
+}
+
+/// Why the stream could not be processed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamError {
+    Decode(FormatError),
+    /// A rewrite could not be applied (bad ranges, or the event could not be re-encoded).
+    Edit(String),
+}
+
+impl std::fmt::Display for StreamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StreamError::Decode(e) => write!(f, "{e}"),
+            StreamError::Edit(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// A channel of text: one choice's output, one tool call's arguments, ... Text that repeats
+/// earlier deltas (OpenAI Responses `*.done` events) is its own channel, so every copy is
+/// inspected and none is counted twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Channel {
+    pub choice: usize,
+    kind_rank: u8,
+    pub tool_call: Option<usize>,
+    pub repeat: bool,
+}
+
+fn kind_rank(kind: DeltaKind) -> u8 {
+    match kind {
+        DeltaKind::Text => 0,
+        DeltaKind::Refusal => 1,
+        DeltaKind::ToolCallName => 2,
+        DeltaKind::ToolCallArguments => 3,
+        DeltaKind::Reasoning => 4,
+    }
+}
+
+/// The segment kind a delta's text has in a JSON response.
+pub fn segment_kind(kind: DeltaKind) -> SegmentKind {
+    match kind {
+        DeltaKind::Text => SegmentKind::Output,
+        DeltaKind::Refusal => SegmentKind::Refusal,
+        DeltaKind::ToolCallName => SegmentKind::ToolCallName,
+        DeltaKind::ToolCallArguments => SegmentKind::ToolCallArguments,
+        DeltaKind::Reasoning => SegmentKind::Other,
+    }
+}
+
+/// The stream state of one response.
+pub struct StreamProc {
+    filter: &'static str,
+    api: Api,
+    framing: Framing,
+    parser: StreamParser,
+    hold: HoldBack<StreamEvent, Channel>,
+    kinds: BTreeMap<Channel, SegmentKind>,
+    /// Text released per channel (for the view handed to `on_response` at the end).
+    released_text: BTreeMap<Channel, String>,
+    /// Bytes received but not yet part of a decoded event (for fail-open pass-through).
+    tail: Vec<u8>,
+    tail_start: usize,
+    output: Vec<u8>,
+    terminated: bool,
+    finalized: bool,
+}
+
+impl StreamProc {
+    pub fn new(
+        filter: &'static str,
+        api: Api,
+        framing: Framing,
+        limits: Limits,
+        window: usize,
+    ) -> Self {
+        StreamProc {
+            filter,
+            api,
+            framing,
+            parser: StreamParser::new(api, framing, limits),
+            hold: HoldBack::new(window),
+            kinds: BTreeMap::new(),
+            released_text: BTreeMap::new(),
+            tail: Vec::new(),
+            tail_start: 0,
+            output: Vec::new(),
+            terminated: false,
+            finalized: false,
+        }
+    }
+
+    pub fn is_terminated(&self) -> bool {
+        self.terminated
+    }
+
+    /// Feeds one chunk; returns the bytes to forward now. `decide` is asked about each new
+    /// piece of text, with the channel's pending text.
+    pub fn push(
+        &mut self,
+        chunk: &[u8],
+        end_of_stream: bool,
+        decide: &mut dyn FnMut(&Output) -> StreamAction,
+    ) -> Result<Vec<u8>, StreamError> {
+        if self.terminated {
+            return Ok(Vec::new());
+        }
+        self.tail.extend_from_slice(chunk);
+        if !chunk.is_empty() {
+            let events = self.parser.push(chunk).map_err(StreamError::Decode)?;
+            self.on_events(events, decide)?;
+        }
+        if end_of_stream && !self.terminated {
+            match self.parser.finish() {
+                Ok(events) => self.on_events(events, decide)?,
+                Err(e) => {
+                    // Truncated stream: still decide on and release what was complete.
+                    self.finalize(decide)?;
+                    return Err(StreamError::Decode(e));
+                }
+            }
+            if !self.terminated && !self.finalized {
+                self.finalize(decide)?;
+            }
+        }
+        Ok(self.take_output())
+    }
+
+    fn on_events(
+        &mut self,
+        events: Vec<StreamEvent>,
+        decide: &mut dyn FnMut(&Output) -> StreamAction,
+    ) -> Result<(), StreamError> {
+        for event in events {
+            self.consume_tail(event.offset.end);
+            self.on_event(event, decide)?;
+            if self.terminated {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn consume_tail(&mut self, stream_offset: usize) {
+        let n = stream_offset
+            .saturating_sub(self.tail_start)
+            .min(self.tail.len());
+        self.tail.drain(..n);
+        self.tail_start += n;
+    }
+
+    fn on_event(
+        &mut self,
+        event: StreamEvent,
+        decide: &mut dyn FnMut(&Output) -> StreamAction,
+    ) -> Result<(), StreamError> {
+        let done = event.done;
+        let pieces: Vec<Piece<Channel>> = event
+            .deltas
+            .iter()
+            .map(|d| {
+                let channel = Channel {
+                    choice: d.choice,
+                    kind_rank: kind_rank(d.kind),
+                    tool_call: d.tool_call,
+                    repeat: d.repeat,
+                };
+                self.kinds.insert(channel, segment_kind(d.kind));
+                Piece {
+                    channel,
+                    text: d.text.clone(),
+                }
+            })
+            .collect();
+        let starts = self.hold.push(event, pieces);
+        for (channel, start) in starts {
+            let pending = self.hold.pending(&channel);
+            if pending.len() == start {
+                continue; // empty delta: nothing new to look at
+            }
+            let action = decide(&self.output_for(&channel, &pending, start, false));
+            self.apply(&channel, action)?;
+            if self.terminated {
+                return Ok(());
+            }
+        }
+        if done || self.finalized {
+            self.finalize(decide)?;
+        } else {
+            self.release(false)?;
+        }
+        Ok(())
+    }
+
+    /// Last look at every channel (`is_final`), then release everything.
+    fn finalize(
+        &mut self,
+        decide: &mut dyn FnMut(&Output) -> StreamAction,
+    ) -> Result<(), StreamError> {
+        if !self.finalized {
+            for channel in self.hold.channels() {
+                let pending = self.hold.pending(&channel);
+                let action = decide(&self.output_for(&channel, &pending, pending.len(), true));
+                self.apply(&channel, action)?;
+                if self.terminated {
+                    return Ok(());
+                }
+            }
+        }
+        self.finalized = true;
+        self.release(true)
+    }
+
+    fn output_for<'a>(
+        &self,
+        channel: &Channel,
+        pending: &'a str,
+        new_from: usize,
+        is_final: bool,
+    ) -> Output<'a> {
+        Output {
+            choice: channel.choice,
+            kind: self
+                .kinds
+                .get(channel)
+                .copied()
+                .unwrap_or(SegmentKind::Output),
+            tool_call: channel.tool_call,
+            text: pending,
+            new_from,
+            is_final,
+            streamed: true,
+        }
+    }
+
+    fn apply(&mut self, channel: &Channel, action: StreamAction) -> Result<(), StreamError> {
+        match action {
+            StreamAction::Keep => Ok(()),
+            StreamAction::Rewrite(edits) => self
+                .hold
+                .apply_edits(channel, &edits)
+                .map_err(|e| StreamError::Edit(e.0)),
+            StreamAction::Terminate(block) => {
+                self.hold.discard();
+                let event = self.error_event(&block);
+                self.output.extend(event);
+                self.terminated = true;
+                Ok(())
+            }
+        }
+    }
+
+    fn release(&mut self, all: bool) -> Result<(), StreamError> {
+        for released in self.hold.release(all) {
+            for p in &released.pieces {
+                self.released_text
+                    .entry(p.channel)
+                    .or_default()
+                    .push_str(&p.text);
+            }
+            if released.edited {
+                let new_texts: Vec<(usize, String)> = released
+                    .pieces
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, p)| {
+                        released
+                            .event
+                            .deltas
+                            .get(*i)
+                            .is_some_and(|d| d.text != p.text)
+                    })
+                    .map(|(i, p)| (i, p.text.clone()))
+                    .collect();
+                let bytes = rewrite_event(&released.event, self.framing, &new_texts)
+                    .map_err(|e| StreamError::Edit(e.to_string()))?;
+                self.output.extend(bytes);
+            } else {
+                self.output.extend_from_slice(&released.event.raw);
+            }
+        }
+        Ok(())
+    }
+
+    /// Bytes ready to forward.
+    pub fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.output)
+    }
+
+    /// A provider-shaped terminal error event for this stream.
+    pub fn error_event(&self, block: &Block) -> Vec<u8> {
+        reply::stream_error(self.api, self.framing, block, self.filter)
+    }
+
+    /// On a processing error with fail-open: the held events (as received) and the bytes not yet
+    /// decoded, so the client still gets the whole stream.
+    pub fn drain_unprocessed(&mut self) -> Vec<u8> {
+        let mut out = self.take_output();
+        for released in self.hold.release(true) {
+            out.extend_from_slice(&released.event.raw);
+        }
+        out.extend(std::mem::take(&mut self.tail));
+        out
+    }
+
+    /// The whole response as a view (for `on_response` at the end of the stream).
+    pub fn assembled_view(&self, model: Option<String>) -> ResponseView {
+        let segments = self
+            .released_text
+            .iter()
+            .filter(|(channel, _)| !channel.repeat)
+            .map(|(channel, text)| Segment {
+                role: Role::Assistant,
+                kind: self
+                    .kinds
+                    .get(channel)
+                    .copied()
+                    .unwrap_or(SegmentKind::Output),
+                message_index: None,
+                choice_index: Some(channel.choice),
+                span: 0..0,
+                text: text.clone(),
+                pointer: String::new(),
+            })
+            .collect();
+        ResponseView {
+            api: self.api,
+            model,
+            segments,
+            tool_calls: self.parser.tool_calls(),
+            finish_reasons: self
+                .parser
+                .finish_reasons()
+                .into_iter()
+                .map(|(_, reason)| reason)
+                .collect(),
+            usage: self.parser.usage(),
+            error: false,
+        }
+    }
+}
