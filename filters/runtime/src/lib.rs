@@ -53,6 +53,8 @@
 
 pub mod config;
 pub mod engine;
+#[cfg(test)]
+mod engine_tests;
 pub mod event;
 pub mod filter;
 pub mod findings;

@@ -1,0 +1,335 @@
+//! Native tests of the engine with the in-memory host and a small test filter.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::engine::{Exchange, Flow, Plugin};
+use crate::prelude::*;
+use crate::testing::FakeHost;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct Cfg {
+    rewrite_without_declaring: bool,
+}
+
+struct T {
+    declare: bool,
+}
+
+impl Filter for T {
+    const NAME: &'static str = "t-guard";
+    const DEFAULT_HOLD_BACK_BYTES: usize = 5;
+    type Config = Cfg;
+    type State = usize;
+
+    fn new(c: Cfg, _: &Common) -> Result<Self, ConfigError> {
+        Ok(T {
+            declare: !c.rewrite_without_declaring,
+        })
+    }
+    fn may_rewrite_request(&self) -> bool {
+        self.declare
+    }
+    fn inspects_responses(&self) -> bool {
+        true
+    }
+    fn on_request(&self, _cx: &mut Cx<usize>, r: &RequestView) -> Outcome {
+        let mut edits = vec![];
+        let mut findings = vec![];
+        for (i, s) in r.segments.iter().enumerate() {
+            if s.text.contains("FAIL") {
+                return Err(FilterError::new("boom"));
+            }
+            if let Some(at) = s.text.find("BLOCK") {
+                return Ok(Verdict::block(Block::policy("no"))
+                    .with_finding(Finding::new("t.block", "test").at(i, at..at + 5)));
+            }
+            for (at, _) in s.text.match_indices("secret") {
+                edits.push(TextEdit::new(i, at..at + 6, "[X]"));
+                findings.push(Finding::new("t.secret", "secret").entity("word").at(i, at..at + 6));
+            }
+        }
+        Ok(Verdict::rewrite(edits).with_findings(findings))
+    }
+    fn on_output(&self, cx: &mut Cx<usize>, o: &Output) -> Outcome {
+        *cx.state += 1;
+        if let Some(at) = o.text.find("UNSAFE") {
+            return Ok(Verdict::block(Block::unsafe_output("unsafe"))
+                .with_finding(Finding::new("t.unsafe", "unsafe").at(0, at..at + 6)));
+        }
+        let edits: Vec<TextEdit> = o
+            .text
+            .match_indices("secret")
+            .map(|(at, _)| TextEdit::at(at..at + 6, "[X]"))
+            .collect();
+        Ok(Verdict::rewrite(edits))
+    }
+}
+
+fn plugin(config: &str) -> Plugin<T> {
+    Plugin::configure(Some(config.as_bytes()), "9.9.9").unwrap()
+}
+
+fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+const CHAT: &str = "/v1/chat/completions";
+
+fn chat_body(text: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({"model":"gpt-4o","messages":[{"role":"user","content":text}]})).unwrap()
+}
+
+/// Runs the request phases; returns (host, exchange, flow of the body phase).
+fn request(config: &str, body: &[u8]) -> (FakeHost, Exchange<T>, Flow) {
+    let p = plugin(config);
+    let host = FakeHost::default();
+    {
+        let mut s = host.state.borrow_mut();
+        s.request_headers = headers(&[
+            (":method", "POST"),
+            (":path", CHAT),
+            (":authority", "api.test"),
+            ("x-request-id", "rid-7"),
+            ("content-length", &body.len().to_string()),
+        ]);
+        s.request_body = body.to_vec();
+        s.properties.insert("source.address".into(), b"10.0.0.9:5000".to_vec());
+    }
+    let mut ex = Exchange::<T>::new();
+    let f = ex.on_request_headers(&p, &host, false);
+    assert_eq!(f, Flow::Continue);
+    let f = ex.on_request_body(&p, &host, body.len(), true);
+    (host, ex, f)
+}
+
+#[test]
+fn block_sends_openai_error_logs_event_counts_and_publishes() {
+    let (host, _ex, flow) = request("{}", &chat_body("please BLOCK this"));
+    assert_eq!(flow, Flow::Pause);
+    let s = host.state.borrow();
+    let reply = s.local_reply.as_ref().expect("local reply");
+    assert_eq!(reply.status, 403);
+    let v: Value = serde_json::from_slice(&reply.body).unwrap();
+    assert!(v["error"]["message"].as_str().unwrap().contains("rid-7"));
+    drop(s);
+    let events = host.events();
+    assert_eq!(events.len(), 1);
+    let e = &events[0];
+    assert_eq!(e["action"], "block");
+    assert_eq!(e["enforced"], true);
+    assert_eq!(e["status"], 403);
+    assert_eq!(e["provider"], "openai");
+    assert_eq!(e["model"], "gpt-4o");
+    assert_eq!(e["identity"]["value"], "10.0.0.9");
+    assert_eq!(e["route"]["path"], CHAT);
+    assert_eq!(e["excerpts"][0], "*****");
+    assert_eq!(host.counter("parapet_t_guard_actions_total.action.block.mode.enforce"), 1);
+    assert_eq!(host.counter("parapet_t_guard_detections_total.category.test"), 1);
+    assert_eq!(host.counter("parapet_t_guard_requests_total"), 1);
+    assert_eq!(
+        host.state.borrow().properties.get("parapet.t-guard.action"),
+        Some(&b"block".to_vec())
+    );
+}
+
+#[test]
+fn monitor_mode_logs_but_does_not_block_or_rewrite() {
+    let body = chat_body("BLOCK");
+    let (host, _ex, flow) = request(r#"{"mode":"monitor"}"#, &body);
+    assert_eq!(flow, Flow::Continue);
+    assert!(host.state.borrow().local_reply.is_none());
+    let e = &host.events()[0];
+    assert_eq!((e["action"].as_str(), e["enforced"].as_bool(), e["mode"].as_str()), (Some("block"), Some(false), Some("monitor")));
+    let body = chat_body("a secret");
+    let (host, _ex, _) = request(r#"{"mode":"monitor"}"#, &body);
+    assert_eq!(host.state.borrow().request_body, body, "monitor never rewrites");
+    assert!(
+        host.state.borrow().request_headers.iter().any(|(k, _)| k == "content-length"),
+        "monitor keeps content-length"
+    );
+}
+
+#[test]
+fn rewrite_removes_content_length_and_rebuilds_the_body() {
+    let (host, _ex, flow) = request("{}", &chat_body("my secret and secret"));
+    assert_eq!(flow, Flow::Continue);
+    let s = host.state.borrow();
+    assert!(!s.request_headers.iter().any(|(k, _)| k == "content-length"));
+    let v: Value = serde_json::from_slice(&s.request_body).unwrap();
+    assert_eq!(v["messages"][0]["content"], "my [X] and [X]");
+    drop(s);
+    let e = &host.events()[0];
+    assert_eq!(e["action"], "rewrite");
+    assert_eq!(e["entities"]["word"], 2);
+    assert!(!e.to_string().contains("my secret"), "{e}");
+}
+
+#[test]
+fn size_changing_rewrite_without_declaration_is_refused() {
+    let (host, _ex, flow) = request(r#"{"rewrite_without_declaring":true}"#, &chat_body("a secret"));
+    assert_eq!(flow, Flow::Pause);
+    assert_eq!(host.state.borrow().local_reply.as_ref().unwrap().status, 503);
+    assert_eq!(host.counter("parapet_t_guard_errors_total.kind.internal"), 1);
+}
+
+#[test]
+fn fail_closed_and_fail_open_on_internal_error() {
+    let (host, _, flow) = request("{}", &chat_body("FAIL"));
+    assert_eq!(flow, Flow::Pause);
+    let s = host.state.borrow();
+    let reply = s.local_reply.as_ref().unwrap();
+    assert_eq!(reply.status, 503);
+    assert!(!String::from_utf8_lossy(&reply.body).contains("boom"), "internal detail stays internal");
+    drop(s);
+    assert_eq!(host.events()[0]["action"], "error");
+    let (host, _, flow) = request(r#"{"on_error":"fail_open"}"#, &chat_body("FAIL"));
+    assert_eq!(flow, Flow::Continue);
+    assert!(host.state.borrow().local_reply.is_none());
+    assert_eq!(host.events()[0]["enforced"], false);
+}
+
+#[test]
+fn invalid_json_is_400_when_failing_closed() {
+    let (host, _, flow) = request("{}", b"{\"messages\": [");
+    assert_eq!(flow, Flow::Pause);
+    let s = host.state.borrow();
+    let r = s.local_reply.as_ref().unwrap();
+    assert_eq!(r.status, 400);
+    assert!(String::from_utf8_lossy(&r.body).contains("not valid JSON"));
+}
+
+#[test]
+fn body_limit_by_header_and_by_size() {
+    let body = chat_body("hello there");
+    let p = plugin(r#"{"max_body_bytes":10}"#);
+    let host = FakeHost::default();
+    host.state.borrow_mut().request_headers =
+        headers(&[(":method", "POST"), (":path", CHAT), ("content-length", "500")]);
+    let mut ex = Exchange::<T>::new();
+    assert_eq!(ex.on_request_headers(&p, &host, false), Flow::Pause);
+    assert_eq!(host.state.borrow().local_reply.as_ref().unwrap().status, 413);
+    // Chunked (no content-length): caught while buffering.
+    let host = FakeHost::default();
+    host.state.borrow_mut().request_headers = headers(&[(":method", "POST"), (":path", CHAT)]);
+    let mut ex = Exchange::<T>::new();
+    assert_eq!(ex.on_request_headers(&p, &host, false), Flow::Continue);
+    assert_eq!(ex.on_request_body(&p, &host, 8, false), Flow::Pause);
+    assert_eq!(ex.on_request_body(&p, &host, body.len(), false), Flow::Pause);
+    assert_eq!(host.state.borrow().local_reply.as_ref().unwrap().status, 413);
+}
+
+#[test]
+fn unreadable_body_follows_on_error() {
+    let p = plugin("{}");
+    let host = FakeHost::default();
+    {
+        let mut s = host.state.borrow_mut();
+        s.request_headers = headers(&[(":method", "POST"), (":path", CHAT)]);
+        s.request_body_unreadable = true;
+    }
+    let mut ex = Exchange::<T>::new();
+    ex.on_request_headers(&p, &host, false);
+    assert_eq!(ex.on_request_body(&p, &host, 100_000, true), Flow::Pause);
+    assert_eq!(host.state.borrow().local_reply.as_ref().unwrap().status, 503);
+}
+
+#[test]
+fn unmatched_routes_are_not_touched() {
+    let (host, _, flow) = request(r#"{"match":{"paths":["/other"]}}"#, &chat_body("BLOCK"));
+    assert_eq!(flow, Flow::Continue);
+    assert!(host.state.borrow().local_reply.is_none());
+    assert!(host.events().is_empty());
+}
+
+/// Feeds a response through the exchange in the given chunks; returns what the client receives.
+fn respond(config: &str, content_type: &str, chunks: &[&[u8]]) -> (FakeHost, Vec<u8>) {
+    let (host, mut ex, _) = request(config, &chat_body("hi"));
+    let p = plugin(config);
+    host.state.borrow_mut().response_headers =
+        headers(&[(":status", "200"), ("content-type", content_type), ("content-length", "999")]);
+    ex.on_response_headers(&p, &host, false);
+    let mut client = Vec::new();
+    let mut buffered: Vec<u8> = Vec::new();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let eos = i + 1 == chunks.len();
+        // Envoy: after Pause the next callback sees everything buffered so far.
+        buffered.extend_from_slice(chunk);
+        host.state.borrow_mut().response_body = buffered.clone();
+        match ex.on_response_body(&p, &host, buffered.len(), eos) {
+            Flow::Pause => {}
+            Flow::Continue => {
+                client.extend(host.state.borrow().response_body.clone());
+                buffered.clear();
+            }
+        }
+    }
+    (host, client)
+}
+
+fn sse(texts: &[&str]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for t in texts {
+        let chunk = serde_json::json!({"choices":[{"index":0,"delta":{"content":t}}]});
+        out.extend(format!("data: {chunk}\n\n").into_bytes());
+    }
+    out.extend(b"data: [DONE]\n\n");
+    out
+}
+
+fn sse_text(wire: &[u8]) -> String {
+    String::from_utf8_lossy(wire)
+        .split("\n\n")
+        .filter_map(|e| e.strip_prefix("data: "))
+        .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+        .filter_map(|v| v["choices"][0]["delta"]["content"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn stream_redaction_holds_for_every_two_way_split() {
+    let wire = sse(&["my se", "cr", "et is here"]);
+    for cut in 0..=wire.len() {
+        let (_, client) = respond("{}", "text/event-stream", &[&wire[..cut], &wire[cut..]]);
+        assert_eq!(sse_text(&client), "my [X] is here", "cut {cut}");
+        assert!(client.ends_with(b"data: [DONE]\n\n"), "cut {cut}");
+        assert!(!String::from_utf8_lossy(&client).contains("secret"), "cut {cut}");
+    }
+}
+
+#[test]
+fn stream_termination_for_every_two_way_split() {
+    let wire = sse(&["hello ", "UNS", "AFE tail"]);
+    for cut in 0..=wire.len() {
+        let (host, client) = respond("{}", "text/event-stream", &[&wire[..cut], &wire[cut..]]);
+        let text = String::from_utf8_lossy(&client);
+        assert!(!text.contains("UNS"), "cut {cut}: {text}");
+        assert!(!text.contains("[DONE]"), "cut {cut}");
+        assert!(text.contains("\"error\""), "cut {cut}: {text}");
+        // "hello " is still inside the 5-byte window when the block comes: dropped with it.
+        assert_eq!(sse_text(&client), "", "cut {cut}");
+        assert!(host.events().iter().any(|e| e["phase"] == "stream" && e["action"] == "block"));
+    }
+}
+
+#[test]
+fn json_response_rewrite_and_block() {
+    let body = br#"{"id":"x","choices":[{"index":0,"message":{"role":"assistant","content":"the secret"},"finish_reason":"stop"}]}"#;
+    let (_, client) = respond("{}", "application/json", &[&body[..20], &body[20..]]);
+    let v: Value = serde_json::from_slice(&client).unwrap();
+    assert_eq!(v["choices"][0]["message"]["content"], "the [X]");
+    let body = br#"{"choices":[{"index":0,"message":{"role":"assistant","content":"UNSAFE"}}]}"#;
+    let (host, client) = respond("{}", "application/json", &[body]);
+    let v: Value = serde_json::from_slice(&client).unwrap();
+    assert!(v["error"]["message"].as_str().unwrap().contains("unsafe"), "{v}");
+    assert!(host.events().iter().any(|e| e["phase"] == "response" && e["status"] == 502));
+}
+
+#[test]
+fn monitor_streams_pass_unchanged() {
+    let wire = sse(&["a secret", " UNSAFE"]);
+    let (host, client) = respond(r#"{"mode":"monitor"}"#, "text/event-stream", &[&wire]);
+    assert_eq!(client, wire);
+    assert!(host.events().iter().any(|e| e["action"] == "block" && e["enforced"] == false));
+}
