@@ -1,0 +1,295 @@
+//! The detector: runs the enabled scanners and resolves overlapping candidates into a
+//! deterministic, non-overlapping list of findings.
+
+use crate::config::{valid_entity_name, ConfigError, DetectorConfig};
+use crate::entity::{EntityType, Finding};
+use crate::scan::custom::CustomScanner;
+use crate::scan::secrets::SecretAutomata;
+use crate::scan::{self, Candidate};
+use crate::validate::ValidatorKind;
+use aho_corasick::{AhoCorasick, MatchKind};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+/// Longest custom pattern accepted (bytes).
+const MAX_PATTERN_LEN: usize = 4096;
+/// Compiled-size limit for custom patterns, so a config cannot make the proxy allocate wildly.
+const MAX_REGEX_SIZE: usize = 1 << 20;
+
+/// A configured PII and secrets detector. Build once (at configure time), use for every body.
+pub struct Detector {
+    enabled: HashSet<EntityType>,
+    custom: Vec<CustomScanner>,
+    min_score: f32,
+    allow_values: HashSet<String>,
+    secrets: SecretAutomata,
+    dob_cues: AhoCorasick,
+    person_cues: AhoCorasick,
+}
+
+impl std::fmt::Debug for Detector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Detector")
+            .field("enabled", &self.enabled)
+            .field("custom", &self.custom.len())
+            .field("min_score", &self.min_score)
+            .finish_non_exhaustive()
+    }
+}
+
+fn case_insensitive(
+    words: impl IntoIterator<Item = impl AsRef<[u8]>>,
+) -> Result<AhoCorasick, ConfigError> {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .ascii_case_insensitive(true)
+        .build(words)
+        .map_err(|e| ConfigError::new("", format!("internal automaton: {e}")))
+}
+
+impl Detector {
+    /// Validates the configuration and compiles it. Every error names its field.
+    pub fn new(config: &DetectorConfig) -> Result<Detector, ConfigError> {
+        let mut enabled: HashSet<EntityType> = HashSet::new();
+        match &config.entities {
+            None => enabled.extend(EntityType::BUILT_IN),
+            Some(names) => {
+                for (i, name) in names.iter().enumerate() {
+                    let e = EntityType::from_builtin_name(name).ok_or_else(|| {
+                        ConfigError::new(
+                            format!("entities[{i}]"),
+                            format!(
+                                "unknown entity type {name:?}; expected one of {}",
+                                builtin_names()
+                            ),
+                        )
+                    })?;
+                    enabled.insert(e);
+                }
+            }
+        }
+        if !(0.0..=1.0).contains(&config.min_score) {
+            return Err(ConfigError::new("min_score", "must be between 0.0 and 1.0"));
+        }
+        let mut custom = Vec::new();
+        let mut seen = HashSet::new();
+        for (i, c) in config.custom.iter().enumerate() {
+            let path = |f: &str| format!("custom[{i}].{f}");
+            if !valid_entity_name(&c.name) {
+                return Err(ConfigError::new(
+                    path("name"),
+                    "must match [A-Z][A-Z0-9_]* and be at most 40 characters",
+                ));
+            }
+            if EntityType::from_builtin_name(&c.name).is_some() {
+                return Err(ConfigError::new(
+                    path("name"),
+                    format!("{:?} is a built-in entity type", c.name),
+                ));
+            }
+            if !seen.insert(c.name.clone()) {
+                return Err(ConfigError::new(
+                    path("name"),
+                    format!("duplicate custom entity {:?}", c.name),
+                ));
+            }
+            if c.pattern.is_empty() || c.pattern.len() > MAX_PATTERN_LEN {
+                return Err(ConfigError::new(
+                    path("pattern"),
+                    format!("must be 1 to {MAX_PATTERN_LEN} bytes"),
+                ));
+            }
+            let regex = regex_lite::RegexBuilder::new(&c.pattern)
+                .size_limit(MAX_REGEX_SIZE)
+                .build()
+                .map_err(|e| ConfigError::new(path("pattern"), format!("invalid regex: {e}")))?;
+            let validator = match &c.validator {
+                None => None,
+                Some(v) => Some(ValidatorKind::from_name(v).ok_or_else(|| {
+                    ConfigError::new(
+                        path("validator"),
+                        format!(
+                            "unknown validator {v:?}; expected one of {}",
+                            ValidatorKind::NAMES
+                        ),
+                    )
+                })?),
+            };
+            if c.context_window > 1024 {
+                return Err(ConfigError::new(
+                    path("context_window"),
+                    "must be at most 1024",
+                ));
+            }
+            if !(0.0..=1.0).contains(&c.score) {
+                return Err(ConfigError::new(
+                    path("score"),
+                    "must be between 0.0 and 1.0",
+                ));
+            }
+            if let Some(j) = c.context.iter().position(|w| w.trim().is_empty()) {
+                return Err(ConfigError::new(
+                    format!("custom[{i}].context[{j}]"),
+                    "must not be empty",
+                ));
+            }
+            let entity = EntityType::Custom(Arc::from(c.name.as_str()));
+            custom.push(CustomScanner {
+                entity,
+                regex,
+                validator,
+                context: c.context.iter().map(|w| w.to_ascii_lowercase()).collect(),
+                context_window: c.context_window,
+                score: c.score,
+            });
+        }
+        let secrets = SecretAutomata::new()
+            .map_err(|e| ConfigError::new("", format!("internal automaton: {e}")))?;
+        let dob_cues = case_insensitive(scan::dob::DOB_CUES)?;
+        let person_cues = case_insensitive(
+            scan::person::NAME_CUES
+                .iter()
+                .chain(scan::person::HONORIFICS),
+        )?;
+        Ok(Detector {
+            enabled,
+            custom,
+            min_score: config.min_score,
+            allow_values: config.allow_values.iter().cloned().collect(),
+            secrets,
+            dob_cues,
+            person_cues,
+        })
+    }
+
+    /// True when this detector reports `entity`.
+    pub fn detects(&self, entity: &EntityType) -> bool {
+        match entity {
+            EntityType::Custom(name) => self.custom.iter().any(|c| c.entity.name() == &**name),
+            e => self.enabled.contains(e),
+        }
+    }
+
+    /// The custom entity type with this name, if configured.
+    pub fn custom_entity(&self, name: &str) -> Option<EntityType> {
+        self.custom
+            .iter()
+            .find(|c| c.entity.name() == name)
+            .map(|c| c.entity.clone())
+    }
+
+    /// Every entity type this detector can report.
+    pub fn entity_types(&self) -> Vec<EntityType> {
+        let mut v: Vec<EntityType> = EntityType::BUILT_IN
+            .into_iter()
+            .filter(|e| self.enabled.contains(e))
+            .collect();
+        v.extend(self.custom.iter().map(|c| c.entity.clone()));
+        v
+    }
+
+    /// Finds sensitive values in `text`: non-overlapping, sorted by start, deterministic.
+    pub fn find(&self, text: &str) -> Vec<Finding> {
+        let mut c: Vec<Candidate> = Vec::new();
+        let on = |e: EntityType| self.enabled.contains(&e);
+        if on(EntityType::CreditCard) || on(EntityType::UsSsn) {
+            let runs = scan::digit_runs(text);
+            if on(EntityType::CreditCard) {
+                scan::card::scan(text, &runs, &mut c);
+            }
+            if on(EntityType::UsSsn) {
+                scan::ssn_iban::scan_ssn(text, &runs, &mut c);
+            }
+        }
+        if on(EntityType::Email) {
+            scan::email::scan(text, &mut c);
+        }
+        if on(EntityType::Phone) {
+            scan::phone::scan(text, &mut c);
+        }
+        if on(EntityType::Iban) {
+            scan::ssn_iban::scan_iban(text, &mut c);
+        }
+        if on(EntityType::IpAddress) {
+            scan::ip::scan_v4(text, &mut c);
+            scan::ip::scan_v6(text, &mut c);
+        }
+        if on(EntityType::MacAddress) {
+            scan::mac::scan(text, &mut c);
+        }
+        if on(EntityType::UrlCredentials) {
+            scan::url::scan(text, &mut c);
+        }
+        if on(EntityType::CryptoWallet) {
+            scan::crypto::scan(text, &mut c);
+        }
+        if on(EntityType::DateOfBirth) {
+            scan::dob::scan(text, &self.dob_cues, &mut c);
+        }
+        if on(EntityType::Person) {
+            scan::person::scan(text, &self.person_cues, &mut c);
+        }
+        if on(EntityType::StreetAddress) {
+            scan::address::scan(text, &mut c);
+        }
+        if EntityType::BUILT_IN
+            .iter()
+            .any(|e| e.category() == crate::Category::Secret && self.enabled.contains(e))
+        {
+            scan::secrets::scan(text, &self.secrets, &mut c);
+        }
+        for custom in &self.custom {
+            custom.scan(text, &mut c);
+        }
+        c.retain(|x| {
+            (self.enabled.contains(&x.entity) || matches!(x.entity, EntityType::Custom(_)))
+                && x.score >= self.min_score
+                && text.is_char_boundary(x.start)
+                && text.is_char_boundary(x.end)
+                && !self.allow_values.contains(&text[x.start..x.end])
+        });
+        resolve_overlaps(c)
+            .into_iter()
+            .map(|x| Finding::new(x.entity, x.start..x.end, x.score, &text[x.start..x.end]))
+            .collect()
+    }
+}
+
+fn builtin_names() -> String {
+    EntityType::BUILT_IN
+        .iter()
+        .map(|e| e.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Greedy selection: higher priority first, then higher score, longer span, earlier start.
+/// The order is total, so the result does not depend on scanner order.
+fn resolve_overlaps(mut c: Vec<Candidate>) -> Vec<Candidate> {
+    c.sort_by(|a, b| {
+        b.entity
+            .priority()
+            .cmp(&a.entity.priority())
+            .then(b.score.total_cmp(&a.score))
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(a.start.cmp(&b.start))
+            .then(a.entity.cmp(&b.entity))
+    });
+    let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut out = Vec::new();
+    for x in c {
+        if x.start >= x.end {
+            continue;
+        }
+        let clash = taken
+            .range(..x.end)
+            .next_back()
+            .is_some_and(|(_, end)| *end > x.start);
+        if !clash {
+            taken.insert(x.start, x.end);
+            out.push(x);
+        }
+    }
+    out.sort_by_key(|x| x.start);
+    out
+}

@@ -1,0 +1,112 @@
+//! IP_ADDRESS: dotted-quad IPv4 (octets 0–255, no leading zeros) and IPv6 (parsed by the
+//! standard library). Version strings are not addresses: a quad preceded by `v`, `version`,
+//! `release`, `build` and the like, or one that is part of a longer dotted number, is skipped.
+
+use super::Candidate;
+use crate::entity::EntityType;
+use crate::text::{boundary_after, continues_number};
+
+const VERSION_CUES: &[&str] = &["version", "ver", "v", "release", "firmware", "sdk", "patch"];
+
+fn parse_octet(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    while j < b.len() && b[j].is_ascii_digit() && j - i < 4 {
+        j += 1;
+    }
+    let len = j - i;
+    if len == 0 || len > 3 || (len > 1 && b[i] == b'0') {
+        return None;
+    }
+    let v: u32 = b[i..j].iter().fold(0, |a, d| a * 10 + u32::from(d - b'0'));
+    (v <= 255).then_some(j)
+}
+
+pub(crate) fn scan_v4(text: &str, out: &mut Vec<Candidate>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let starts = b[i].is_ascii_digit()
+            && (i == 0
+                || !(b[i - 1].is_ascii_alphanumeric()
+                    || b[i - 1] == b'.'
+                    || b[i - 1] == b'_'
+                    || b[i - 1] >= 0x80));
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        let mut ok = true;
+        for k in 0..4 {
+            match parse_octet(b, j) {
+                Some(e) => j = e,
+                None => {
+                    ok = false;
+                    break;
+                }
+            }
+            if k < 3 {
+                if j < b.len() && b[j] == b'.' {
+                    j += 1;
+                } else {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if ok
+            && boundary_after(b, j)
+            && !continues_number(b, j)
+            && !crate::text::has_whole_word_before(text, i, 20, VERSION_CUES)
+        {
+            out.push(Candidate::new(EntityType::IpAddress, i, j, 0.95));
+            i = j;
+            continue;
+        }
+        // Skip the rest of this number so its inner digits are not re-tried as starts.
+        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+            i += 1;
+        }
+    }
+}
+
+fn is_v6_byte(b: u8) -> bool {
+    b.is_ascii_hexdigit() || b == b':' || b == b'.'
+}
+
+pub(crate) fn scan_v6(text: &str, out: &mut Vec<Candidate>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !is_v6_byte(b[i])
+            || (i > 0 && (crate::text::is_word_byte(b[i - 1]) || matches!(b[i - 1], b':' | b'.')))
+        {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < b.len() && j - i < 46 && is_v6_byte(b[j]) {
+            j += 1;
+        }
+        let run_end = j;
+        if j < b.len() && crate::text::is_word_byte(b[j]) {
+            i = run_end.max(i + 1);
+            continue;
+        }
+        // Trailing sentence punctuation (`fe80::1.` or `…:`) is not part of the address,
+        // except the `::` shorthand itself.
+        while j > i && (b[j - 1] == b'.' || (b[j - 1] == b':' && !(j >= 2 && b[j - 2] == b':'))) {
+            j -= 1;
+        }
+        let cand = &text[i..j];
+        let colons = cand.bytes().filter(|c| *c == b':').count();
+        let hex_digits = cand.bytes().filter(u8::is_ascii_hexdigit).count();
+        if colons >= 2
+            && (hex_digits >= 4 || cand == "::1")
+            && cand.parse::<std::net::Ipv6Addr>().is_ok()
+        {
+            out.push(Candidate::new(EntityType::IpAddress, i, j, 0.95));
+        }
+        i = run_end.max(i + 1);
+    }
+}

@@ -1,0 +1,58 @@
+//! MAC_ADDRESS: six hex pairs joined by one consistent `:` or `-`, or Cisco's three dotted
+//! groups of four (`0011.2233.4455`).
+
+use super::Candidate;
+use crate::entity::EntityType;
+
+fn hex_run(b: &[u8], i: usize, n: usize) -> bool {
+    i + n <= b.len() && b[i..i + n].iter().all(u8::is_ascii_hexdigit)
+}
+
+fn sep_continues(b: &[u8], at: usize) -> bool {
+    at + 1 < b.len() && matches!(b[at], b':' | b'-' | b'.') && b[at + 1].is_ascii_hexdigit()
+}
+
+pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let at_start = b[i].is_ascii_hexdigit()
+            && (i == 0
+                || !(crate::text::is_word_byte(b[i - 1])
+                    || matches!(b[i - 1], b':' | b'-' | b'.')));
+        if !at_start {
+            i += 1;
+            continue;
+        }
+        // aa:bb:cc:dd:ee:ff / aa-bb-cc-dd-ee-ff
+        if hex_run(b, i, 2) && i + 17 <= b.len() && matches!(b[i + 2], b':' | b'-') {
+            let sep = b[i + 2];
+            let ok =
+                (0..6).all(|k| hex_run(b, i + 3 * k, 2)) && (0..5).all(|k| b[i + 3 * k + 2] == sep);
+            let end = i + 17;
+            if ok && crate::text::boundary_after(b, end) && !sep_continues(b, end) {
+                out.push(Candidate::new(EntityType::MacAddress, i, end, 0.95));
+                i = end;
+                continue;
+            }
+        }
+        // aabb.ccdd.eeff
+        if i + 14 <= b.len()
+            && hex_run(b, i, 4)
+            && b[i + 4] == b'.'
+            && hex_run(b, i + 5, 4)
+            && b[i + 9] == b'.'
+            && hex_run(b, i + 10, 4)
+        {
+            let end = i + 14;
+            let has_hex_letter = b[i..end].iter().any(u8::is_ascii_alphabetic);
+            // All-digit `1234.5678.9012` is a number, not a MAC.
+            if has_hex_letter && crate::text::boundary_after(b, end) && !sep_continues(b, end) {
+                out.push(Candidate::new(EntityType::MacAddress, i, end, 0.9));
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+}

@@ -1,0 +1,557 @@
+//! PERSON (heuristic): capitalised names after an honorific (`Dr. Jane Roe`), after a cue
+//! (`my name is`, `Dear`, `patient`, `signed,` …), or starting with a common first name and
+//! followed by a capitalised surname. No NER model: accuracy is reported separately and the
+//! type is monitor-only by default.
+
+use super::Candidate;
+use crate::entity::EntityType;
+use aho_corasick::AhoCorasick;
+
+pub(crate) const HONORIFICS: &[&str] = &[
+    "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx",
+];
+
+/// Cues after which a capitalised name usually follows (matched case-insensitively).
+pub(crate) const NAME_CUES: &[&str] = &[
+    "my name is",
+    "name is",
+    "name:",
+    "i am",
+    "i'm",
+    "this is",
+    "dear",
+    "hi",
+    "hello",
+    "regards,",
+    "sincerely,",
+    "thanks,",
+    "signed,",
+    "signed by",
+    "patient",
+    "customer",
+    "client",
+    "employee",
+    "contact",
+    "from:",
+    "to:",
+    "attn:",
+    "attention:",
+    "spoke with",
+    "talked to",
+    "assigned to",
+    "named",
+    "called",
+    "applicant",
+    "tenant",
+    "passenger",
+    "cardholder",
+    "account holder",
+    "full name",
+    "author:",
+    "cc:",
+    "contact:",
+    "owner:",
+    "guest",
+];
+
+/// Common given names (a short list; heuristic recall only).
+const FIRST_NAMES: &[&str] = &[
+    "aaron",
+    "adam",
+    "adrian",
+    "alan",
+    "albert",
+    "alex",
+    "alexander",
+    "alice",
+    "alicia",
+    "allison",
+    "amanda",
+    "amber",
+    "amy",
+    "andrea",
+    "andrew",
+    "angela",
+    "ann",
+    "anna",
+    "anne",
+    "anthony",
+    "antonio",
+    "ashley",
+    "austin",
+    "barbara",
+    "benjamin",
+    "beth",
+    "betty",
+    "bill",
+    "billy",
+    "bob",
+    "bobby",
+    "brad",
+    "bradley",
+    "brandon",
+    "brenda",
+    "brian",
+    "brittany",
+    "bruce",
+    "bryan",
+    "carl",
+    "carlos",
+    "carol",
+    "caroline",
+    "catherine",
+    "chad",
+    "charles",
+    "charlotte",
+    "cheryl",
+    "chris",
+    "christian",
+    "christina",
+    "christine",
+    "christopher",
+    "cindy",
+    "claire",
+    "cody",
+    "colleen",
+    "connie",
+    "craig",
+    "crystal",
+    "cynthia",
+    "dale",
+    "dan",
+    "daniel",
+    "danielle",
+    "david",
+    "dawn",
+    "debbie",
+    "deborah",
+    "debra",
+    "denise",
+    "dennis",
+    "derek",
+    "diana",
+    "diane",
+    "donald",
+    "donna",
+    "doris",
+    "dorothy",
+    "douglas",
+    "dylan",
+    "edward",
+    "elizabeth",
+    "ellen",
+    "emily",
+    "emma",
+    "eric",
+    "erica",
+    "erin",
+    "ethan",
+    "eugene",
+    "evelyn",
+    "frank",
+    "gabriel",
+    "gail",
+    "gary",
+    "george",
+    "gerald",
+    "gloria",
+    "grace",
+    "greg",
+    "gregory",
+    "hannah",
+    "harold",
+    "harry",
+    "heather",
+    "helen",
+    "henry",
+    "holly",
+    "howard",
+    "ian",
+    "isabella",
+    "jack",
+    "jacob",
+    "jacqueline",
+    "james",
+    "jamie",
+    "jane",
+    "janet",
+    "janice",
+    "jason",
+    "jean",
+    "jeff",
+    "jeffrey",
+    "jennifer",
+    "jeremy",
+    "jerry",
+    "jesse",
+    "jessica",
+    "jill",
+    "jim",
+    "joan",
+    "joe",
+    "joel",
+    "john",
+    "johnny",
+    "jon",
+    "jonathan",
+    "jordan",
+    "jose",
+    "joseph",
+    "joshua",
+    "joyce",
+    "juan",
+    "judith",
+    "judy",
+    "julia",
+    "julie",
+    "justin",
+    "karen",
+    "katherine",
+    "kathleen",
+    "kathryn",
+    "kathy",
+    "katie",
+    "keith",
+    "kelly",
+    "kenneth",
+    "kevin",
+    "kim",
+    "kimberly",
+    "kristen",
+    "kyle",
+    "larry",
+    "laura",
+    "lauren",
+    "lawrence",
+    "linda",
+    "lisa",
+    "logan",
+    "lori",
+    "louis",
+    "lucas",
+    "luis",
+    "madison",
+    "margaret",
+    "maria",
+    "marie",
+    "marilyn",
+    "mark",
+    "martha",
+    "martin",
+    "mary",
+    "matthew",
+    "megan",
+    "melissa",
+    "michael",
+    "michelle",
+    "mike",
+    "monica",
+    "nancy",
+    "natalie",
+    "nathan",
+    "nicholas",
+    "nicole",
+    "noah",
+    "olivia",
+    "pamela",
+    "patricia",
+    "patrick",
+    "paul",
+    "peter",
+    "philip",
+    "rachel",
+    "ralph",
+    "randy",
+    "raymond",
+    "rebecca",
+    "richard",
+    "rick",
+    "robert",
+    "roger",
+    "ronald",
+    "rose",
+    "roy",
+    "russell",
+    "ruth",
+    "ryan",
+    "samantha",
+    "samuel",
+    "sandra",
+    "sara",
+    "sarah",
+    "scott",
+    "sean",
+    "sharon",
+    "shawn",
+    "shirley",
+    "sophia",
+    "stephanie",
+    "stephen",
+    "steve",
+    "steven",
+    "susan",
+    "tammy",
+    "teresa",
+    "terry",
+    "theresa",
+    "thomas",
+    "tiffany",
+    "timothy",
+    "tina",
+    "todd",
+    "tom",
+    "tony",
+    "tracy",
+    "travis",
+    "tyler",
+    "valerie",
+    "victoria",
+    "vincent",
+    "walter",
+    "wayne",
+    "wendy",
+    "william",
+    "willie",
+    "zachary",
+];
+
+/// Capitalised words that start sentences or name things, not people.
+const NOT_NAMES: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "i",
+    "it",
+    "we",
+    "you",
+    "he",
+    "she",
+    "they",
+    "this",
+    "that",
+    "there",
+    "here",
+    "please",
+    "thanks",
+    "thank",
+    "hi",
+    "hello",
+    "dear",
+    "my",
+    "our",
+    "your",
+    "his",
+    "her",
+    "their",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "street",
+    "avenue",
+    "road",
+    "inc",
+    "llc",
+    "ltd",
+    "corp",
+    "company",
+    "team",
+    "support",
+    "customer",
+    "service",
+    "admin",
+    "user",
+    "manager",
+    "sir",
+    "madam",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "also",
+    "and",
+    "or",
+    "but",
+    "if",
+    "when",
+    "what",
+    "who",
+    "how",
+    "is",
+    "are",
+    "was",
+    "will",
+    "can",
+    "new",
+    "order",
+    "account",
+    "card",
+    "phone",
+    "email",
+    "address",
+    "date",
+    "birth",
+    "number",
+    "api",
+    "key",
+    "password",
+    "ok",
+    "yes",
+    "no",
+    "not",
+];
+
+/// A capitalised name word at `i`: `Jane`, `O'Brien`, `McDonald`, `Smith-Jones`. Returns its end.
+fn name_word(b: &[u8], i: usize) -> Option<usize> {
+    if i >= b.len() || !b[i].is_ascii_uppercase() {
+        return None;
+    }
+    let mut j = i + 1;
+    while j < b.len()
+        && (b[j].is_ascii_alphabetic()
+            || ((b[j] == b'\'' || b[j] == b'-')
+                && j + 1 < b.len()
+                && b[j + 1].is_ascii_uppercase()))
+    {
+        j += 1;
+    }
+    let w = &b[i..j];
+    if w.len() < 2 || w.len() > 20 || !crate::text::boundary_after(b, j) {
+        return None;
+    }
+    // All-caps words are acronyms, not names.
+    if w.iter().all(|c| !c.is_ascii_lowercase()) {
+        return None;
+    }
+    let lower = String::from_utf8_lossy(w).to_ascii_lowercase();
+    if NOT_NAMES.contains(&lower.as_str()) {
+        return None;
+    }
+    Some(j)
+}
+
+fn is_first_name(b: &[u8], s: usize, e: usize) -> bool {
+    let lower = String::from_utf8_lossy(&b[s..e]).to_ascii_lowercase();
+    FIRST_NAMES.binary_search(&lower.as_str()).is_ok()
+}
+
+/// One to three name words separated by single spaces (an initial `J.` allowed in the middle).
+fn name_sequence(b: &[u8], i: usize, max_words: usize) -> Option<(usize, usize)> {
+    let mut e = name_word(b, i)?;
+    let mut words = 1;
+    loop {
+        if words >= max_words || e + 1 >= b.len() || b[e] != b' ' {
+            break;
+        }
+        let k = e + 1;
+        // Middle initial: "J. "
+        if k + 3 < b.len() && b[k].is_ascii_uppercase() && b[k + 1] == b'.' && b[k + 2] == b' ' {
+            if let Some(n) = name_word(b, k + 3) {
+                e = n;
+                words += 1;
+                continue;
+            }
+        }
+        match name_word(b, k) {
+            Some(n) => {
+                e = n;
+                words += 1;
+            }
+            None => break,
+        }
+    }
+    Some((e, words))
+}
+
+pub(crate) fn scan(text: &str, cues: &AhoCorasick, out: &mut Vec<Candidate>) {
+    let b = text.as_bytes();
+    // 1. Cue-introduced names (cues include the honorifics, see Detector::new).
+    for m in cues.find_iter(text) {
+        if !crate::text::boundary_before(b, m.start()) {
+            continue;
+        }
+        let cue = &text[m.start()..m.end()];
+        let is_honorific = HONORIFICS.iter().any(|h| cue.eq_ignore_ascii_case(h));
+        let mut k = m.end();
+        if is_honorific {
+            if k < b.len() && b[k] == b'.' {
+                k += 1;
+            }
+            // The honorific itself must be capitalised ("Dr", not "dr" in prose).
+            if !b[m.start()].is_ascii_uppercase() {
+                continue;
+            }
+        } else if !crate::text::boundary_after(b, k) && !cue.ends_with([':', ',']) {
+            continue;
+        }
+        let space = k < b.len() && b[k] == b' ';
+        let newline_after_signoff = k < b.len() && b[k] == b'\n' && cue.ends_with(',');
+        let glued_after_colon = k < b.len() && b[k].is_ascii_uppercase() && cue.ends_with(':');
+        if space || newline_after_signoff {
+            k += 1;
+        } else if !glued_after_colon {
+            continue;
+        }
+        let Some((e, words)) = name_sequence(b, k, 3) else {
+            continue;
+        };
+        // A single word needs an honorific or a known first name.
+        if words == 1 && !is_honorific && !is_first_name(b, k, e) {
+            continue;
+        }
+        let score = if is_honorific {
+            0.85
+        } else if words >= 2 {
+            0.75
+        } else {
+            0.6
+        };
+        out.push(Candidate::new(EntityType::Person, k, e, score));
+    }
+    // 2. Known first name + capitalised surname, anywhere.
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_uppercase() || !crate::text::boundary_before(b, i) {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < b.len() && b[j].is_ascii_alphabetic() {
+            j += 1;
+        }
+        if is_first_name(b, i, j) {
+            if let Some((e, words)) = name_sequence(b, i, 3) {
+                if words >= 2 {
+                    out.push(Candidate::new(EntityType::Person, i, e, 0.7));
+                    i = e;
+                    continue;
+                }
+            }
+        }
+        i = j.max(i + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn first_names_are_sorted_for_binary_search() {
+        assert!(super::FIRST_NAMES.windows(2).all(|w| w[0] < w[1]));
+    }
+}

@@ -1,0 +1,533 @@
+//! SECRETS: provider credentials recognised by their documented prefixes and shapes (one
+//! Aho-Corasick pass finds every prefix), AWS secret keys and generic `password=` /
+//! `api_key:` assignments next to their key names, PEM private-key blocks and JWTs whose
+//! header decodes to JSON with an `alg`. Placeholders (`ghp_xxxx…`, `${TOKEN}`) are rejected
+//! by an entropy check.
+
+use super::Candidate;
+use crate::entity::EntityType;
+use crate::text::{char_classes, shannon_entropy};
+use aho_corasick::{AhoCorasick, MatchKind};
+use base64::Engine;
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    AwsKeyId,
+    GithubClassic,
+    GithubPat,
+    Gitlab,
+    Slack,
+    SlackWebhook,
+    Stripe,
+    Google,
+    OpenAi,
+    Anthropic,
+    Jwt,
+    Pem,
+}
+
+const PREFIXES: &[(&str, Kind)] = &[
+    ("AKIA", Kind::AwsKeyId),
+    ("ASIA", Kind::AwsKeyId),
+    ("ABIA", Kind::AwsKeyId),
+    ("ACCA", Kind::AwsKeyId),
+    ("AGPA", Kind::AwsKeyId),
+    ("AIDA", Kind::AwsKeyId),
+    ("AIPA", Kind::AwsKeyId),
+    ("ANPA", Kind::AwsKeyId),
+    ("ANVA", Kind::AwsKeyId),
+    ("AROA", Kind::AwsKeyId),
+    ("APKA", Kind::AwsKeyId),
+    ("ASCA", Kind::AwsKeyId),
+    ("ghp_", Kind::GithubClassic),
+    ("gho_", Kind::GithubClassic),
+    ("ghu_", Kind::GithubClassic),
+    ("ghs_", Kind::GithubClassic),
+    ("ghr_", Kind::GithubClassic),
+    ("github_pat_", Kind::GithubPat),
+    ("glpat-", Kind::Gitlab),
+    ("glrt-", Kind::Gitlab),
+    ("gldt-", Kind::Gitlab),
+    ("glptt-", Kind::Gitlab),
+    ("xoxb-", Kind::Slack),
+    ("xoxp-", Kind::Slack),
+    ("xoxa-", Kind::Slack),
+    ("xoxr-", Kind::Slack),
+    ("xoxs-", Kind::Slack),
+    ("xoxe-", Kind::Slack),
+    ("xapp-", Kind::Slack),
+    ("hooks.slack.com/services/", Kind::SlackWebhook),
+    ("sk_live_", Kind::Stripe),
+    ("rk_live_", Kind::Stripe),
+    ("sk_test_", Kind::Stripe),
+    ("rk_test_", Kind::Stripe),
+    ("AIza", Kind::Google),
+    ("sk-proj-", Kind::OpenAi),
+    ("sk-svcacct-", Kind::OpenAi),
+    ("sk-admin-", Kind::OpenAi),
+    ("sk-", Kind::OpenAi),
+    ("sk-ant-", Kind::Anthropic),
+    ("eyJ", Kind::Jwt),
+    ("-----BEGIN ", Kind::Pem),
+];
+
+/// Key names that introduce a password-like value (lower entropy accepted).
+const PASSWORD_KEYS: &[&str] = &["password", "passwd", "pwd", "passphrase", "passcode"];
+/// Key names that introduce a token-like value.
+const TOKEN_KEYS: &[&str] = &[
+    "secret",
+    "api_key",
+    "apikey",
+    "api-key",
+    "access_token",
+    "auth_token",
+    "client_secret",
+    "token",
+    "private_key",
+    "access_key",
+    "secret_key",
+    "bearer",
+];
+/// Cues for AWS secret access keys (40 base64 characters, no prefix).
+const AWS_SECRET_CUES: &[&str] = &[
+    "aws_secret_access_key",
+    "aws_secret_key",
+    "secret_access_key",
+    "secretaccesskey",
+    "aws secret",
+    "secret access key",
+    "aws_secret",
+];
+
+const PLACEHOLDERS: &[&str] = &[
+    "password",
+    "changeme",
+    "null",
+    "none",
+    "nil",
+    "true",
+    "false",
+    "undefined",
+    "example",
+    "redacted",
+    "secret",
+    "placeholder",
+    "required",
+    "optional",
+    "string",
+    "your_password",
+    "your_api_key",
+    "your-api-key",
+    "yourpassword",
+    "xxxxxx",
+    "hidden",
+    "masked",
+    "notset",
+];
+
+/// The automata the secrets scanner needs, built once per [`crate::Detector`].
+pub(crate) struct SecretAutomata {
+    prefixes: AhoCorasick,
+    keys: AhoCorasick,
+}
+
+impl SecretAutomata {
+    pub fn new() -> Result<Self, aho_corasick::BuildError> {
+        let prefixes = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(PREFIXES.iter().map(|(p, _)| *p))?;
+        let keys = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .ascii_case_insensitive(true)
+            .build(
+                PASSWORD_KEYS
+                    .iter()
+                    .chain(TOKEN_KEYS)
+                    .chain(AWS_SECRET_CUES),
+            )?;
+        Ok(SecretAutomata { prefixes, keys })
+    }
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+fn run_end(b: &[u8], from: usize, max: usize, ok: impl Fn(u8) -> bool) -> usize {
+    let mut j = from;
+    while j < b.len() && j - from < max && ok(b[j]) {
+        j += 1;
+    }
+    j
+}
+
+fn random_enough(body: &str, min_entropy: f64) -> bool {
+    shannon_entropy(body) >= min_entropy
+}
+
+/// The end of a prefixed token starting at `start` whose body begins at `body`.
+fn prefixed(text: &str, kind: Kind, start: usize, body: usize) -> Option<(EntityType, usize, f32)> {
+    let b = text.as_bytes();
+    let alnum = |c: u8| c.is_ascii_alphanumeric();
+    match kind {
+        Kind::AwsKeyId => {
+            let e = run_end(b, body, 40, |c| {
+                c.is_ascii_uppercase() || c.is_ascii_digit()
+            });
+            (e - body == 16
+                && crate::text::boundary_after(b, e)
+                && random_enough(&text[body..e], 2.5))
+            .then_some((EntityType::AwsAccessKey, e, 0.95))
+        }
+        Kind::GithubClassic => {
+            let e = run_end(b, body, 300, alnum);
+            (e - body >= 36
+                && e - body <= 255
+                && crate::text::boundary_after(b, e)
+                && random_enough(&text[body..e], 3.0))
+            .then_some((EntityType::GithubToken, e, 0.99))
+        }
+        Kind::GithubPat => {
+            let e = run_end(b, body, 300, |c| c.is_ascii_alphanumeric() || c == b'_');
+            (e - body >= 60 && random_enough(&text[body..e], 3.0)).then_some((
+                EntityType::GithubToken,
+                e,
+                0.99,
+            ))
+        }
+        Kind::Gitlab => {
+            let e = run_end(b, body, 200, |c| is_token_byte(c) || c == b'.');
+            let e = trim_trailing_dots(b, body, e);
+            (e - body >= 20 && random_enough(&text[body..e], 3.0)).then_some((
+                EntityType::GitlabToken,
+                e,
+                0.97,
+            ))
+        }
+        Kind::Slack => {
+            let e = run_end(b, body, 250, |c| c.is_ascii_alphanumeric() || c == b'-');
+            (e - body >= 10
+                && text[body..e].bytes().any(|c| c.is_ascii_digit())
+                && random_enough(&text[body..e], 2.5))
+            .then_some((EntityType::SlackToken, e, 0.95))
+        }
+        Kind::SlackWebhook => {
+            let e = run_end(b, body, 120, |c| c.is_ascii_alphanumeric() || c == b'/');
+            let parts = text[body..e].split('/').filter(|p| !p.is_empty()).count();
+            (parts == 3 && e - body >= 40).then_some((EntityType::SlackToken, e, 0.97))
+        }
+        Kind::Stripe => {
+            let e = run_end(b, body, 250, alnum);
+            (e - body >= 20
+                && crate::text::boundary_after(b, e)
+                && random_enough(&text[body..e], 3.0))
+            .then_some((EntityType::StripeKey, e, 0.98))
+        }
+        Kind::Google => {
+            let e = run_end(b, body, 60, is_token_byte);
+            (e - body == 35 && random_enough(&text[body..e], 3.0)).then_some((
+                EntityType::GoogleApiKey,
+                e,
+                0.97,
+            ))
+        }
+        Kind::OpenAi => {
+            let e = run_end(b, body, 400, is_token_byte);
+            let tail = &text[body..e];
+            let named = text[start..body].len() > 3; // sk-proj-, sk-svcacct-, sk-admin-
+            let legacy = tail.len() == 48 && tail.contains("T3BlbkFJ");
+            let ok = (named && tail.len() >= 40)
+                || legacy
+                || (tail.len() >= 32 && char_classes(tail) >= 2);
+            (ok && random_enough(tail, 3.5)).then_some((
+                EntityType::OpenaiKey,
+                e,
+                if named || legacy { 0.99 } else { 0.85 },
+            ))
+        }
+        Kind::Anthropic => {
+            let e = run_end(b, body, 400, is_token_byte);
+            (e - body >= 40 && random_enough(&text[body..e], 3.5)).then_some((
+                EntityType::AnthropicKey,
+                e,
+                0.99,
+            ))
+        }
+        Kind::Jwt => jwt(text, start).map(|e| (EntityType::Jwt, e, 0.98)),
+        Kind::Pem => pem(text, body).map(|e| (EntityType::PrivateKey, e, 1.0)),
+    }
+}
+
+fn trim_trailing_dots(b: &[u8], body: usize, mut e: usize) -> usize {
+    while e > body && b[e - 1] == b'.' {
+        e -= 1;
+    }
+    e
+}
+
+fn b64url_json_object(seg: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let bytes = engine.decode(seg.trim_end_matches('=')).ok()?;
+    match serde_json::from_slice::<serde_json::Value>(&bytes).ok()? {
+        serde_json::Value::Object(m) => Some(m),
+        _ => None,
+    }
+}
+
+/// `header.payload.signature`; header must be JSON with a string `alg`, payload JSON.
+fn jwt(text: &str, start: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let seg = |from: usize| {
+        run_end(b, from, 16 * 1024, |c| {
+            c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'='
+        })
+    };
+    let h_end = seg(start);
+    if h_end >= b.len() || b[h_end] != b'.' {
+        return None;
+    }
+    let p_end = seg(h_end + 1);
+    if p_end == h_end + 1 || p_end >= b.len() || b[p_end] != b'.' {
+        return None;
+    }
+    let s_end = seg(p_end + 1);
+    if s_end < b.len()
+        && b[s_end] == b'.'
+        && s_end + 1 < b.len()
+        && b[s_end + 1].is_ascii_alphanumeric()
+    {
+        return None; // more than three segments: JWE or something else
+    }
+    let header = b64url_json_object(&text[start..h_end])?;
+    if !header.get("alg").is_some_and(serde_json::Value::is_string) {
+        return None;
+    }
+    b64url_json_object(&text[h_end + 1..p_end])?;
+    let alg_none = header.get("alg").and_then(|v| v.as_str()) == Some("none");
+    if s_end == p_end + 1 && !alg_none {
+        return None;
+    }
+    Some(if s_end == p_end + 1 { p_end + 1 } else { s_end })
+}
+
+/// A PEM block whose label names a private key. Ends at the matching END line, or — for a
+/// truncated paste — after the last base64 line.
+fn pem(text: &str, label_start: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let label_end = label_start
+        + text
+            .get(label_start..(label_start + 64).min(text.len()))?
+            .find("-----")?;
+    let label = &text[label_start..label_end];
+    if !label.contains("PRIVATE KEY") {
+        return None;
+    }
+    let after = label_end + 5;
+    let end_marker = format!("-----END {label}-----");
+    let horizon = (after + 64 * 1024).min(text.len());
+    let mut horizon_cut = horizon;
+    while !text.is_char_boundary(horizon_cut) {
+        horizon_cut -= 1;
+    }
+    if let Some(pos) = text[after..horizon_cut].find(&end_marker) {
+        return Some(after + pos + end_marker.len());
+    }
+    // Truncated: consume lines of base64 (or `Header: value`) separated by real or escaped newlines.
+    let mut e = after;
+    let mut last_good = after;
+    while e < b.len() {
+        if b[e] == b'\n' || b[e] == b'\r' {
+            e += 1;
+            continue;
+        }
+        if b[e] == b'\\' && e + 1 < b.len() && matches!(b[e + 1], b'n' | b'r') {
+            e += 2;
+            continue;
+        }
+        let line_end = run_end(b, e, 4096, |c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b':' | b',' | b'-' | b' ')
+        });
+        if line_end == e {
+            break;
+        }
+        let line = &text[e..line_end];
+        if line.contains(' ') && !line.contains(": ") {
+            break; // prose, not key material
+        }
+        e = line_end;
+        last_good = e;
+    }
+    (last_good > after + 16).then_some(last_good)
+}
+
+/// Value after `key` `=`/`:`/`:=`/`=>` (or ` is ` for passwords, a space for `Bearer`),
+/// quoted or bare.
+fn assigned_value(
+    text: &str,
+    key_end: usize,
+    password: bool,
+    bearer: bool,
+) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut k = run_end(b, key_end, 32, |c| {
+        c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+    });
+    if k < b.len() && matches!(b[k], b'"' | b'\'') {
+        k += 1;
+    }
+    k = run_end(b, k, 4, |c| c == b' ' || c == b'\t');
+    let rest = &b[k..];
+    let op_len = if rest.starts_with(b":=") || rest.starts_with(b"=>") {
+        2
+    } else if rest.starts_with(b"=") || rest.starts_with(b":") {
+        1
+    } else if password && (rest.starts_with(b"is ") || rest.starts_with(b"was ")) {
+        if rest[0] == b'i' {
+            2
+        } else {
+            3
+        }
+    } else if bearer && k > key_end {
+        0
+    } else {
+        return None;
+    };
+    if rest.get(op_len) == Some(&b'=') {
+        return None; // `==` comparison
+    }
+    k += op_len;
+    k = run_end(b, k, 4, |c| c == b' ' || c == b'\t');
+    let quote = b
+        .get(k)
+        .copied()
+        .filter(|c| matches!(c, b'"' | b'\'' | b'`'));
+    if quote.is_some() {
+        k += 1;
+    }
+    let e = match quote {
+        Some(q) => run_end(b, k, 200, |c| c != q && c != b'\n' && c != b' '),
+        None => run_end(b, k, 200, |c| {
+            !c.is_ascii_whitespace()
+                && !matches!(
+                    c,
+                    b',' | b';' | b'"' | b'\'' | b'`' | b'<' | b'>' | b')' | b']' | b'}'
+                )
+        }),
+    };
+    let mut e = e;
+    // A bare value at the end of a sentence: drop the full stop.
+    if quote.is_none() {
+        while e > k && b[e - 1] == b'.' {
+            e -= 1;
+        }
+    }
+    if let Some(q) = quote {
+        if e >= b.len() || b[e] != q {
+            return None;
+        }
+    }
+    Some((k, e))
+}
+
+fn plausible_secret_value(v: &str, password: bool) -> bool {
+    if v.len() < 6 {
+        return false;
+    }
+    let first = v.as_bytes()[0];
+    if matches!(first, b'$' | b'{' | b'<' | b'%' | b'*' | b'[' | b'(')
+        || v.contains("env") && v.contains(['.', '(', '['])
+    {
+        return false;
+    }
+    let lower = v.to_ascii_lowercase();
+    if PLACEHOLDERS.contains(&lower.as_str())
+        || lower.bytes().all(|c| c == lower.as_bytes()[0])
+        || lower.starts_with("your")
+    {
+        return false;
+    }
+    // `config.password`, `self.api_key`: a reference, not a value.
+    if v.contains('.')
+        && v.split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_alphabetic() || c == b'_'))
+    {
+        return false;
+    }
+    if password {
+        shannon_entropy(v) >= 2.0 && (char_classes(v) >= 2 || v.len() >= 10)
+    } else {
+        v.len() >= 12 && shannon_entropy(v) >= 3.0 && char_classes(v) >= 2
+    }
+}
+
+pub(crate) fn scan(text: &str, automata: &SecretAutomata, out: &mut Vec<Candidate>) {
+    let b = text.as_bytes();
+    for m in automata.prefixes.find_iter(text) {
+        let kind = PREFIXES[m.pattern().as_usize()].1;
+        let needs_boundary = !matches!(kind, Kind::SlackWebhook | Kind::Pem);
+        if needs_boundary
+            && m.start() > 0
+            && (is_token_byte(b[m.start() - 1]) || b[m.start() - 1] == b'.')
+        {
+            continue;
+        }
+        if let Some((entity, end, score)) = prefixed(text, kind, m.start(), m.end()) {
+            let start = if matches!(kind, Kind::SlackWebhook)
+                && m.start() >= 8
+                && &text[m.start() - 8..m.start()] == "https://"
+            {
+                m.start() - 8
+            } else {
+                m.start()
+            };
+            out.push(Candidate::new(entity, start, end, score));
+        }
+    }
+    for m in automata.keys.find_iter(text) {
+        let key = text[m.start()..m.end()].to_ascii_lowercase();
+        if AWS_SECRET_CUES.contains(&key.as_str()) {
+            if let Some((s, e)) = aws_secret_after(text, m.end()) {
+                out.push(Candidate::new(EntityType::AwsSecretKey, s, e, 0.9));
+            }
+            continue;
+        }
+        // The key name must start a word or follow `_`/`-`/`.` (db_password, x-api-key).
+        if m.start() > 0 && b[m.start() - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let password = PASSWORD_KEYS.contains(&key.as_str());
+        let bearer = key == "bearer";
+        if let Some((s, e)) = assigned_value(text, m.end(), password, bearer) {
+            if plausible_secret_value(&text[s..e], password) {
+                out.push(Candidate::new(
+                    EntityType::GenericSecret,
+                    s,
+                    e,
+                    if password { 0.8 } else { 0.85 },
+                ));
+            }
+        }
+    }
+}
+
+fn aws_secret_after(text: &str, from: usize) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let is_b64 = |c: u8| c.is_ascii_alphanumeric() || c == b'/' || c == b'+';
+    let limit = (from + 64).min(b.len());
+    let mut i = from;
+    while i < limit {
+        if is_b64(b[i]) && (i == 0 || !(is_b64(b[i - 1]) || b[i - 1] == b'=')) {
+            let e = run_end(b, i, 41, is_b64);
+            if e - i == 40 && (e >= b.len() || !(is_b64(b[e]) || b[e] == b'=')) {
+                let v = &text[i..e];
+                if shannon_entropy(v) >= 3.5 && char_classes(v) >= 3 {
+                    return Some((i, e));
+                }
+            }
+            i = e.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    None
+}

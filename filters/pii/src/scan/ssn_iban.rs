@@ -1,0 +1,99 @@
+//! US_SSN (area/group/serial rules) and IBAN (country length + ISO 7064 mod-97).
+
+use super::{Candidate, DigitRun};
+use crate::entity::EntityType;
+use crate::text::{boundary_after, boundary_before, has_context};
+use crate::validate::{is_valid_iban, is_valid_ssn};
+
+const SSN_CUES: &[&str] = &[
+    "ssn",
+    "social security",
+    "social sec",
+    "ss#",
+    "ss #",
+    "taxpayer",
+    "tin",
+];
+
+/// `AAA-GG-SSSS` and `AAA GG SSSS` are reported on shape and rules alone; nine bare digits
+/// only next to an SSN cue (they are more often order or account numbers).
+pub(crate) fn scan_ssn(text: &str, runs: &[DigitRun], out: &mut Vec<Candidate>) {
+    let b = text.as_bytes();
+    for run in runs {
+        let lens: Vec<usize> = run.groups.iter().map(|(s, e)| e - s).collect();
+        let (start, end) = (run.start(), run.end());
+        let digits: Vec<u8> = b[start..end]
+            .iter()
+            .copied()
+            .filter(u8::is_ascii_digit)
+            .collect();
+        let score = if lens == [3, 2, 4] && run.seps[0] == run.seps[1] {
+            if run.seps[0] == b'-' {
+                0.95
+            } else {
+                0.85
+            }
+        } else if lens == [9] && has_context(text, start, end, 40, SSN_CUES) {
+            0.9
+        } else {
+            continue;
+        };
+        if is_valid_ssn(&digits) {
+            out.push(Candidate::new(EntityType::UsSsn, start, end, score));
+        }
+    }
+}
+
+/// IBANs are written compact (`DE89370400440532013000`) or in groups of four separated by
+/// single spaces. The candidate takes exactly the country's registered length.
+pub(crate) fn scan_iban(text: &str, out: &mut Vec<Candidate>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i + 4 <= b.len() {
+        if !(b[i].is_ascii_uppercase()
+            && b[i + 1].is_ascii_uppercase()
+            && b[i + 2].is_ascii_digit()
+            && b[i + 3].is_ascii_digit()
+            && boundary_before(b, i))
+        {
+            i += 1;
+            continue;
+        }
+        let Some(len) = crate::validate::iban_length_of(&b[i..i + 2]) else {
+            i += 1;
+            continue;
+        };
+        // Consume `len` alphanumerics, allowing a single space only after each group of four.
+        let mut j = i;
+        let mut count = 0;
+        let mut grouped = None;
+        while j < b.len() && count < len {
+            if b[j].is_ascii_alphanumeric() {
+                count += 1;
+                j += 1;
+            } else if b[j] == b' '
+                && count % 4 == 0
+                && grouped != Some(false)
+                && j + 1 < b.len()
+                && b[j + 1].is_ascii_alphanumeric()
+            {
+                grouped = Some(true);
+                j += 1;
+            } else {
+                break;
+            }
+            if count == 4 && grouped.is_none() && j < b.len() && b[j] != b' ' {
+                grouped = Some(false);
+            }
+        }
+        if count == len && boundary_after(b, j) && is_valid_iban(&text[i..j]) {
+            // Upper-case letters only in the BBAN (lower-case is prose, not an IBAN).
+            if !b[i..j].iter().any(u8::is_ascii_lowercase) {
+                out.push(Candidate::new(EntityType::Iban, i, j, 1.0));
+                i = j;
+                continue;
+            }
+        }
+        i += 1;
+    }
+}

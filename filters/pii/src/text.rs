@@ -1,0 +1,166 @@
+//! Small byte-level helpers shared by the scanners.
+//!
+//! Scanners work on UTF-8 bytes: every pattern they look for is ASCII, so any span that starts
+//! and ends on ASCII bytes is a valid `str` range.
+
+/// True when the byte before `at` does not continue a word (start of text, or not a letter,
+/// digit or `_`). Non-ASCII bytes count as word characters so `é1234` is not a boundary.
+#[inline]
+pub(crate) fn boundary_before(bytes: &[u8], at: usize) -> bool {
+    at == 0 || !is_word_byte(bytes[at - 1])
+}
+
+/// True when the byte at `at` does not continue a word.
+#[inline]
+pub(crate) fn boundary_after(bytes: &[u8], at: usize) -> bool {
+    at >= bytes.len() || !is_word_byte(bytes[at])
+}
+
+#[inline]
+pub(crate) fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// True when a digit group continues at `at` through a separator: `-1`, `.1`, `/1`.
+/// Numbers that continue this way are longer identifiers (dates, versions, order numbers).
+#[inline]
+pub(crate) fn continues_number(bytes: &[u8], at: usize) -> bool {
+    at + 1 < bytes.len()
+        && matches!(bytes[at], b'-' | b'.' | b'/' | b',' | b':')
+        && bytes[at + 1].is_ascii_digit()
+}
+
+/// Same as [`continues_number`], looking left of `at`.
+#[inline]
+pub(crate) fn continued_number_before(bytes: &[u8], at: usize) -> bool {
+    at >= 2
+        && matches!(bytes[at - 1], b'-' | b'.' | b'/' | b',' | b':')
+        && bytes[at - 2].is_ascii_digit()
+}
+
+/// The lower-cased ASCII text in `[start - before, end + after)`, clamped to the text and to
+/// char boundaries. Context words are matched in this window.
+pub(crate) fn context_window(
+    text: &str,
+    start: usize,
+    end: usize,
+    before: usize,
+    after: usize,
+) -> String {
+    let mut s = start.saturating_sub(before);
+    while s > 0 && !text.is_char_boundary(s) {
+        s -= 1;
+    }
+    let mut e = (end + after).min(text.len());
+    while e < text.len() && !text.is_char_boundary(e) {
+        e += 1;
+    }
+    text[s..e].to_ascii_lowercase()
+}
+
+/// True when any of `words` (lower-case) occurs in the window before `start` (or right after
+/// `end`) as a whole word or word prefix.
+pub(crate) fn has_context(
+    text: &str,
+    start: usize,
+    end: usize,
+    window: usize,
+    words: &[&str],
+) -> bool {
+    let before = context_window(text, start, start, window, 0);
+    let after = context_window(text, end, end, 0, window / 2);
+    words
+        .iter()
+        .any(|w| contains_word(&before, w) || contains_word(&after, w))
+}
+
+/// True when one of `words` (lower-case) occurs as a whole word in the `window` bytes before
+/// `start`.
+pub(crate) fn has_whole_word_before(
+    text: &str,
+    start: usize,
+    window: usize,
+    words: &[&str],
+) -> bool {
+    let before = context_window(text, start, start, window, 0);
+    before
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| words.contains(&w))
+}
+
+/// `hay` contains `word` starting at a word boundary.
+pub(crate) fn contains_word(hay: &str, word: &str) -> bool {
+    let hb = hay.as_bytes();
+    let mut from = 0;
+    while let Some(pos) = hay[from..].find(word) {
+        let at = from + pos;
+        if at == 0 || !hb[at - 1].is_ascii_alphanumeric() {
+            return true;
+        }
+        from = at + 1;
+        while from < hay.len() && !hay.is_char_boundary(from) {
+            from += 1;
+        }
+    }
+    false
+}
+
+/// Shannon entropy in bits per character.
+pub(crate) fn shannon_entropy(s: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    let mut n = 0u32;
+    for b in s.bytes() {
+        counts[b as usize] += 1;
+        n += 1;
+    }
+    if n == 0 {
+        return 0.0;
+    }
+    let n = f64::from(n);
+    counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|c| {
+            let p = f64::from(*c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Number of character classes (lower, upper, digit, other) present.
+pub(crate) fn char_classes(s: &str) -> usize {
+    let b = s.as_bytes();
+    [
+        b.iter().any(u8::is_ascii_lowercase),
+        b.iter().any(u8::is_ascii_uppercase),
+        b.iter().any(u8::is_ascii_digit),
+        b.iter().any(|c| !c.is_ascii_alphanumeric()),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_words_match_at_word_starts_only() {
+        assert!(contains_word("my ssn is", "ssn"));
+        assert!(!contains_word("lessn is", "ssn"));
+    }
+
+    #[test]
+    fn entropy_of_repeated_char_is_zero() {
+        assert_eq!(shannon_entropy("aaaa"), 0.0);
+        assert!(shannon_entropy("a8Kz2pQ9") > 2.9);
+    }
+
+    #[test]
+    fn window_respects_char_boundaries() {
+        let t = "ééééé 123";
+        let w = context_window(t, 11, 14, 3, 0);
+        assert!(w.ends_with("123"));
+    }
+}
