@@ -14,7 +14,10 @@
 //! * [`apply_edits`] replaces segment texts, keeping every other byte;
 //!   [`replace_value`] / [`insert_member`] change control fields the same way.
 //! * [`json::Doc`] is the span-tracking scanner underneath (no `serde_json::Value`).
-//! * [`errors`] builds provider-shaped error bodies.
+//! * [`StreamParser`] decodes SSE, NDJSON and AWS event-stream responses incrementally
+//!   (any chunk split), yielding [`StreamEvent`]s with text [`Delta`]s, reassembled
+//!   tool calls and usage; [`rewrite_event`] re-encodes an event with new texts.
+//! * [`errors`] builds provider-shaped error bodies and terminal stream error events.
 //!
 //! ```
 //! use parapet_core::{detect, parse_request, apply_edits, Edit, Limits, Role, SegmentKind};
@@ -49,6 +52,7 @@ mod view;
 pub use api::{detect, framing_for, is_streaming_path, Api, Framing, Operation, Provider};
 pub use error::{FormatError, FormatErrorKind, Limits};
 pub use rewrite::{apply_edits, insert_member, replace_value, Edit};
+pub use stream::{rewrite_event, Delta, DeltaKind, StreamEvent, StreamParser};
 pub use view::{
     parse_request, parse_response, RequestView, ResponseFormat, ResponseView, Role, Segment,
     SegmentKind, ToolCall, ToolDef, Usage,

@@ -47,7 +47,7 @@ fn part(c: &mut Collector, p: NodeRef, pointer: &str, at: At, kind: SegmentKind)
 }
 
 /// One item of `input[]` (request) or `output[]` (response).
-fn item(
+pub(crate) fn item(
     c: &mut Collector,
     it: NodeRef,
     pointer: &str,

@@ -1,4 +1,384 @@
-//! Incremental stream decoders.
+//! Incremental stream decoders: SSE, NDJSON and AWS event-stream, fed with arbitrary
+//! chunk splits, yielding complete events with their exact bytes, position, text
+//! deltas, usage and terminal/error flags — and re-encoding events after rewriting.
+//!
+//! ```
+//! use parapet_core::{detect, Framing, Limits, stream::{StreamParser, rewrite_event, DeltaKind}};
+//!
+//! let api = detect("/v1/chat/completions", None);
+//! let mut p = StreamParser::new(api, Framing::Sse, Limits::default());
+//! let wire = b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"my pin is 1234\"}}]}\n\ndata: [DONE]\n\n";
+//! let mut events = p.push(&wire[..20]).unwrap();          // nothing complete yet
+//! assert!(events.is_empty());
+//! events.extend(p.push(&wire[20..]).unwrap());
+//! events.extend(p.finish().unwrap());
+//! assert_eq!(events.len(), 2);
+//! let d = &events[0].deltas[0];
+//! assert_eq!((d.kind, d.text.as_str()), (DeltaKind::Text, "my pin is 1234"));
+//! let out = rewrite_event(&events[0], Framing::Sse, &[(0, "my pin is ****".into())]).unwrap();
+//! assert_eq!(out, b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"my pin is ****\"}}]}\n\n");
+//! assert!(events[1].done);
+//! ```
 
 mod crc32;
 pub mod eventstream;
+mod interpret;
+mod ndjson;
+mod sse;
+
+use std::ops::Range;
+
+use crate::api::{Api, Framing};
+use crate::error::{FormatError, FormatErrorKind, Limits};
+use crate::json::{self, encode_string_into, Doc};
+use crate::view::{ToolCall, Usage};
+
+pub use interpret::DeltaKind;
+
+/// A piece of streamed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delta {
+    pub kind: DeltaKind,
+    /// Choice / candidate index (0 for single-choice APIs).
+    pub choice: usize,
+    /// The tool call this piece belongs to (same numbering as [`ToolCall::index`]).
+    pub tool_call: Option<usize>,
+    /// Decoded text (for `json` deltas: the raw JSON text of the value).
+    pub text: String,
+    /// Byte range in [`StreamEvent::raw`] of the JSON value carrying the text.
+    pub span: Range<usize>,
+    /// The value is a JSON object/array (Gemini `functionCall.args`, Ollama tool
+    /// arguments), not a string; a rewrite must supply valid JSON.
+    pub json: bool,
+    /// The text repeats text already streamed by earlier deltas (OpenAI Responses
+    /// `*.done` events and the final `response.completed` object). Scan it if you must
+    /// rewrite every copy; do not count it twice.
+    pub repeat: bool,
+}
+
+/// One complete event of the stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamEvent {
+    /// Position of `raw` in the whole stream.
+    pub offset: Range<usize>,
+    /// The event's exact bytes, framing included; concatenating every event's `raw`
+    /// gives back the stream.
+    pub raw: Vec<u8>,
+    /// SSE `event:` name or event-stream `:event-type` / `:exception-type`.
+    pub name: Option<String>,
+    pub deltas: Vec<Delta>,
+    /// Usage after this event (normalised; see [`Usage::cumulative`]), when it carried any.
+    pub usage: Option<Usage>,
+    /// Finish reasons this event reported, per choice.
+    pub finish_reasons: Vec<(usize, String)>,
+    /// The provider's end-of-stream marker (`[DONE]`, `message_stop`,
+    /// `response.completed`, Bedrock `metadata`, Ollama `done:true`).
+    pub done: bool,
+    /// An error reported inside the stream (after HTTP 200).
+    pub error: bool,
+}
+
+/// Incremental decoder for one response stream.
+pub struct StreamParser {
+    api: Api,
+    framing: Framing,
+    limits: Limits,
+    buf: Vec<u8>,
+    /// Stream offset of `buf[0]`.
+    consumed: usize,
+    /// Where to resume looking for the end of the current event.
+    resume: usize,
+    state: interpret::State,
+    failed: Option<FormatError>,
+    finished: bool,
+}
+
+impl StreamParser {
+    pub fn new(api: Api, framing: Framing, limits: Limits) -> Self {
+        StreamParser {
+            api,
+            framing,
+            limits,
+            buf: Vec::new(),
+            consumed: 0,
+            resume: 0,
+            state: interpret::State::default(),
+            failed: None,
+            finished: false,
+        }
+    }
+
+    /// Feeds the next chunk; returns the events it completed, in order. After an
+    /// error the parser stays failed and returns the same error.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<StreamEvent>, FormatError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        self.buf.extend_from_slice(chunk);
+        let r = self.drain(false);
+        self.record(r)
+    }
+
+    /// Ends the stream: returns the last events, or an error if the stream stopped in
+    /// the middle of an event or before the provider's terminal event.
+    pub fn finish(&mut self) -> Result<Vec<StreamEvent>, FormatError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        if self.finished {
+            return Ok(Vec::new());
+        }
+        self.finished = true;
+        let r = self.drain(true).and_then(|events| {
+            if !self.buf.is_empty() {
+                return Err(FormatError::new(
+                    self.consumed,
+                    FormatErrorKind::TruncatedStream("stream ended inside an event"),
+                ));
+            }
+            if self.state.needs_terminal(self.api) && !self.state.terminal {
+                return Err(FormatError::new(
+                    self.consumed,
+                    FormatErrorKind::TruncatedStream("stream ended before its terminal event"),
+                ));
+            }
+            Ok(events)
+        });
+        self.record(r)
+    }
+
+    fn record(
+        &mut self,
+        r: Result<Vec<StreamEvent>, FormatError>,
+    ) -> Result<Vec<StreamEvent>, FormatError> {
+        if let Err(e) = &r {
+            self.failed = Some(e.clone());
+        }
+        r
+    }
+
+    /// Tool calls reassembled so far, ordered by (choice, index).
+    pub fn tool_calls(&self) -> Vec<ToolCall> {
+        self.state.tool_calls()
+    }
+
+    /// Latest usage seen (final once the stream is done).
+    pub fn usage(&self) -> Option<Usage> {
+        self.state.usage
+    }
+
+    /// Finish reason per choice, ordered by choice.
+    pub fn finish_reasons(&self) -> Vec<(usize, String)> {
+        self.state
+            .finish
+            .iter()
+            .map(|(c, r)| (*c, r.clone()))
+            .collect()
+    }
+
+    /// Whether the provider's terminal event (or an in-stream error) was seen.
+    pub fn is_complete(&self) -> bool {
+        self.state.terminal
+    }
+
+    /// Total bytes that formed complete events so far.
+    pub fn offset(&self) -> usize {
+        self.consumed
+    }
+
+    fn drain(&mut self, eof: bool) -> Result<Vec<StreamEvent>, FormatError> {
+        let mut events = Vec::new();
+        loop {
+            let found = match self.framing {
+                Framing::Sse => sse::next_event(&self.buf, self.resume, eof),
+                Framing::Ndjson => match ndjson::next_event(&self.buf, self.resume) {
+                    Err(_) if eof && !self.buf.is_empty() => Ok(self.buf.len()),
+                    other => other,
+                },
+                Framing::EventStream => {
+                    match eventstream::frame_len(&self.buf, self.limits.max_bytes)
+                        .map_err(|e| e.shifted(self.consumed))?
+                    {
+                        Some(len) if len <= self.buf.len() => Ok(len),
+                        _ => Err(0),
+                    }
+                }
+                Framing::Json => {
+                    if eof && !self.buf.is_empty() {
+                        Ok(self.buf.len())
+                    } else {
+                        Err(0)
+                    }
+                }
+            };
+            match found {
+                Ok(len) => {
+                    if len > self.limits.max_bytes {
+                        return Err(self.too_large());
+                    }
+                    let raw: Vec<u8> = self.buf.drain(..len).collect();
+                    let start = self.consumed;
+                    self.consumed += len;
+                    self.resume = 0;
+                    events.push(self.event(raw, start)?);
+                }
+                Err(resume) => {
+                    self.resume = resume;
+                    if self.buf.len() > self.limits.max_bytes {
+                        return Err(self.too_large());
+                    }
+                    return Ok(events);
+                }
+            }
+        }
+    }
+
+    fn too_large(&self) -> FormatError {
+        FormatError::new(
+            self.consumed,
+            FormatErrorKind::TooLarge(self.limits.max_bytes),
+        )
+    }
+
+    /// Interprets one complete raw event that starts at stream offset `start`.
+    fn event(&mut self, raw: Vec<u8>, start: usize) -> Result<StreamEvent, FormatError> {
+        let mut ev = StreamEvent {
+            offset: start..start + raw.len(),
+            raw: Vec::new(),
+            name: None,
+            deltas: Vec::new(),
+            usage: None,
+            finish_reasons: Vec::new(),
+            done: false,
+            error: false,
+        };
+        // `payload` = the JSON text; `map` turns payload ranges into raw ranges.
+        let limits = self.limits;
+        match self.framing {
+            Framing::Sse => {
+                let f = sse::fields(&raw);
+                ev.name = f.event.clone();
+                let map = |r: Range<usize>| f.to_raw(r);
+                match &f.data {
+                    Some(data) if data.as_slice() == b"[DONE]" => {
+                        self.state.sentinel_done(&mut ev);
+                    }
+                    Some(data) if data.iter().all(|b| b.is_ascii_whitespace()) => {}
+                    Some(data) => {
+                        let doc = Doc::parse(data, &limits).map_err(|e| {
+                            let at = f.to_raw(e.offset..e.offset).start;
+                            FormatError {
+                                offset: start + at,
+                                ..e
+                            }
+                        })?;
+                        let name = ev.name.clone();
+                        self.state
+                            .interpret(self.api, &doc, name.as_deref(), &map, &mut ev);
+                    }
+                    None => {
+                        if let Some(r) = sse::bare_json(&raw) {
+                            if let Ok(doc) = Doc::parse(&raw[r.clone()], &limits) {
+                                let base = r.start;
+                                let map = |x: Range<usize>| x.start + base..x.end + base;
+                                self.state.interpret(self.api, &doc, None, &map, &mut ev);
+                            }
+                        }
+                    }
+                }
+            }
+            Framing::Ndjson | Framing::Json => {
+                if let Some(r) = ndjson::payload(&raw) {
+                    let doc = Doc::parse(&raw[r.clone()], &limits)
+                        .map_err(|e| e.shifted(start + r.start))?;
+                    let base = r.start;
+                    let map = |x: Range<usize>| x.start + base..x.end + base;
+                    self.state.interpret(self.api, &doc, None, &map, &mut ev);
+                }
+            }
+            Framing::EventStream => {
+                let frame = eventstream::decode_frame(&raw).map_err(|e| e.shifted(start))?;
+                let message_type = frame.header(":message-type").unwrap_or("event");
+                ev.name = frame
+                    .header(":event-type")
+                    .or(frame.header(":exception-type"))
+                    .map(str::to_string);
+                if message_type != "event" {
+                    ev.error = true;
+                    ev.done = true;
+                    self.state.terminal = true;
+                } else {
+                    let p = frame.payload.clone();
+                    if !raw[p.clone()].iter().all(|b| b.is_ascii_whitespace()) {
+                        let doc = Doc::parse(&raw[p.clone()], &limits)
+                            .map_err(|e| e.shifted(start + p.start))?;
+                        let base = p.start;
+                        let map = |x: Range<usize>| x.start + base..x.end + base;
+                        let name = ev.name.clone();
+                        self.state
+                            .interpret(self.api, &doc, name.as_deref(), &map, &mut ev);
+                    }
+                }
+            }
+        }
+        ev.raw = raw;
+        Ok(ev)
+    }
+}
+
+/// Re-encodes `event` with the texts of some deltas replaced (`(delta index, new text)`).
+/// Every other byte of the event is kept; event-stream frames get new lengths and CRCs.
+pub fn rewrite_event(
+    event: &StreamEvent,
+    framing: Framing,
+    new_texts: &[(usize, String)],
+) -> Result<Vec<u8>, FormatError> {
+    let mut repl: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
+    for (idx, text) in new_texts {
+        let d = event.deltas.get(*idx).ok_or_else(|| {
+            FormatError::edit(event.offset.start, format!("event has no delta {idx}"))
+        })?;
+        if d.text == *text {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        if d.json {
+            json::validate(text.as_bytes(), &Limits::default()).map_err(|e| {
+                FormatError::edit(event.offset.start + d.span.start, format!("not JSON: {e}"))
+            })?;
+            bytes.extend_from_slice(text.as_bytes());
+        } else {
+            encode_string_into(text, &mut bytes);
+        }
+        repl.push((d.span.clone(), bytes));
+    }
+    repl.sort_by_key(|(r, _)| r.start);
+    let raw = &event.raw;
+    let mut out = Vec::with_capacity(raw.len());
+    let mut pos = 0;
+    for (r, bytes) in &repl {
+        if r.start < pos || r.end > raw.len() {
+            return Err(FormatError::edit(
+                event.offset.start + r.start,
+                "edits overlap",
+            ));
+        }
+        out.extend_from_slice(&raw[pos..r.start]);
+        out.extend_from_slice(bytes);
+        pos = r.end;
+    }
+    out.extend_from_slice(&raw[pos..]);
+    if framing == Framing::EventStream && !repl.is_empty() {
+        if raw.len() < eventstream::MIN_FRAME {
+            return Err(FormatError::edit(
+                event.offset.start,
+                "event is not a frame",
+            ));
+        }
+        let headers_len = u32::from_be_bytes([raw[4], raw[5], raw[6], raw[7]]) as usize;
+        let headers = &out[12..12 + headers_len];
+        let payload = &out[12 + headers_len..out.len() - 4];
+        return Ok(eventstream::reframe(headers, payload));
+    }
+    Ok(out)
+}

@@ -4,6 +4,8 @@
 use parapet_core::json::Doc;
 use parapet_core::{apply_edits, Edit, Limits, Role, Segment, SegmentKind};
 
+pub mod streams;
+
 pub fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))

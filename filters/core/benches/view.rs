@@ -1,0 +1,70 @@
+//! Text view of a ~100 KB chat request vs the parse floor
+//! (`serde_json::from_slice::<serde::de::IgnoredAny>` on the same bytes).
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use parapet_core::{detect, parse_request, Limits};
+use std::hint::black_box;
+
+/// A realistic long conversation: system prompt, user/assistant turns with unicode and
+/// escapes, tool calls and tool results, tools with schemas — about 100 KB.
+fn chat_request() -> Vec<u8> {
+    let para = "The quick brown fox jumps over the lazy dog; caf\\u00e9 \\\"quoted\\\" text, \
+                numbers 12345, emoji \\ud83d\\ude00 and a newline\\n. ";
+    let mut messages = vec![format!(
+        r#"{{"role":"system","content":"You are a helpful travel assistant. {}"}}"#,
+        para.repeat(4)
+    )];
+    let mut i = 0;
+    while messages.iter().map(|m| m.len()).sum::<usize>() < 98_000 {
+        messages.push(format!(
+            r#"{{"role":"user","content":[{{"type":"text","text":"Question {i}: {}"}}]}}"#,
+            para.repeat(6)
+        ));
+        messages.push(format!(
+            r#"{{"role":"assistant","content":null,"tool_calls":[{{"id":"call_{i}","type":"function","function":{{"name":"search","arguments":"{{\"q\":\"fox {i}\",\"limit\":5}}"}}}}]}}"#
+        ));
+        messages.push(format!(
+            r#"{{"role":"tool","tool_call_id":"call_{i}","content":"Result {i}: {}"}}"#,
+            para.repeat(4)
+        ));
+        messages.push(format!(
+            r#"{{"role":"assistant","content":"Answer {i}: {}"}}"#,
+            para.repeat(5)
+        ));
+        i += 1;
+    }
+    format!(
+        r#"{{"model":"gpt-4o","messages":[{}],"tools":[{{"type":"function","function":{{"name":"search","description":"Web search","parameters":{{"type":"object","properties":{{"q":{{"type":"string","description":"query"}},"limit":{{"type":"integer"}}}},"required":["q"]}}}}}}],"max_tokens":1024,"temperature":0.7,"stream":true}}"#,
+        messages.join(",\n")
+    )
+    .into_bytes()
+}
+
+fn bench(c: &mut Criterion) {
+    let body = chat_request();
+    assert!(serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok());
+    let api = detect("/v1/chat/completions", None);
+    let limits = Limits::default();
+    let view = parse_request(api, &body, &limits).unwrap();
+    assert!(view.segments.len() > 100);
+    let mut g = c.benchmark_group("chat_request_100kb");
+    g.throughput(Throughput::Bytes(body.len() as u64));
+    g.bench_function("parapet_text_view", |b| {
+        b.iter(|| parse_request(api, black_box(&body), &limits).unwrap())
+    });
+    g.bench_function("parapet_scan_only", |b| {
+        b.iter(|| {
+            parapet_core::json::Doc::parse(black_box(&body), &limits)
+                .unwrap()
+                .root()
+                .len()
+        })
+    });
+    g.bench_function("serde_json_ignored_any_floor", |b| {
+        b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&body)).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
