@@ -1,0 +1,419 @@
+//! The phrase lexicon: word classes ("concepts") in nine languages.
+//!
+//! Rules (see [`crate::rules`]) combine concepts by proximity — an override verb followed by an
+//! instruction noun within a few words, near a "previous/your" qualifier — so one rule covers
+//! thousands of phrasings and translations instead of memorizing attack strings.
+//!
+//! Syntax, one concept per `@name` block, one language per line (`lang: term | term`):
+//! - `word`   whole word (or whole phrase), word boundaries on both sides;
+//! - `stem*`  word prefix: `ignor*` matches ignore, ignoring, ignored, ignora…;
+//! - `=raw`   no boundary checks (template tokens);
+//! - `^raw`   at the start of a line.
+//!
+//! Terms go through the same normalization as inspected text, so they are written in plain
+//! lower case; accents, full-width forms etc. are handled by the normalizer. Language `*` is
+//! language-neutral.
+
+pub(crate) const LEXICON: &str = r#"
+@override_verb
+en: ignor* | disregard* | forget* | forgot | overrid* | overrul* | bypass* | skip | discard* | abandon* | neglect* | set aside | throw out | throw away | erase | wipe | delete | nullify | circumvent* | disobey* | pay no attention to | stop following | stop obeying | no longer follow | no longer obey | do not follow | don't follow | dont follow | do not obey | don't obey | supersede* | scrap | ditch | drop
+es: ignor* | olvid* | descart* | omit* | pasa por alto | pase por alto | haz caso omiso | hagas caso omiso | no sigas | no siga | deja de seguir | anula* | desobedec* | borra* | salt* | prescinde
+fr: ignor* | oubli* | ne tiens pas compte | ne tenez pas compte | ne tiens plus compte | fais abstraction | faites abstraction | neglig* | contourn* | passe outre | passez outre | annul* | efface* | ne suis plus | ne suivez plus | ecarte*
+de: ignorier* | vergiss | vergesst | vergessen | missacht* | ubersieh | uberseh* | verwirf | verwerft | ubergeh* | umgeh* | losch* | nicht mehr befolgen | befolge nicht | befolgen sie nicht | ausser acht
+pt: ignor* | esquec* | esqueç* | desconsider* | descart* | despreze | nao sigas | nao siga | pare de seguir | deixe de seguir | anul* | apag* | desobedec*
+it: ignor* | dimentic* | trascur* | tralascia* | non seguire | smetti di seguire | annulla* | cancella* | scarta* | aggira* | disobbedisc*
+ru: игнорир* | игнорь | забуд* | забыть | забей | пропуст* | отбрось | отбросьте | не обращай* внимани* | не следуй | перестань следовать | отмени* | обойди | проигнорир* | нарушь
+zh: 忽略 | 忽视 | 忽視 | 无视 | 無視 | 忘记 | 忘記 | 忘掉 | 不要理会 | 不理会 | 别管 | 抛开 | 拋開 | 绕过 | 繞過 | 跳过 | 不要遵守 | 不再遵守 | 不要遵循 | 停止遵循 | 放弃 | 丢弃 | 作废
+ja: 無視 | 忘れ | 従わな | 従うな | 破棄 | 取り消 | 放棄 | 無効に | 捨て
+
+@prior_qualifier
+en: previous* | prior | above | earlier | preceding | foregoing | original | initial | all | your | system | existing | default | preset | built-in | hidden | before this | so far | until now | given to you | you were given | you've been given | you have been given | you received | from your developers | from openai | from anthropic
+es: anterior* | previa* | previo* | todas | todos | tus | sus | de arriba | original* | inicial* | del sistema | dadas | recibidas | hasta ahora | que te dieron
+fr: precedent* | anterieur* | ci-dessus | toutes | tous | tes | vos | originales | initiales | du systeme | recues | donnees | jusqu'ici | jusqu'a present
+de: vorherig* | vorigen | fruher* | obig* | bisherig* | alle | deine* | ihre | ursprunglich* | anfanglich* | vorangegangen* | oben | system* | gegebenen
+pt: anterior* | previa* | todas | todos | suas | tuas | acima | originais | iniciais | do sistema | recebidas | ate agora | que recebeu
+it: precedent* | anterior* | tutte | tutti | tue | sue | sopra | originali | iniziali | del sistema | ricevute | finora | che hai ricevuto
+ru: предыдущ* | прежн* | все | всё | твои | ваши | свои | вышеуказанн* | выше | исходн* | изначальн* | системн* | ранее | полученн*
+zh: 之前 | 以前 | 先前 | 上面 | 以上 | 前面 | 所有 | 全部 | 一切 | 原来 | 原有 | 原始 | 系统 | 系統 | 你的 | 此前 | 上述 | 先前的
+ja: 以前 | 前の | これまで | 上記 | 上の | 全て | すべて | 全部 | 元の | 最初の | システム | あなたの | 今まで | 先ほど
+
+@instruction_noun
+en: instruction* | directive* | rules | rule | guideline* | prompt | prompts | command* | constraint* | restriction* | guardrail* | policy | policies | programming | orders | system message | system prompt | training | safety filter* | filters | limitation* | conditioning | what you were told | what you've been told | everything above
+es: instruccion* | directiva* | reglas | regla | normas | pautas | indicaciones | ordenes | prompt* | restriccion* | limitaciones | politicas | programacion | mensaje del sistema | entrenamiento
+fr: instruction* | consigne* | directive* | regles | regle | prompt* | restriction* | limitations | politique* | programmation | ordres | message systeme | entrainement
+de: anweisung* | instruktion* | befehl* | regeln | regel | richtlinie* | vorgaben | vorgabe | prompt* | einschrankung* | beschrankung* | programmierung | systemnachricht | systemprompt | anordnungen | training
+pt: instruc* | diretriz* | diretiva* | regras | regra | normas | orientac* | prompt* | restric* | limitac* | politicas | programacao | ordens | mensagem do sistema | treinamento
+it: istruzion* | direttiv* | regole | regola | linee guida | prompt* | restrizion* | limitazion* | politiche | programmazione | ordini | messaggio di sistema | addestramento
+ru: инструкц* | указани* | правил* | директив* | промпт* | ограничени* | команд* | установк* | системн* сообщени* | запрет*
+zh: 指令 | 指示 | 说明 | 說明 | 规则 | 規則 | 提示 | 命令 | 设定 | 設定 | 限制 | 约束 | 約束 | 准则 | 準則 | 规定 | 規定 | 系统提示 | 设置
+ja: 指示 | 命令 | ルール | 規則 | 指令 | 設定 | プロンプト | 制約 | 制限 | ガイドライン | 方針 | 決まり
+
+@everything
+en: everything | all of it | all that | all of that | anything
+es: todo | todo lo
+fr: tout | tout ce
+de: alles
+pt: tudo
+it: tutto
+ru: всё | все это | всё это | всё что
+zh: 一切 | 所有内容 | 全部内容
+ja: 全て | すべて
+
+@told
+en: you were told | you've been told | you have been told | i told you | above | before this | so far | previously | until now | you know | you learned | you were trained
+es: te dijeron | te han dicho | anterior* | hasta ahora | antes
+fr: on t'a dit | ci-dessus | jusqu'ici | avant
+de: dir gesagt | oben | bisher | zuvor | vorher
+pt: te disseram | acima | ate agora | antes
+it: ti hanno detto | sopra | finora | prima
+ru: тебе говорили | тебе сказали | выше | ранее | до этого
+zh: 之前 | 以前 | 以上 | 上面 | 你被告知
+ja: 以前 | これまで | 上記 | 言われた
+
+@new_marker
+en: new instruction* | updated instruction* | real instruction* | actual instruction* | true instruction* | your new task | your real task | your actual task | your new role | your new goal | new rules | new system prompt | new directive*
+es: nuevas instrucciones | tu nueva tarea | tu verdadera tarea | nuevas reglas
+fr: nouvelles instructions | ta nouvelle tache | ta vraie tache | nouvelles regles
+de: neue anweisung* | deine neue aufgabe | deine eigentliche aufgabe | neue regeln
+pt: novas instrucoes | sua nova tarefa | sua verdadeira tarefa | novas regras
+it: nuove istruzioni | il tuo nuovo compito | il tuo vero compito | nuove regole
+ru: новые инструкции | твоя новая задача | твоя настоящая задача | новые правила
+zh: 新的指令 | 新指令 | 你的新任务 | 你真正的任务 | 新的规则
+ja: 新しい指示 | 新しいルール | 本当のタスク | 新しいタスク
+
+@fake_authority
+en: system override | admin override | developer override | priority override | override code | sudo mode | system alert | system notice | important system message | message from the developers | message from your developers | end of user input | end of system prompt | begin system prompt | begin new instructions | authorized by openai | authorized by anthropic | maintenance mode
+es: anulacion del sistema | mensaje del sistema importante | modo de mantenimiento
+fr: remplacement du systeme | message systeme important | mode maintenance
+de: systemuberschreibung | wichtige systemnachricht | wartungsmodus
+pt: substituicao do sistema | mensagem importante do sistema | modo de manutencao
+it: override di sistema | messaggio di sistema importante | modalita manutenzione
+ru: системное переопределение | важное системное сообщение | режим обслуживания
+zh: 系统覆盖 | 系统通知 | 管理员指令 | 维护模式 | 重要系统消息
+ja: システム上書き | システム通知 | 管理者命令 | メンテナンスモード
+
+@negation
+en: don't | do not | dont | never | not | no need to | must not | mustn't
+es: no | nunca
+fr: ne | n'
+de: nicht | nie | niemals
+pt: nao | nunca
+it: non | mai
+ru: не | никогда
+zh: 不要 | 别 | 不可 | 不能
+ja: ないで
+
+@role_verb
+en: you are now | you're now | you are going to act | you will act | you'll act | act as | acting as | pretend to be | pretend you | pretend that you | roleplay as | role-play as | role play as | play the role | simulate | become | from now on you | from now on, you | you will now | imagine you are | imagine you're | behave as | behave like | respond as | answer as | you are to act | you will be | you will respond as | stay in character | switch to
+es: ahora eres | actua como | actuaras como | finge | finjas | simula | interpreta el papel | a partir de ahora eres | a partir de ahora | comportate como | imagina que eres
+fr: tu es maintenant | vous etes maintenant | agis comme | agissez comme | fais semblant | faites semblant | joue le role | simule | a partir de maintenant | comporte-toi comme | imagine que tu es
+de: du bist jetzt | du bist nun | ab jetzt bist du | ab sofort bist du | ab jetzt | agiere als | handle als | tu so als | tue so als | spiele die rolle | simuliere | verhalte dich wie | stell dir vor du bist
+pt: agora voce e | aja como | atue como | finja | simule | interprete o papel | a partir de agora | comporte-se como | imagine que voce e
+it: ora sei | adesso sei | agisci come | fingi | simula | interpreta il ruolo | da ora in poi | comportati come | immagina di essere
+ru: теперь ты | ты теперь | представь что ты | представь, что ты | притворись | веди себя как | играй роль | действуй как | отныне ты | с этого момента ты
+zh: 你现在是 | 你現在是 | 现在你是 | 扮演 | 假装 | 假裝 | 模拟 | 充当 | 从现在开始 | 從現在開始 | 你将成为
+ja: あなたは今 | 今からあなたは | これからあなたは | 演じ | ふりをし | として振る舞 | になりきっ
+
+@free_neg
+en: no | without | free of | free from | freed from | not bound by | unbound by | beyond | break free of | broken free of | liberated from | none of the | zero | removed all | bypass* | ignore all
+es: sin | libre de | ningun* | no tienes | liberado de
+fr: sans | aucune | aucun | libre de | libere de | affranchi
+de: ohne | keine | keinerlei | frei von | befreit von
+pt: sem | nenhuma | nenhum | livre de | liberto de
+it: senza | nessuna | nessun | libero da | liberato da
+ru: без | никаких | нет | свободен от | свободный от
+zh: 没有 | 沒有 | 不受 | 无任何 | 不设 | 不設 | 解除 | 摆脱 | 擺脫 | 不需要遵守
+ja: ない | なし | 無し | 解除 | 外れ | 縛られな
+
+@limit_noun
+en: restriction* | limit | limits | limitation* | filter* | censor* | rules | guideline* | boundar* | ethic* | moral* | constraint* | safeguard* | guardrail* | policy | policies | content policy | safety | principles
+es: restriccion* | limite* | filtro* | censura | reglas | etica | moral* | limitaciones | politicas
+fr: restriction* | limite* | filtre* | censure | regles | ethique | morale* | contrainte*
+de: einschrankung* | beschrankung* | grenzen | filter | zensur | regeln | ethik | moral | richtlinien
+pt: restric* | limite* | filtro* | censura | regras | etica | moral
+it: restrizion* | limit* | filtr* | censura | regole | etica | morale
+ru: ограничени* | фильтр* | цензур* | правил* | морал* | этик*
+zh: 限制 | 约束 | 約束 | 过滤 | 過濾 | 审查 | 審查 | 规则 | 規則 | 道德 | 伦理 | 倫理
+ja: 制限 | 制約 | フィルター | 検閲 | ルール | 倫理 | 道徳
+
+@unrestricted_word
+en: unrestricted | unfiltered | uncensored | jailbroken | amoral | unbound | unchained | unethical ai | evil ai | evil assistant | no-limits | limitless ai
+es: sin censura | sin filtros | sin restricciones | sin limites
+fr: non censure | sans filtre | sans restriction* | sans limite*
+de: uneingeschrankt* | ungefiltert* | unzensiert* | zensurfrei
+pt: sem censura | sem filtros | sem restricoes | sem limites
+it: senza censura | senza filtri | senza restrizioni | senza limiti
+ru: без цензуры | без фильтров | без ограничений
+zh: 无限制 | 無限制 | 不受限制 | 没有限制 | 沒有限制 | 无审查 | 无过滤
+ja: 無制限 | 制限なし | 制限のない | 検閲なし
+
+@mode_name
+en: developer mode | dev mode | dan mode | god mode | jailbreak mode | evil mode | unfiltered mode | unrestricted mode | do anything now | dan | stan | anti-dan | evil confidant | opposite mode | chaos mode
+es: modo desarrollador | modo de desarrollador | modo dios | modo sin restricciones
+fr: mode developpeur | mode dieu | mode sans restriction*
+de: entwicklermodus | gottmodus | modus ohne einschrankung*
+pt: modo desenvolvedor | modo de desenvolvedor | modo deus
+it: modalita sviluppatore | modalita dio
+ru: режим разработчика | режим бога | режим без ограничений
+zh: 开发者模式 | 開發者模式 | 越狱模式 | 越獄模式 | 上帝模式
+ja: 開発者モード | 脱獄モード | ゴッドモード
+
+@strong_mode
+en: do anything now | dan mode | jailbreak mode | developer mode enabled | developer mode output | developer mode response | evil confidant | anti-dan | unfiltered mode | unrestricted mode
+es: modo desarrollador activado
+fr: mode developpeur active
+de: entwicklermodus aktiviert
+pt: modo desenvolvedor ativado
+it: modalita sviluppatore attivata
+ru: режим разработчика включен
+zh: 开发者模式已启用 | 越狱模式
+ja: 開発者モードが有効
+
+@enable
+en: enable* | activate* | enter | entering | switch to | switch into | turn on | engage | unlock* | with | in
+es: activa* | habilita* | entra en | modo
+fr: active* | activez | entre en | passe en
+de: aktivier* | schalte | wechsle in | im
+pt: ative | ativar | ativado | entre no | habilite
+it: attiva* | abilita* | entra in
+ru: включи* | активируй* | перейди в
+zh: 启用 | 開啟 | 开启 | 进入 | 進入 | 切换到
+ja: 有効 | オンに | 切り替え | 入って
+
+@ai_ref
+en: ai | assistant | chatbot | language model | llm | chatgpt | gpt | bot | claude | gemini | llama | model | you
+es: ia | asistente | modelo
+fr: ia | assistant | modele
+de: ki | assistent | modell | du
+pt: ia | assistente | modelo | voce
+it: ia | assistente | modello
+ru: ии | ассистент | модель | ты
+zh: 人工智能 | 助手 | 模型 | 你
+ja: ai | アシスタント | モデル | あなた
+
+@you
+en: you | you're | you'll | your
+es: tu | usted | eres
+fr: tu | vous
+de: du | sie
+pt: voce | tu
+it: tu | sei
+ru: ты | вы
+zh: 你 | 您
+ja: あなた | 君
+
+@never_neg
+en: never | not | cannot | can't | can not | won't | will not | must not | mustn't | don't | do not | shall not | no longer
+es: nunca | no | jamas
+fr: jamais | ne | ne peux pas
+de: nie | niemals | nicht | darfst nicht
+pt: nunca | nao | jamais
+it: mai | non
+ru: никогда | не | нельзя
+zh: 不会 | 不能 | 不要 | 绝不 | 決不 | 永远不 | 不得
+ja: 決して | しない | しないで | してはいけない
+
+@refuse
+en: refus* | decline | deny | say no | reject | warn | warning* | disclaimer* | apologi*
+es: rechaz* | negar* | negarte | advertencia*
+fr: refuse* | refuser | decliner | avertissement*
+de: ablehn* | verweiger* | warnung*
+pt: recus* | negar | aviso*
+it: rifiut* | avvertiment*
+ru: отказ* | предупрежд*
+zh: 拒绝 | 拒絕 | 警告 | 免责声明
+ja: 断る | 断ら | 拒否 | 警告
+
+@reveal
+en: repeat* | print* | show* | reveal* | output* | display* | tell me | write out | write down | recite | dump | leak* | give me | spell out | echo | copy | paste | share | disclose* | expose | regurgitate | return | provide
+es: repite | repetir | muestra | muestrame | imprime | revela | dime | escribe | comparte | ensename | copia
+fr: repete | affiche | montre | montrez | revele | imprime | dis-moi | dites-moi | ecris | donne-moi | partage | recopie
+de: wiederhol* | zeig | zeige | zeigen | gib aus | gib mir | ausgeben | druck* | verrat* | nenn | nenne | schreib | teile | sag mir
+pt: repita | repete | mostre | mostra | imprima | revele | diga | diz | escreva | compartilhe | me de | copie
+it: ripeti | mostra | mostrami | stampa | rivela | dimmi | scrivi | condividi | dammi | copia
+ru: повтори | покажи | выведи | раскрой | напиши | скажи | расскажи | распечатай | дай
+zh: 重复 | 重複 | 输出 | 輸出 | 显示 | 顯示 | 打印 | 告诉我 | 告訴我 | 透露 | 泄露 | 列出 | 复述 | 给我看 | 展示 | 是什么
+ja: 繰り返 | 表示 | 出力 | 教えて | 見せて | 書き出 | 開示 | 暴露 | 何ですか | 何です
+
+@what_are
+en: what are | what were | what is | what's | whats | what was
+es: cuales son | cual es | que son
+fr: quelles sont | quel est | quels sont
+de: was sind | was ist | wie lauten | wie lautet
+pt: quais sao | qual e
+it: quali sono | qual e
+ru: какие | каков | какой | каковы
+zh: 是什么 | 是甚麼
+ja: 何ですか | とは何
+
+@possessive_target
+en: your | yours | above | initial | original | hidden | secret | verbatim | word for word | preceding | you were given | you've been given | you received
+es: tu | tus | su | sus | inicial* | original* | oculta* | secreta* | de arriba | textualmente
+fr: ton | ta | tes | votre | vos | initial* | original* | cache* | secret* | ci-dessus | mot pour mot
+de: dein* | ihr | ihre | ihren | ursprunglich* | anfanglich* | versteckt* | geheim* | obig* | wortlich*
+pt: seu | sua | seus | suas | teu | tua | inicial* | original* | oculta* | secreta* | acima | literalmente
+it: tuo | tua | tuoi | tue | vostro | iniziali | originali | nascost* | segret* | sopra | parola per parola
+ru: твой | твои | твоего | твоих | твою | свой | свои | свою | ваш* | исходн* | скрыт* | секретн* | дословно
+zh: 你的 | 您的 | 初始 | 原始 | 隐藏 | 隱藏 | 秘密 | 以上 | 逐字
+ja: あなたの | 君の | 最初の | 元の | 隠された | 秘密の | 上記の
+
+@secret_object
+en: system prompt | system message | system instructions | initial prompt | initial instructions | original prompt | original instructions | hidden prompt | hidden instructions | secret instructions | pre-prompt | preprompt | meta prompt | developer message | developer instructions | instructions | prompt | rules | guidelines | configuration | directives
+es: prompt del sistema | mensaje del sistema | instrucciones | indicaciones | prompt | reglas | directrices
+fr: prompt systeme | message systeme | instructions | consignes | prompt | regles | directives
+de: systemprompt | system-prompt | systemnachricht | anweisungen | anweisung | prompt | instruktionen | regeln | richtlinien
+pt: prompt do sistema | mensagem do sistema | instrucoes | prompt | regras | diretrizes
+it: prompt di sistema | messaggio di sistema | istruzioni | prompt | regole | direttive
+ru: системн* промпт | системн* подсказк* | системное сообщение | инструкци* | промпт | правила
+zh: 系统提示 | 系統提示 | 系统提示词 | 提示词 | 提示詞 | 指令 | 系统消息 | 系統消息 | 初始指令 | 设定 | 规则
+ja: システムプロンプト | プロンプト | 指示 | システムメッセージ | 初期設定 | 設定 | ルール
+
+@strict_secret
+en: system prompt | system message | system instructions | initial prompt | initial instructions | original prompt | original instructions | hidden prompt | hidden instructions | secret instructions | pre-prompt | preprompt | instructions | prompt
+es: prompt del sistema | mensaje del sistema | instrucciones iniciales | prompt
+fr: prompt systeme | message systeme | instructions initiales | prompt
+de: systemprompt | system-prompt | systemnachricht | anweisungen | prompt
+pt: prompt do sistema | mensagem do sistema | instrucoes iniciais | prompt
+it: prompt di sistema | messaggio di sistema | istruzioni iniziali | prompt
+ru: системн* промпт | системное сообщение | инструкции | промпт
+zh: 系统提示 | 系統提示 | 系统提示词 | 提示词 | 初始指令
+ja: システムプロンプト | プロンプト | 初期設定
+
+@above_text
+en: text above | words above | everything above | the above | content above | above this line | everything before this | above text | preceding text | the text before | the words before | beginning of this conversation | start of this conversation | start of the conversation | first message | previous text | everything you were told | everything you've been told
+es: texto anterior | texto de arriba | todo lo anterior | el principio de esta conversacion
+fr: texte ci-dessus | texte precedent | tout ce qui precede | le debut de cette conversation
+de: text oben | obigen text | alles oben | alles davor | den anfang dieses gesprachs
+pt: texto acima | texto anterior | tudo acima | o inicio desta conversa
+it: testo sopra | testo precedente | tutto quanto sopra | l'inizio di questa conversazione
+ru: текст выше | всё что выше | все что выше | начало этого разговора
+zh: 上面的内容 | 以上内容 | 上面的文字 | 以上文字 | 之前的内容 | 对话开头
+ja: 上記の内容 | 上のテキスト | 上記のテキスト | これまでの内容 | 会話の最初
+
+@begin_with
+en: starting with | start with | begin with | beginning with | starts with | begins with
+es: empezando por | comenzando con
+fr: en commencant par
+de: beginnend mit | angefangen mit
+pt: comecando com | comecando por
+it: iniziando con | a partire da
+ru: начиная с
+zh: 从开头
+ja: から始め
+
+@you_are_phrase
+en: you are | you're
+es: eres
+fr: tu es | vous etes
+de: du bist
+pt: voce e
+it: tu sei
+ru: ты
+zh: 你是
+ja: あなたは
+
+@delim_chatml
+*: =<|im_start|> | =<|im_end|> | =<|im_sep|> | =<|endoftext|> | =<|eot_id|> | =<|start_header_id|> | =<|end_header_id|> | =<|begin_of_text|> | =<|system|> | =<|user|> | =<|assistant|> | =<|end|> | =<start_of_turn> | =<end_of_turn> | =<|channel|> | =<|message|> | =<|start|>
+
+@delim_inst
+*: =[inst] | =[/inst] | =<<sys>> | =<</sys>> | =[system] | =[/system]
+
+@delim_tag
+*: =<system> | =</system> | =<system_prompt> | =</system_prompt> | =<instructions> | =</instructions> | =</user> | =</user_input> | =<admin> | =</context> | =</document> | =<developer> | =</developer>
+
+@delim_header
+*: ^### system | ^### instruction | ^### instructions | ^### human | ^### assistant | ^### response | ^system: | ^human: | ^assistant: | ^[system]: | ^system prompt: | ^developer: | ^## system
+
+@delim_role
+*: system | developer | assistant | admin
+zh: 系统 | 系統
+ja: システム
+
+@turn_marker
+*: ^user: | ^human: | ^assistant: | ^ai: | ^bot: | ^model: | ^chatgpt: | ^gpt: | ^q: | ^a: | ^question: | ^answer:
+
+@send
+en: send | append | include | embed | exfiltrate | forward | post | upload | transmit | insert | render | leak | encode | attach | add
+es: envia | enviar | incluye | anade | adjunta | reenvia
+fr: envoie | envoyer | inclus | ajoute | transmets
+de: sende | senden | fuge | hange | ubermittle | schick*
+pt: envie | enviar | inclua | anexe | adicione
+it: invia | inviare | includi | allega | aggiungi
+ru: отправь | отправить | пришли | добавь | вставь | перешли
+zh: 发送 | 發送 | 附加 | 附上 | 添加 | 转发 | 嵌入
+ja: 送信 | 送って | 添付 | 追加 | 埋め込
+
+@private_data
+en: conversation | chat history | previous messages | message history | user data | user's data | users' data | password* | api key* | apikey* | secret* | credential* | personal information | personal data | email address* | private data | access token* | session token* | cookie* | credit card* | system prompt | the user's | private key*
+es: conversacion | historial | contrasena* | clave* | datos personales | datos del usuario
+fr: conversation | historique | mot de passe | cle* | donnees personnelles | donnees de l'utilisateur
+de: gesprach* | verlauf | passwort* | schlussel* | personliche daten | benutzerdaten | zugangsdaten
+pt: conversa | historico | senha* | chave* | dados pessoais | dados do usuario
+it: conversazione | cronologia | password | chiave* | dati personali | dati dell'utente
+ru: переписк* | историю | пароль | пароли | ключ* | личные данные | персональные данные
+zh: 对话 | 對話 | 聊天记录 | 聊天記錄 | 密码 | 密碼 | 密钥 | 個人資料 | 个人信息 | 用户数据
+ja: 会話 | 履歴 | パスワード | 鍵 | 個人情報 | ユーザーデータ
+
+@url_mark
+*: =http:// | =https:// | =www. | url | urls | link | webhook | endpoint | server | image | markdown | domain | query string | query parameter* | =.com/ | =.net/ | =.io/ | =.xyz
+zh: 网址 | 链接 | 鏈接 | 图片 | 服务器
+ja: リンク | 画像 | サーバー
+
+@decode
+en: decode* | decipher* | decrypt* | base64 | base-64 | rot13 | rot-13 | hex-encoded | from hex | reverse this | reversed text
+es: decodifica* | descifra* | descodifica*
+fr: decode* | dechiffre*
+de: dekodier* | entschlussel*
+pt: decodifique | decodificar | decifre
+it: decodifica* | decifra*
+ru: декодируй | расшифруй | раскодируй
+zh: 解码 | 解碼 | 解密
+ja: デコード | 復号
+
+@follow
+en: follow | execute | obey | do what it says | carry out | run it | comply | act on | perform | do as it says | follow it | follow them | respond to it | answer it
+es: sigue | ejecuta | obedece | cumple | haz lo que dice
+fr: suis | execute | obeis | fais ce qu'il dit | applique
+de: befolge | fuhre aus | fuhre es aus | gehorche | tu was
+pt: siga | execute | obedeca | cumpra | faca o que diz
+it: segui | esegui | obbedisci | fai quello che dice
+ru: выполни | следуй | подчинись | сделай что
+zh: 执行 | 執行 | 照做 | 遵循 | 服从 | 按照
+ja: 実行 | 従って | 従え | その通りに
+
+@rot13_hint
+*: vtaber* | qvfertneq* | cerivbhf | vafgehpgvba* | flfgrz cebzcg | sbetrg | cergraq | erirny | cnffjbeq | lbh ner abj | wnvyoernx* | ehyrf | qrirybcre zbqr | bireevqr | rot13 | rot-13
+
+@discussion
+en: prompt injection* | prompt-injection* | injection attack* | jailbreak attempt* | jailbreaking | attacker* | malicious | defend* | defense | defence | detect* | prevent* | protect* | mitigat* | classifier* | red team* | red-team* | security | vulnerab* | exploit* | adversarial | sanitiz* | filter out | researcher* | research paper | threat model | owasp
+es: inyeccion de prompt* | seguridad | atacante* | detectar | prevenir | proteger | malicios*
+fr: injection de prompt* | securite | attaquant* | detecter | prevenir | proteger | malveillant*
+de: prompt-injection | sicherheit | angreifer | erkennen | verhindern | schutzen | bosartig*
+pt: injecao de prompt* | seguranca | atacante* | detectar | prevenir | proteger | malicios*
+it: iniezione di prompt* | sicurezza | attaccant* | rilevare | prevenire | proteggere | malevol*
+ru: инъекци* | безопасност* | злоумышленник* | обнаруж* | защит* | предотвра*
+zh: 提示注入 | 提示词注入 | 安全 | 攻击者 | 检测 | 防御 | 防止
+ja: プロンプトインジェクション | セキュリティ | 攻撃者 | 検出 | 防御 | 防ぐ
+
+@mention_frame
+en: for example | for instance | e.g | such as | phrases like | messages like | prompts like | inputs like | strings like | something like | attacks like | attempts like | what happens if | if a user | if someone | if users | when a user | when users | users who | the phrase | the sentence | the string | the words | classify | how do i stop | how do i prevent | how do i detect | how do i block | how can i prevent | how can i detect | how can i stop | how to prevent | how to detect | how to stop | how to block | how should i handle | is it safe | why does | explain why | what does it mean | what does | says something like | typed | wrote | write a regex | a regex
+es: por ejemplo | como por ejemplo | si un usuario | la frase | como detectar | como prevenir
+fr: par exemple | si un utilisateur | la phrase | comment detecter | comment empecher
+de: zum beispiel | z.b | wenn ein nutzer | wenn ein benutzer | der satz | wie erkenne ich | wie verhindere ich
+pt: por exemplo | se um usuario | a frase | como detectar | como prevenir
+it: ad esempio | per esempio | se un utente | la frase | come rilevare | come prevenire
+ru: например | если пользователь | фраза | как обнаружить | как предотвратить
+zh: 例如 | 比如 | 如果用户 | 这句话 | 如何检测 | 如何防止
+ja: 例えば | たとえば | ユーザーが | という文 | 検出する方法 | 防ぐ方法
+"#;
+
+/// Two-letter codes of the languages the lexicon covers.
+pub const LANGUAGES: [&str; 9] = ["en", "es", "fr", "de", "pt", "it", "ru", "zh", "ja"];
+
+/// Bit for a language code; `*` (neutral) sets every bit.
+pub(crate) fn lang_bit(code: &str) -> Option<u16> {
+    if code == "*" {
+        return Some(u16::MAX);
+    }
+    LANGUAGES.iter().position(|l| *l == code).map(|i| 1u16 << i)
+}
