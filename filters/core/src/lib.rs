@@ -12,7 +12,9 @@
 //!   role, kind and the byte span of each JSON string literal, plus model, stream
 //!   flag, token limit, tools, response format, tool calls and [`Usage`].
 //! * [`apply_edits`] replaces segment texts, keeping every other byte;
-//!   [`replace_value`] / [`insert_member`] change control fields the same way.
+//!   [`replace_value`] / [`insert_member`] change control fields the same way, and
+//!   [`clamp_max_tokens`], [`request_stream_usage`], [`set_model`] know where each
+//!   format keeps them.
 //! * [`json::Doc`] is the span-tracking scanner underneath (no `serde_json::Value`).
 //! * [`StreamParser`] decodes SSE, NDJSON and AWS event-stream responses incrementally
 //!   (any chunk split), yielding [`StreamEvent`]s with text [`Delta`]s, reassembled
@@ -45,12 +47,14 @@ mod error;
 pub mod errors;
 mod formats;
 pub mod json;
+mod request_edits;
 mod rewrite;
 pub mod stream;
 mod view;
 
 pub use api::{detect, framing_for, is_streaming_path, Api, Framing, Operation, Provider};
 pub use error::{FormatError, FormatErrorKind, Limits};
+pub use request_edits::{clamp_max_tokens, request_stream_usage, set_model};
 pub use rewrite::{apply_edits, insert_member, replace_value, Edit};
 pub use stream::{rewrite_event, Delta, DeltaKind, StreamEvent, StreamParser};
 pub use view::{
