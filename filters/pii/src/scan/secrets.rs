@@ -166,7 +166,13 @@ fn random_enough(body: &str, min_entropy: f64) -> bool {
 }
 
 /// The end of a prefixed token starting at `start` whose body begins at `body`.
-fn prefixed(text: &str, kind: Kind, start: usize, body: usize) -> Option<(EntityType, usize, f32)> {
+fn prefixed(
+    text: &str,
+    kind: Kind,
+    start: usize,
+    body: usize,
+    ends: &mut EndMarkers,
+) -> Option<(EntityType, usize, f32)> {
     let b = text.as_bytes();
     let alnum = |c: u8| c.is_ascii_alphanumeric();
     match kind {
@@ -254,7 +260,7 @@ fn prefixed(text: &str, kind: Kind, start: usize, body: usize) -> Option<(Entity
             ))
         }
         Kind::Jwt => jwt(text, start).map(|e| (EntityType::Jwt, e, 0.98)),
-        Kind::Pem => pem(text, body).map(|e| (EntityType::PrivateKey, e, 1.0)),
+        Kind::Pem => pem(text, body, ends).map(|e| (EntityType::PrivateKey, e, 1.0)),
     }
 }
 
@@ -310,9 +316,31 @@ fn jwt(text: &str, start: usize) -> Option<usize> {
     Some(if s_end == p_end + 1 { p_end + 1 } else { s_end })
 }
 
+/// Memoised search for the next `-----END ` line, so many BEGIN lines cost one pass.
+#[derive(Default)]
+struct EndMarkers {
+    /// `(searched from, first END at or after it)`.
+    last: Option<(usize, Option<usize>)>,
+}
+
+impl EndMarkers {
+    fn next_after(&mut self, text: &str, from: usize) -> Option<usize> {
+        if let Some((searched, found)) = self.last {
+            match found {
+                Some(p) if searched <= from && p >= from => return Some(p),
+                None if searched <= from => return None,
+                _ => {}
+            }
+        }
+        let found = text[from..].find("-----END ").map(|p| p + from);
+        self.last = Some((from, found));
+        found
+    }
+}
+
 /// A PEM block whose label names a private key. Ends at the matching END line, or — for a
 /// truncated paste — after the last base64 line.
-fn pem(text: &str, label_start: usize) -> Option<usize> {
+fn pem(text: &str, label_start: usize, ends: &mut EndMarkers) -> Option<usize> {
     let b = text.as_bytes();
     let label_end = label_start
         + text
@@ -324,13 +352,10 @@ fn pem(text: &str, label_start: usize) -> Option<usize> {
     }
     let after = label_end + 5;
     let end_marker = format!("-----END {label}-----");
-    let horizon = (after + 64 * 1024).min(text.len());
-    let mut horizon_cut = horizon;
-    while !text.is_char_boundary(horizon_cut) {
-        horizon_cut -= 1;
-    }
-    if let Some(pos) = text[after..horizon_cut].find(&end_marker) {
-        return Some(after + pos + end_marker.len());
+    if let Some(pos) = ends.next_after(text, after) {
+        if pos - after <= 64 * 1024 && text[pos..].starts_with(&end_marker) {
+            return Some(pos + end_marker.len());
+        }
     }
     // Truncated: consume lines of base64 (or `Header: value`) separated by real or escaped newlines.
     let mut e = after;
@@ -462,8 +487,15 @@ fn plausible_secret_value(v: &str, password: bool) -> bool {
 
 pub(crate) fn scan(text: &str, automata: &SecretAutomata, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
+    // Key blocks and JWTs can be long; prefixes inside one already reported are not
+    // re-examined (that would be quadratic on hostile input).
+    let mut covered = 0;
+    let mut ends = EndMarkers::default();
     for m in automata.prefixes.find_iter(text) {
         let kind = PREFIXES[m.pattern().as_usize()].1;
+        if m.start() < covered {
+            continue;
+        }
         let needs_boundary = !matches!(kind, Kind::SlackWebhook | Kind::Pem);
         if needs_boundary
             && m.start() > 0
@@ -471,7 +503,7 @@ pub(crate) fn scan(text: &str, automata: &SecretAutomata, out: &mut Vec<Candidat
         {
             continue;
         }
-        if let Some((entity, end, score)) = prefixed(text, kind, m.start(), m.end()) {
+        if let Some((entity, end, score)) = prefixed(text, kind, m.start(), m.end(), &mut ends) {
             let start = if matches!(kind, Kind::SlackWebhook)
                 && m.start() >= 8
                 && &text[m.start() - 8..m.start()] == "https://"
@@ -480,7 +512,15 @@ pub(crate) fn scan(text: &str, automata: &SecretAutomata, out: &mut Vec<Candidat
             } else {
                 m.start()
             };
+            if matches!(kind, Kind::Pem | Kind::Jwt) {
+                covered = end;
+            }
             out.push(Candidate::new(entity, start, end, score));
+        } else if matches!(kind, Kind::Pem) {
+            // A BEGIN line without key material: skip to the end of the line.
+            covered = text[m.end()..]
+                .find('\n')
+                .map_or(text.len(), |p| m.end() + p);
         }
     }
     for m in automata.keys.find_iter(text) {

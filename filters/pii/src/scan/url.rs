@@ -10,7 +10,11 @@ fn ends_url(b: u8) -> bool {
 
 pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
+    let mut covered = 0;
     for (at, _) in text.match_indices("://") {
+        if at < covered {
+            continue; // inside the previous URL's path
+        }
         let mut s = at;
         while s > 0
             && at - s < 32
@@ -54,8 +58,10 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
         }) {
             continue;
         }
-        // Extend over path/query/fragment until a terminator.
-        while e < b.len() && !ends_url(b[e]) {
+        // Extend over path/query/fragment until a terminator (bounded: URLs are short, and
+        // an unbounded walk per `://` would be quadratic on hostile input).
+        let path_limit = e + 4096;
+        while e < b.len() && e < path_limit && !ends_url(b[e]) {
             e += 1;
         }
         while e > at_sign + 1
@@ -66,6 +72,7 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
         {
             e -= 1;
         }
+        covered = e;
         out.push(Candidate::new(EntityType::UrlCredentials, s, e, 1.0));
     }
 }
