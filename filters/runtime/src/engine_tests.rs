@@ -47,7 +47,11 @@ impl Filter for T {
             }
             for (at, _) in s.text.match_indices("secret") {
                 edits.push(TextEdit::new(i, at..at + 6, "[X]"));
-                findings.push(Finding::new("t.secret", "secret").entity("word").at(i, at..at + 6));
+                findings.push(
+                    Finding::new("t.secret", "secret")
+                        .entity("word")
+                        .at(i, at..at + 6),
+                );
             }
         }
         Ok(Verdict::rewrite(edits).with_findings(findings))
@@ -72,13 +76,19 @@ fn plugin(config: &str) -> Plugin<T> {
 }
 
 fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 const CHAT: &str = "/v1/chat/completions";
 
 fn chat_body(text: &str) -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!({"model":"gpt-4o","messages":[{"role":"user","content":text}]})).unwrap()
+    serde_json::to_vec(
+        &serde_json::json!({"model":"gpt-4o","messages":[{"role":"user","content":text}]}),
+    )
+    .unwrap()
 }
 
 /// Runs the request phases; returns (host, exchange, flow of the body phase).
@@ -95,7 +105,8 @@ fn request(config: &str, body: &[u8]) -> (FakeHost, Exchange<T>, Flow) {
             ("content-length", &body.len().to_string()),
         ]);
         s.request_body = body.to_vec();
-        s.properties.insert("source.address".into(), b"10.0.0.9:5000".to_vec());
+        s.properties
+            .insert("source.address".into(), b"10.0.0.9:5000".to_vec());
     }
     let mut ex = Exchange::<T>::new();
     let f = ex.on_request_headers(&p, &host, false);
@@ -125,8 +136,14 @@ fn block_sends_openai_error_logs_event_counts_and_publishes() {
     assert_eq!(e["identity"]["value"], "10.0.0.9");
     assert_eq!(e["route"]["path"], CHAT);
     assert_eq!(e["excerpts"][0], "*****");
-    assert_eq!(host.counter("parapet_t_guard_actions_total.action.block.mode.enforce"), 1);
-    assert_eq!(host.counter("parapet_t_guard_detections_total.category.test"), 1);
+    assert_eq!(
+        host.counter("parapet_t_guard_actions_total.action.block.mode.enforce"),
+        1
+    );
+    assert_eq!(
+        host.counter("parapet_t_guard_detections_total.category.test"),
+        1
+    );
     assert_eq!(host.counter("parapet_t_guard_requests_total"), 1);
     assert_eq!(
         host.state.borrow().properties.get("parapet.t-guard.action"),
@@ -141,12 +158,27 @@ fn monitor_mode_logs_but_does_not_block_or_rewrite() {
     assert_eq!(flow, Flow::Continue);
     assert!(host.state.borrow().local_reply.is_none());
     let e = &host.events()[0];
-    assert_eq!((e["action"].as_str(), e["enforced"].as_bool(), e["mode"].as_str()), (Some("block"), Some(false), Some("monitor")));
+    assert_eq!(
+        (
+            e["action"].as_str(),
+            e["enforced"].as_bool(),
+            e["mode"].as_str()
+        ),
+        (Some("block"), Some(false), Some("monitor"))
+    );
     let body = chat_body("a secret");
     let (host, _ex, _) = request(r#"{"mode":"monitor"}"#, &body);
-    assert_eq!(host.state.borrow().request_body, body, "monitor never rewrites");
+    assert_eq!(
+        host.state.borrow().request_body,
+        body,
+        "monitor never rewrites"
+    );
     assert!(
-        host.state.borrow().request_headers.iter().any(|(k, _)| k == "content-length"),
+        host.state
+            .borrow()
+            .request_headers
+            .iter()
+            .any(|(k, _)| k == "content-length"),
         "monitor keeps content-length"
     );
 }
@@ -168,10 +200,19 @@ fn rewrite_removes_content_length_and_rebuilds_the_body() {
 
 #[test]
 fn size_changing_rewrite_without_declaration_is_refused() {
-    let (host, _ex, flow) = request(r#"{"rewrite_without_declaring":true}"#, &chat_body("a secret"));
+    let (host, _ex, flow) = request(
+        r#"{"rewrite_without_declaring":true}"#,
+        &chat_body("a secret"),
+    );
     assert_eq!(flow, Flow::Pause);
-    assert_eq!(host.state.borrow().local_reply.as_ref().unwrap().status, 503);
-    assert_eq!(host.counter("parapet_t_guard_errors_total.kind.internal"), 1);
+    assert_eq!(
+        host.state.borrow().local_reply.as_ref().unwrap().status,
+        503
+    );
+    assert_eq!(
+        host.counter("parapet_t_guard_errors_total.kind.internal"),
+        1
+    );
 }
 
 #[test]
@@ -181,7 +222,10 @@ fn fail_closed_and_fail_open_on_internal_error() {
     let s = host.state.borrow();
     let reply = s.local_reply.as_ref().unwrap();
     assert_eq!(reply.status, 503);
-    assert!(!String::from_utf8_lossy(&reply.body).contains("boom"), "internal detail stays internal");
+    assert!(
+        !String::from_utf8_lossy(&reply.body).contains("boom"),
+        "internal detail stays internal"
+    );
     drop(s);
     assert_eq!(host.events()[0]["action"], "error");
     let (host, _, flow) = request(r#"{"on_error":"fail_open"}"#, &chat_body("FAIL"));
@@ -205,19 +249,31 @@ fn body_limit_by_header_and_by_size() {
     let body = chat_body("hello there");
     let p = plugin(r#"{"max_body_bytes":10}"#);
     let host = FakeHost::default();
-    host.state.borrow_mut().request_headers =
-        headers(&[(":method", "POST"), (":path", CHAT), ("content-length", "500")]);
+    host.state.borrow_mut().request_headers = headers(&[
+        (":method", "POST"),
+        (":path", CHAT),
+        ("content-length", "500"),
+    ]);
     let mut ex = Exchange::<T>::new();
     assert_eq!(ex.on_request_headers(&p, &host, false), Flow::Pause);
-    assert_eq!(host.state.borrow().local_reply.as_ref().unwrap().status, 413);
+    assert_eq!(
+        host.state.borrow().local_reply.as_ref().unwrap().status,
+        413
+    );
     // Chunked (no content-length): caught while buffering.
     let host = FakeHost::default();
     host.state.borrow_mut().request_headers = headers(&[(":method", "POST"), (":path", CHAT)]);
     let mut ex = Exchange::<T>::new();
     assert_eq!(ex.on_request_headers(&p, &host, false), Flow::Continue);
     assert_eq!(ex.on_request_body(&p, &host, 8, false), Flow::Pause);
-    assert_eq!(ex.on_request_body(&p, &host, body.len(), false), Flow::Pause);
-    assert_eq!(host.state.borrow().local_reply.as_ref().unwrap().status, 413);
+    assert_eq!(
+        ex.on_request_body(&p, &host, body.len(), false),
+        Flow::Pause
+    );
+    assert_eq!(
+        host.state.borrow().local_reply.as_ref().unwrap().status,
+        413
+    );
 }
 
 #[test]
@@ -232,7 +288,10 @@ fn unreadable_body_follows_on_error() {
     let mut ex = Exchange::<T>::new();
     ex.on_request_headers(&p, &host, false);
     assert_eq!(ex.on_request_body(&p, &host, 100_000, true), Flow::Pause);
-    assert_eq!(host.state.borrow().local_reply.as_ref().unwrap().status, 503);
+    assert_eq!(
+        host.state.borrow().local_reply.as_ref().unwrap().status,
+        503
+    );
 }
 
 #[test]
@@ -247,8 +306,11 @@ fn unmatched_routes_are_not_touched() {
 fn respond(config: &str, content_type: &str, chunks: &[&[u8]]) -> (FakeHost, Vec<u8>) {
     let (host, mut ex, _) = request(config, &chat_body("hi"));
     let p = plugin(config);
-    host.state.borrow_mut().response_headers =
-        headers(&[(":status", "200"), ("content-type", content_type), ("content-length", "999")]);
+    host.state.borrow_mut().response_headers = headers(&[
+        (":status", "200"),
+        ("content-type", content_type),
+        ("content-length", "999"),
+    ]);
     ex.on_response_headers(&p, &host, false);
     let mut client = Vec::new();
     let mut buffered: Vec<u8> = Vec::new();
@@ -283,7 +345,11 @@ fn sse_text(wire: &[u8]) -> String {
         .split("\n\n")
         .filter_map(|e| e.strip_prefix("data: "))
         .filter_map(|d| serde_json::from_str::<Value>(d).ok())
-        .filter_map(|v| v["choices"][0]["delta"]["content"].as_str().map(str::to_string))
+        .filter_map(|v| {
+            v["choices"][0]["delta"]["content"]
+                .as_str()
+                .map(str::to_string)
+        })
         .collect()
 }
 
@@ -294,7 +360,10 @@ fn stream_redaction_holds_for_every_two_way_split() {
         let (_, client) = respond("{}", "text/event-stream", &[&wire[..cut], &wire[cut..]]);
         assert_eq!(sse_text(&client), "my [X] is here", "cut {cut}");
         assert!(client.ends_with(b"data: [DONE]\n\n"), "cut {cut}");
-        assert!(!String::from_utf8_lossy(&client).contains("secret"), "cut {cut}");
+        assert!(
+            !String::from_utf8_lossy(&client).contains("secret"),
+            "cut {cut}"
+        );
     }
 }
 
@@ -309,7 +378,10 @@ fn stream_termination_for_every_two_way_split() {
         assert!(text.contains("\"error\""), "cut {cut}: {text}");
         // "hello " is still inside the 5-byte window when the block comes: dropped with it.
         assert_eq!(sse_text(&client), "", "cut {cut}");
-        assert!(host.events().iter().any(|e| e["phase"] == "stream" && e["action"] == "block"));
+        assert!(host
+            .events()
+            .iter()
+            .any(|e| e["phase"] == "stream" && e["action"] == "block"));
     }
 }
 
@@ -322,8 +394,14 @@ fn json_response_rewrite_and_block() {
     let body = br#"{"choices":[{"index":0,"message":{"role":"assistant","content":"UNSAFE"}}]}"#;
     let (host, client) = respond("{}", "application/json", &[body]);
     let v: Value = serde_json::from_slice(&client).unwrap();
-    assert!(v["error"]["message"].as_str().unwrap().contains("unsafe"), "{v}");
-    assert!(host.events().iter().any(|e| e["phase"] == "response" && e["status"] == 502));
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("unsafe"),
+        "{v}"
+    );
+    assert!(host
+        .events()
+        .iter()
+        .any(|e| e["phase"] == "response" && e["status"] == 502));
 }
 
 #[test]
@@ -331,5 +409,8 @@ fn monitor_streams_pass_unchanged() {
     let wire = sse(&["a secret", " UNSAFE"]);
     let (host, client) = respond(r#"{"mode":"monitor"}"#, "text/event-stream", &[&wire]);
     assert_eq!(client, wire);
-    assert!(host.events().iter().any(|e| e["action"] == "block" && e["enforced"] == false));
+    assert!(host
+        .events()
+        .iter()
+        .any(|e| e["action"] == "block" && e["enforced"] == false));
 }

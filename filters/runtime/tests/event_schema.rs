@@ -40,8 +40,13 @@ impl Filter for Words {
                 .with_finding(Finding::new("w.rate", "budget").at(0, range)));
         }
         if let Some(range) = at("jane@example.com") {
-            return Ok(Verdict::rewrite(vec![TextEdit::new(0, range.clone(), "[EMAIL]")])
-                .with_finding(Finding::new("pii.email", "pii").entity("email").at(0, range)));
+            return Ok(
+                Verdict::rewrite(vec![TextEdit::new(0, range.clone(), "[EMAIL]")]).with_finding(
+                    Finding::new("pii.email", "pii")
+                        .entity("email")
+                        .at(0, range),
+                ),
+            );
         }
         Ok(Verdict::allow().with_finding(Finding::new("w.seen", "info")))
     }
@@ -60,19 +65,32 @@ fn validator() -> jsonschema::Validator {
     jsonschema::validator_for(&schema).expect("schema compiles")
 }
 
-fn events_for(config: &str, path: &str, headers: &[(&str, &str)], text: &str, response: Option<&[u8]>) -> Vec<Value> {
+fn events_for(
+    config: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    text: &str,
+    response: Option<&[u8]>,
+) -> Vec<Value> {
     let plugin = Plugin::<Words>::configure(Some(config.as_bytes()), "1.2.3").unwrap();
     let host = FakeHost::default();
-    let body = serde_json::to_vec(&json!({"model":"m-1","messages":[{"role":"user","content":text}]})).unwrap();
+    let body =
+        serde_json::to_vec(&json!({"model":"m-1","messages":[{"role":"user","content":text}]}))
+            .unwrap();
     {
         let mut s = host.state.borrow_mut();
-        s.request_headers = [(":method", "POST"), (":path", path), (":authority", "llm.test")]
-            .iter()
-            .chain(headers)
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        s.request_headers = [
+            (":method", "POST"),
+            (":path", path),
+            (":authority", "llm.test"),
+        ]
+        .iter()
+        .chain(headers)
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
         s.request_body = body.clone();
-        s.properties.insert("source.address".into(), b"192.0.2.1:999".to_vec());
+        s.properties
+            .insert("source.address".into(), b"192.0.2.1:999".to_vec());
     }
     let mut ex = Exchange::<Words>::new();
     ex.on_request_headers(&plugin, &host, false);
@@ -94,14 +112,50 @@ fn every_kind_of_event_conforms() {
     let v = validator();
     let stream = b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"UNSAFE\"}}]}\n\ndata: [DONE]\n\n";
     let scenarios: Vec<Vec<Value>> = vec![
-        events_for("{}", "/v1/chat/completions?key=abc", &[("x-request-id", "r1")], "BLOCK", None),
+        events_for(
+            "{}",
+            "/v1/chat/completions?key=abc",
+            &[("x-request-id", "r1")],
+            "BLOCK",
+            None,
+        ),
         events_for("{}", "/v1/chat/completions", &[], "RATE", None),
-        events_for("{}", "/v1/chat/completions", &[], "mail jane@example.com", None),
+        events_for(
+            "{}",
+            "/v1/chat/completions",
+            &[],
+            "mail jane@example.com",
+            None,
+        ),
         events_for("{}", "/v1/chat/completions", &[], "FAIL", None),
-        events_for(r#"{"on_error":"fail_open"}"#, "/v1/chat/completions", &[], "FAIL", None),
-        events_for(r#"{"mode":"monitor"}"#, "/v1/chat/completions", &[], "BLOCK", None),
-        events_for(r#"{"events":{"log_allows":true}}"#, "/v1/chat/completions", &[], "hello", None),
-        events_for(r#"{"max_body_bytes":5}"#, "/v1/chat/completions", &[], "too long", None),
+        events_for(
+            r#"{"on_error":"fail_open"}"#,
+            "/v1/chat/completions",
+            &[],
+            "FAIL",
+            None,
+        ),
+        events_for(
+            r#"{"mode":"monitor"}"#,
+            "/v1/chat/completions",
+            &[],
+            "BLOCK",
+            None,
+        ),
+        events_for(
+            r#"{"events":{"log_allows":true}}"#,
+            "/v1/chat/completions",
+            &[],
+            "hello",
+            None,
+        ),
+        events_for(
+            r#"{"max_body_bytes":5}"#,
+            "/v1/chat/completions",
+            &[],
+            "too long",
+            None,
+        ),
         events_for(
             r#"{"identity":{"sources":["api_key"]}}"#,
             "/v1/chat/completions",
@@ -115,11 +169,17 @@ fn every_kind_of_event_conforms() {
     for (i, events) in scenarios.iter().enumerate() {
         assert!(!events.is_empty(), "scenario {i} logged no event");
         for e in events {
-            let errors: Vec<String> = v.iter_errors(e).map(|err| format!("{} at {}", err, err.instance_path())).collect();
+            let errors: Vec<String> = v
+                .iter_errors(e)
+                .map(|err| format!("{} at {}", err, err.instance_path()))
+                .collect();
             assert!(errors.is_empty(), "scenario {i}: {e}\n{errors:#?}");
             let line = e.to_string();
             for secret in ["key=abc", "sk-live-123", "jane@example.com"] {
-                assert!(!line.contains(secret), "scenario {i} leaks {secret}: {line}");
+                assert!(
+                    !line.contains(secret),
+                    "scenario {i} leaks {secret}: {line}"
+                );
             }
             count += 1;
         }
