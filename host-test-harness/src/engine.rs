@@ -1,0 +1,63 @@
+//! One wasmtime engine per process and a cache of compiled modules, so each module is
+//! compiled once however many chains and VMs use it.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+
+use wasmtime::{Config, Engine, InstancePre, Module};
+
+use crate::error::{Error, Result};
+use crate::host;
+use crate::profile::HostProfile;
+use crate::state::{lock, VmState};
+
+static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
+    let config = Config::new();
+    Engine::new(&config).unwrap_or_else(|_| Engine::default())
+});
+
+/// A compiled module with every import resolved for one host profile.
+pub(crate) struct Loaded {
+    pub pre: InstancePre<VmState>,
+    /// Whether the module exports `_initialize` (wasip1 reactor).
+    pub has_initialize: bool,
+}
+
+/// Cache key: hash and length of the module bytes, and the host profile.
+type CacheKey = (u64, usize, HostProfile);
+/// One cell per module, so concurrent test threads compile a module only once.
+type Cell = Arc<OnceLock<std::result::Result<Arc<Loaded>, Error>>>;
+
+static CACHE: LazyLock<Mutex<HashMap<CacheKey, Cell>>> = LazyLock::new(Default::default);
+
+/// Compiles (or fetches from the cache) `bytes` for `profile`.
+pub(crate) fn load(bytes: &[u8], profile: HostProfile, what: &str) -> Result<Arc<Loaded>> {
+    let mut hasher = DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    let key = (hasher.finish(), bytes.len(), profile);
+    let cell = lock(&CACHE).entry(key).or_default().clone();
+    cell.get_or_init(|| compile(bytes, profile, what)).clone()
+}
+
+fn compile(bytes: &[u8], profile: HostProfile, what: &str) -> Result<Arc<Loaded>> {
+    let module = Module::new(&ENGINE, bytes)
+        .map_err(|e| Error::new(format!("{what}: not a loadable wasm module: {e:#}")))?;
+    let linker = host::linker_for(&ENGINE, &module, profile)
+        .map_err(|e| Error::new(format!("{what}: cannot link host functions: {e:#}")))?;
+    let pre = linker.instantiate_pre(&module).map_err(|e| {
+        Error::new(format!(
+            "{what}: module does not link against the {profile} host: {e:#}"
+        ))
+    })?;
+    let has_initialize = module.get_export("_initialize").is_some();
+    Ok(Arc::new(Loaded {
+        pre,
+        has_initialize,
+    }))
+}
+
+pub(crate) fn engine() -> &'static Engine {
+    &ENGINE
+}
