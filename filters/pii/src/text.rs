@@ -74,6 +74,12 @@ pub(crate) fn has_context(
         .any(|w| contains_word(&before, w) || contains_word(&after, w))
 }
 
+/// True when one of `words` (lower-case) starts a word in the `window` bytes before `start`.
+pub(crate) fn has_word_before(text: &str, start: usize, window: usize, words: &[&str]) -> bool {
+    let before = context_window(text, start, start, window, 0);
+    words.iter().any(|w| contains_word(&before, w))
+}
+
 /// True when one of `words` (lower-case) occurs as a whole word in the `window` bytes before
 /// `start`.
 pub(crate) fn has_whole_word_before(

@@ -26,6 +26,7 @@ const SUFFIXES: &[&str] = &[
     "brook",
     "brooks",
     "burg",
+    "burgs",
     "bypass",
     "camp",
     "canyon",
@@ -228,6 +229,12 @@ const SUFFIXES: &[&str] = &[
     "wells",
 ];
 
+/// Abbreviated suffixes, which may carry a trailing `.` ("Main St.").
+const ABBREVIATIONS: &[&str] = &[
+    "aly", "anx", "av", "ave", "blvd", "cir", "ct", "dr", "hwy", "ln", "pkwy", "pl", "rd", "sq",
+    "st", "ter", "trl",
+];
+
 const UNITS: &[&str] = &[
     "apt", "apt.", "suite", "ste", "ste.", "unit", "#", "floor", "fl", "room",
 ];
@@ -352,7 +359,14 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
             }
             if n > 0 && is_suffix(b, k, we) {
                 let mut end = we;
-                if end < b.len() && b[end] == b'.' && we - k <= 4 {
+                if end < b.len()
+                    && b[end] == b'.'
+                    && ABBREVIATIONS.contains(
+                        &String::from_utf8_lossy(&b[k..we])
+                            .to_ascii_lowercase()
+                            .as_str(),
+                    )
+                {
                     end += 1;
                 }
                 found = Some(end);

@@ -4,7 +4,7 @@
 
 use super::{Candidate, DigitRun};
 use crate::entity::EntityType;
-use crate::text::has_context;
+use crate::text::{has_context, has_word_before};
 use crate::validate::luhn_valid;
 
 const NOT_A_CARD_CUES: &[&str] = &[
@@ -122,7 +122,7 @@ pub(crate) fn scan(text: &str, runs: &[DigitRun], out: &mut Vec<Candidate>) {
                 if !brand_matches(&d) || !luhn_valid(&d) {
                     continue;
                 }
-                if has_context(text, start, end, 32, NOT_A_CARD_CUES)
+                if has_word_before(text, start, 24, NOT_A_CARD_CUES)
                     && !has_context(text, start, end, 32, CARD_CUES)
                 {
                     continue;

@@ -54,6 +54,21 @@ pub(crate) const NAME_CUES: &[&str] = &[
     "guest",
 ];
 
+/// Verbs that follow a name at the start of a clause: "Jane Roe wrote:".
+const AFTER_NAME_CUES: &[&str] = &[
+    " wrote",
+    " said",
+    " says",
+    " replied",
+    " asked",
+    " called",
+    " emailed",
+    " mentioned",
+    " confirmed",
+    " signed",
+    " will follow up",
+];
+
 /// Common given names (a short list; heuristic recall only).
 const FIRST_NAMES: &[&str] = &[
     "aaron",
@@ -500,6 +515,11 @@ pub(crate) fn scan(text: &str, cues: &AhoCorasick, out: &mut Vec<Candidate>) {
         } else if !crate::text::boundary_after(b, k) && !cue.ends_with([':', ',']) {
             continue;
         }
+        // "Patient: Jane Roe", "Signed, Jane Roe": a colon or comma may follow the cue.
+        if !is_honorific && k < b.len() && matches!(b[k], b':' | b',') && !cue.ends_with([':', ','])
+        {
+            k += 1;
+        }
         let space = k < b.len() && b[k] == b' ';
         let newline_after_signoff = k < b.len() && b[k] == b'\n' && cue.ends_with(',');
         let glued_after_colon = k < b.len() && b[k].is_ascii_uppercase() && cue.ends_with(':');
@@ -535,13 +555,21 @@ pub(crate) fn scan(text: &str, cues: &AhoCorasick, out: &mut Vec<Candidate>) {
         while j < b.len() && b[j].is_ascii_alphabetic() {
             j += 1;
         }
-        if is_first_name(b, i, j) {
-            if let Some((e, words)) = name_sequence(b, i, 3) {
-                if words >= 2 {
-                    out.push(Candidate::new(EntityType::Person, i, e, 0.7));
-                    i = e;
-                    continue;
-                }
+        if let Some((e, words)) = name_sequence(b, i, 3) {
+            let followed_by_verb = AFTER_NAME_CUES
+                .iter()
+                .any(|c| b[e..].starts_with(c.as_bytes()));
+            let first_name = is_first_name(b, i, j);
+            if words >= 2 && (first_name || followed_by_verb) {
+                // "Then Jane Roe wrote": without a known first name, keep the last two words.
+                let start = if !first_name && words == 3 {
+                    text[i..e].find(' ').map_or(i, |p| i + p + 1)
+                } else {
+                    i
+                };
+                out.push(Candidate::new(EntityType::Person, start, e, 0.7));
+                i = e;
+                continue;
             }
         }
         i = j.max(i + 1);

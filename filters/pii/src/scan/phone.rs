@@ -277,9 +277,9 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
             continue;
         };
         let end = p.end;
-        if boundary_after(b, end) && !continues_number(b, end) {
+        let e = extension(b, end);
+        if boundary_after(b, e) && !continues_number(b, e) {
             if let Some(score) = classify(text, &p, i) {
-                let e = extension(b, end);
                 out.push(Candidate::new(EntityType::Phone, i, e, score));
                 i = e;
                 continue;

@@ -454,14 +454,34 @@ fn assigned_value(
     Some((k, e))
 }
 
+/// `${DB_PASS}`, `$DB_PASS`, `{{ password }}`, `<your-key>`, `%(pw)s`, `%PASSWORD%`, `****`,
+/// `os.environ["X"]`, `getenv(...)`: references and templates, not values.
+fn is_reference_or_template(v: &str) -> bool {
+    let b = v.as_bytes();
+    let masked = b
+        .iter()
+        .filter(|c| matches!(c, b'*' | b'x' | b'X' | b'.'))
+        .count();
+    (b[0] == b'$'
+        && b.get(1)
+            .is_some_and(|c| *c == b'{' || c.is_ascii_uppercase())
+        && b[1..].iter().all(|c| {
+            c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, b'_' | b'{' | b'}')
+        }))
+        || matches!(b[0], b'{' | b'[' | b'(')
+        || (b[0] == b'<' && b[b.len() - 1] == b'>')
+        || v.starts_with("%(")
+        || (b[0] == b'%' && b[b.len() - 1] == b'%')
+        || v == "%s"
+        || masked * 2 >= b.len()
+        || (v.contains("env") && v.contains(['.', '(', '[']))
+}
+
 fn plausible_secret_value(v: &str, password: bool) -> bool {
     if v.len() < 6 {
         return false;
     }
-    let first = v.as_bytes()[0];
-    if matches!(first, b'$' | b'{' | b'<' | b'%' | b'*' | b'[' | b'(')
-        || v.contains("env") && v.contains(['.', '(', '['])
-    {
+    if is_reference_or_template(v) {
         return false;
     }
     let lower = v.to_ascii_lowercase();
@@ -556,11 +576,11 @@ fn aws_secret_after(text: &str, from: usize) -> Option<(usize, usize)> {
     let limit = (from + 64).min(b.len());
     let mut i = from;
     while i < limit {
-        if is_b64(b[i]) && (i == 0 || !(is_b64(b[i - 1]) || b[i - 1] == b'=')) {
+        if is_b64(b[i]) && (i == 0 || !is_b64(b[i - 1])) {
             let e = run_end(b, i, 41, is_b64);
             if e - i == 40 && (e >= b.len() || !(is_b64(b[e]) || b[e] == b'=')) {
                 let v = &text[i..e];
-                if shannon_entropy(v) >= 3.5 && char_classes(v) >= 3 {
+                if shannon_entropy(v) >= 3.5 && char_classes(v) >= 2 {
                     return Some((i, e));
                 }
             }
