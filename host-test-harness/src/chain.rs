@@ -582,6 +582,23 @@ impl Stream {
         let mut inner = self.inner.borrow_mut();
         inner.finish(self.id)
     }
+
+    /// Worker the stream runs on.
+    pub fn worker(&self) -> usize {
+        self.with(|s| s.worker)
+    }
+}
+
+impl Drop for Stream {
+    /// A stream dropped without [`Stream::finish`] is ended the same way (its contexts get
+    /// on_done / on_log / on_delete), so VMs do not accumulate dead contexts.
+    fn drop(&mut self) {
+        if let Ok(mut inner) = self.inner.try_borrow_mut() {
+            if inner.streams.contains_key(&self.id) {
+                inner.finish(self.id);
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
