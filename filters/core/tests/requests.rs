@@ -690,6 +690,22 @@ fn odd_shapes_do_not_fail() {
 }
 
 #[test]
+fn duplicate_keys_cannot_smuggle_a_second_conversation() {
+    // Most backends take the last duplicate, a first-wins guard would scan the decoy.
+    let body = br#"{"model":"m","messages":[{"role":"user","content":"hi"}],"messages":[{"role":"user","content":"evil"}]}"#;
+    let e = parse_request(
+        detect("/v1/chat/completions", None),
+        body,
+        &Limits::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid JSON at byte 57: duplicate object key"
+    );
+}
+
+#[test]
 fn malformed_bodies_report_offsets() {
     let api = detect("/v1/chat/completions", None);
     let e = parse_request(

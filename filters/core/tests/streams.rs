@@ -503,7 +503,9 @@ fn malformed_events_report_stream_offsets() {
     let api = detect("/v1/chat/completions", None);
     let wire = b"data: {\"choices\":[]}\n\ndata: {\"choices\":[}\n\n";
     let mut p = StreamParser::new(api, Framing::Sse, Limits::default());
-    let e = p.push(wire).unwrap_err();
+    // The valid first event is delivered; the error follows on the next call.
+    assert_eq!(p.push(wire).unwrap().len(), 1);
+    let e = p.finish().unwrap_err();
     // Event 2 starts at 22; its data starts 6 bytes later; the bad `}` is data byte 12.
     assert_eq!(e.to_string(), "invalid JSON at byte 40: expected a value");
     assert_eq!(wire[40], b'}');
@@ -514,7 +516,8 @@ fn malformed_events_report_stream_offsets() {
         Framing::Ndjson,
         Limits::default(),
     );
-    let e = p.push(wire).unwrap_err();
+    assert_eq!(p.push(wire).unwrap().len(), 1);
+    let e = p.push(b"").unwrap_err();
     assert_eq!(
         e,
         parapet_core::FormatError::new(42, FormatErrorKind::InvalidUtf8)
@@ -528,7 +531,8 @@ fn malformed_events_report_stream_offsets() {
         Framing::EventStream,
         Limits::default(),
     );
-    let e = p.push(&bad).unwrap_err();
+    assert_eq!(p.push(&bad).unwrap().len(), 1);
+    let e = p.finish().unwrap_err();
     let second_len = u32::from_be_bytes([
         bad[second],
         bad[second + 1],

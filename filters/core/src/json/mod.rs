@@ -349,6 +349,9 @@ mod tests {
             ("{} x", 3, "expected end of input"),
             ("", 0, "unexpected end of input"),
             ("-", 1, "expected a digit"),
+            (r#"{"a":1,"b":2,"a":3}"#, 13, "duplicate object key"),
+            (r#"{"a":1,"\u0061":3}"#, 7, "duplicate object key"),
+            (r#"[{"k":{"x":1,"x":1}}]"#, 13, "duplicate object key"),
             ("1.", 2, "expected a digit after '.'"),
         ];
         for (input, offset, what) in cases {
@@ -359,6 +362,19 @@ mod tests {
         }
         let e = parse(r#"{"a" 1}"#).err().unwrap();
         assert_eq!(e.to_string(), "invalid JSON at byte 5: expected ':'");
+    }
+
+    #[test]
+    fn duplicate_keys_in_large_objects_are_found() {
+        let mut body = String::from("{");
+        for i in 0..100 {
+            body.push_str(&format!("\"k{i}\":{i},"));
+        }
+        body.push_str("\"k42\":0}");
+        let e = parse(&body).err().unwrap();
+        assert_eq!(e.kind, FormatErrorKind::InvalidJson("duplicate object key"));
+        assert_eq!(&body[e.offset..e.offset + 5], "\"k42\"");
+        assert!(parse(&body.replace("\"k42\":0}", "\"k100\":0}")).is_ok());
     }
 
     #[test]

@@ -5,6 +5,9 @@
 //! first child and every node to its next sibling. No recursion, no per-container
 //! allocation, strings are not decoded until asked for.
 
+use std::borrow::Cow;
+
+use super::string::decode_literal;
 use crate::error::{FormatError, FormatErrorKind, Limits};
 
 pub(crate) const NONE: u32 = u32::MAX;
@@ -212,7 +215,48 @@ impl<'a> Scanner<'a> {
                 self.pos += 1;
                 self.nodes[node as usize].end = self.pos as u32;
                 self.stack.pop();
+                if is_object {
+                    self.reject_duplicate_keys(node)?;
+                }
             }
+        }
+    }
+
+    /// Duplicate keys are rejected: parsers disagree on which one wins (most take the
+    /// last), so a body with two `"messages"` could show a guard one value and the
+    /// model another.
+    fn reject_duplicate_keys(&self, object: u32) -> Result<(), FormatError> {
+        let mut keys: Vec<(Cow<'_, str>, u32)> = Vec::new();
+        let mut child = self.nodes[object as usize].first_child;
+        while let Some(n) = self.nodes.get(child as usize) {
+            let lit = &self.src[n.key_start as usize..n.key_end as usize];
+            keys.push((decode_literal(lit, n.key_escaped), n.key_start));
+            child = n.next_sibling;
+        }
+        if keys.len() < 2 {
+            return Ok(());
+        }
+        if keys.len() <= 8 {
+            for i in 1..keys.len() {
+                if keys[..i].iter().any(|(k, _)| *k == keys[i].0) {
+                    return Err(FormatError::json(
+                        keys[i].1 as usize,
+                        "duplicate object key",
+                    ));
+                }
+            }
+            return Ok(());
+        }
+        let mut sorted: Vec<&(Cow<'_, str>, u32)> = keys.iter().collect();
+        sorted.sort();
+        let dup = sorted
+            .windows(2)
+            .filter(|w| w[0].0 == w[1].0)
+            .map(|w| w[1].1)
+            .min();
+        match dup {
+            Some(at) => Err(FormatError::json(at as usize, "duplicate object key")),
+            None => Ok(()),
         }
     }
 

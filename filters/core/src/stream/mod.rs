@@ -108,8 +108,11 @@ impl StreamParser {
         }
     }
 
-    /// Feeds the next chunk; returns the events it completed, in order. After an
-    /// error the parser stays failed and returns the same error.
+    /// Feeds the next chunk; returns the events it completed, in order. When a chunk
+    /// completes valid events and then hits a malformed one, the valid events are
+    /// returned and the error comes from the next `push`/`finish`. After an error the
+    /// parser stays failed and keeps returning it. Results do not depend on how the
+    /// stream is split.
     pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<StreamEvent>, FormatError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
@@ -188,24 +191,25 @@ impl StreamParser {
 
     fn drain(&mut self, eof: bool) -> Result<Vec<StreamEvent>, FormatError> {
         let mut events = Vec::new();
-        loop {
+        // Events are cut from `buf[head..]`; the consumed prefix is dropped once at the
+        // end, so a chunk holding many events costs linear time.
+        let mut head = 0;
+        let result = loop {
+            let rest = &self.buf[head..];
             let found = match self.framing {
-                Framing::Sse => sse::next_event(&self.buf, self.resume, eof),
-                Framing::Ndjson => match ndjson::next_event(&self.buf, self.resume) {
-                    Err(_) if eof && !self.buf.is_empty() => Ok(self.buf.len()),
+                Framing::Sse => sse::next_event(rest, self.resume, eof),
+                Framing::Ndjson => match ndjson::next_event(rest, self.resume) {
+                    Err(_) if eof && !rest.is_empty() => Ok(rest.len()),
                     other => other,
                 },
-                Framing::EventStream => {
-                    match eventstream::frame_len(&self.buf, self.limits.max_bytes)
-                        .map_err(|e| e.shifted(self.consumed))?
-                    {
-                        Some(len) if len <= self.buf.len() => Ok(len),
-                        _ => Err(0),
-                    }
-                }
+                Framing::EventStream => match eventstream::frame_len(rest, self.limits.max_bytes) {
+                    Err(e) => break Err(e.shifted(self.consumed)),
+                    Ok(Some(len)) if len <= rest.len() => Ok(len),
+                    Ok(_) => Err(0),
+                },
                 Framing::Json => {
-                    if eof && !self.buf.is_empty() {
-                        Ok(self.buf.len())
+                    if eof && !rest.is_empty() {
+                        Ok(rest.len())
                     } else {
                         Err(0)
                     }
@@ -214,22 +218,37 @@ impl StreamParser {
             match found {
                 Ok(len) => {
                     if len > self.limits.max_bytes {
-                        return Err(self.too_large());
+                        break Err(self.too_large());
                     }
-                    let raw: Vec<u8> = self.buf.drain(..len).collect();
+                    let raw = rest[..len].to_vec();
+                    head += len;
                     let start = self.consumed;
                     self.consumed += len;
                     self.resume = 0;
-                    events.push(self.event(raw, start)?);
+                    match self.event(raw, start) {
+                        Ok(ev) => events.push(ev),
+                        Err(e) => break Err(e),
+                    }
                 }
                 Err(resume) => {
                     self.resume = resume;
-                    if self.buf.len() > self.limits.max_bytes {
-                        return Err(self.too_large());
+                    if rest.len() > self.limits.max_bytes {
+                        break Err(self.too_large());
                     }
-                    return Ok(events);
+                    break Ok(());
                 }
             }
+        };
+        self.buf.drain(..head);
+        match result {
+            Ok(()) => Ok(events),
+            // Events before a bad one are valid and may be forwarded: return them now,
+            // report the error on the next call.
+            Err(e) if !events.is_empty() => {
+                self.failed = Some(e);
+                Ok(events)
+            }
+            Err(e) => Err(e),
         }
     }
 
