@@ -83,7 +83,7 @@ fn parse_args(argv: &[String]) -> Result<Args> {
             other => return Err(Error::new(format!("unknown option {other:?}"))),
         }
     }
-    if args.chain.is_some() == !args.filters.is_empty() {
+    if args.chain.is_some() != args.filters.is_empty() {
         return Err(Error::new("give either --chain or at least one --filter"));
     }
     match args.command.as_str() {
