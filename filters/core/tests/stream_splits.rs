@@ -65,3 +65,54 @@ proptest! {
         check_split(case, &cuts, &expected);
     }
 }
+
+/// Outcome of a stream that may fail: events delivered plus the first error.
+fn run_lenient(
+    case: &Case,
+    chunks: &[&[u8]],
+) -> (
+    Vec<parapet_core::StreamEvent>,
+    Option<parapet_core::FormatError>,
+) {
+    let mut p =
+        parapet_core::StreamParser::new(case.api, case.framing, parapet_core::Limits::default());
+    let mut events = Vec::new();
+    for c in chunks {
+        match p.push(c) {
+            Ok(evs) => events.extend(evs),
+            Err(e) => return (events, Some(e)),
+        }
+    }
+    match p.finish() {
+        Ok(evs) => events.extend(evs),
+        Err(e) => return (events, Some(e)),
+    }
+    (events, None)
+}
+
+/// Broken streams: a corrupted byte in the middle of every case. The events delivered
+/// before the error and the error itself (with its offset) do not depend on the split.
+#[test]
+fn errors_are_split_invariant_too() {
+    for case in cases() {
+        let mut broken = case.bytes.clone();
+        let mid = broken.len() / 2;
+        broken[mid] = 0xff; // invalid UTF-8 / corrupt CRC wherever it lands
+        let bad = Case {
+            name: case.name,
+            api: case.api,
+            framing: case.framing,
+            bytes: broken,
+        };
+        let whole = run_lenient(&bad, &[&bad.bytes]);
+        assert!(
+            whole.1.is_some(),
+            "{}: corruption must be detected",
+            case.name
+        );
+        for i in 0..=bad.bytes.len() {
+            let split = run_lenient(&bad, &[&bad.bytes[..i], &bad.bytes[i..]]);
+            assert_eq!(split, whole, "{} split at {i}", case.name);
+        }
+    }
+}

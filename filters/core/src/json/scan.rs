@@ -226,26 +226,36 @@ impl<'a> Scanner<'a> {
     /// last), so a body with two `"messages"` could show a guard one value and the
     /// model another.
     fn reject_duplicate_keys(&self, object: u32) -> Result<(), FormatError> {
+        // Fast path, no allocation: small objects whose keys have no escapes compare
+        // their raw key bytes pairwise.
+        let mut small: [(&[u8], u32); 8] = [(&[], 0); 8];
+        let mut count = 0;
+        let mut child = self.nodes[object as usize].first_child;
+        while let Some(n) = self.nodes.get(child as usize) {
+            if count == small.len() || n.key_escaped {
+                return self.reject_duplicate_keys_slow(object);
+            }
+            let key = &self.src[n.key_start as usize..n.key_end as usize];
+            if small[..count].iter().any(|(k, _)| *k == key) {
+                return Err(FormatError::json(
+                    n.key_start as usize,
+                    "duplicate object key",
+                ));
+            }
+            small[count] = (key, n.key_start);
+            count += 1;
+            child = n.next_sibling;
+        }
+        Ok(())
+    }
+
+    fn reject_duplicate_keys_slow(&self, object: u32) -> Result<(), FormatError> {
         let mut keys: Vec<(Cow<'_, str>, u32)> = Vec::new();
         let mut child = self.nodes[object as usize].first_child;
         while let Some(n) = self.nodes.get(child as usize) {
             let lit = &self.src[n.key_start as usize..n.key_end as usize];
             keys.push((decode_literal(lit, n.key_escaped), n.key_start));
             child = n.next_sibling;
-        }
-        if keys.len() < 2 {
-            return Ok(());
-        }
-        if keys.len() <= 8 {
-            for i in 1..keys.len() {
-                if keys[..i].iter().any(|(k, _)| *k == keys[i].0) {
-                    return Err(FormatError::json(
-                        keys[i].1 as usize,
-                        "duplicate object key",
-                    ));
-                }
-            }
-            return Ok(());
         }
         let mut sorted: Vec<&(Cow<'_, str>, u32)> = keys.iter().collect();
         sorted.sort();

@@ -395,6 +395,12 @@ pub fn rewrite_event(
             ));
         }
         let headers_len = u32::from_be_bytes([raw[4], raw[5], raw[6], raw[7]]) as usize;
+        if 12 + headers_len + 4 > out.len() {
+            return Err(FormatError::edit(
+                event.offset.start,
+                "event is not a frame",
+            ));
+        }
         let headers = &out[12..12 + headers_len];
         let payload = &out[12 + headers_len..out.len() - 4];
         return Ok(eventstream::reframe(headers, payload));
