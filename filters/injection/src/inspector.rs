@@ -7,16 +7,13 @@ use crate::decode;
 use crate::engine::{self, CompiledRule, Lexicon, Occurrences};
 use crate::lexicon::lang_bit;
 use crate::normalize::{normalize, Normalized};
-use crate::rules::{self, RULES};
+use crate::rules;
 use crate::signals::{self, Signal};
 use crate::types::{Assessment, Category, Flags, Hit, Segment, Source, Verdict, Via};
 use aho_corasick::AhoCorasick;
 use regex_lite::Regex;
 use std::ops::Range;
 
-/// Surprisal (bits/char) above which a window is treated as an adversarial suffix.
-const GCG_STRONG_BITS: f32 = 6.4;
-const GCG_WEAK_BITS: f32 = 5.9;
 /// Weight kept by a hit quoted inside a text that discusses attacks.
 const QUOTED_DISCUSSION_FACTOR: f32 = 0.4;
 /// Weight kept by a hit preceded by "for example", "if a user says"… .
@@ -49,7 +46,6 @@ pub struct Inspector {
     discussion: Option<u16>,
     mention: Option<u16>,
     turn_marker: Option<u16>,
-    rot13_hint: Option<u16>,
 }
 
 /// A hit before scoring: span relative to the scanned text.
@@ -144,7 +140,7 @@ impl Inspector {
             None => u16::MAX,
         };
         let lex = Lexicon::build(lang_mask, &cfg.deny_phrases)?;
-        let rules = engine::compile_rules(&lex, RULES)?;
+        let rules = engine::compile_rules(&lex, &rules::builtin_rules()?)?;
         let custom_concepts = (0..cfg.deny_phrases.len())
             .map(|i| {
                 lex.concept(&engine::custom_concept(i))
@@ -173,7 +169,6 @@ impl Inspector {
             discussion: lex.concept(rules::DISCUSSION),
             mention: lex.concept(rules::MENTION_FRAME),
             turn_marker: lex.concept(rules::TURN_MARKER),
-            rot13_hint: lex.concept(rules::ROT13_HINT),
             cfg: cfg.clone(),
             lex,
             rules,
@@ -393,10 +388,11 @@ impl Inspector {
             });
         };
         // Phrase rules, with context dampening.
-        for h in engine::evaluate(&self.lex, &self.rules, &occ) {
+        for h in engine::drop_subsumed(&self.rules, engine::evaluate(&self.lex, &self.rules, &occ))
+        {
             let def = &self.rules[h.rule].def;
             let w = def.weight * self.dampening(&n, &occ, h.ns, h.ne);
-            push(out, flags, def.id, def.category, h.ns, h.ne, w);
+            push(out, flags, &def.id, def.category, h.ns, h.ne, w);
         }
         // Operator deny phrases and regexes.
         for (i, &c) in self.custom_concepts.iter().enumerate() {
@@ -452,27 +448,18 @@ impl Inspector {
             }
         }
         if depth == 0 {
-            if let Some((bits, span)) = charmodel::most_surprising_window(text) {
-                let w = if bits >= GCG_STRONG_BITS {
-                    0.8
-                } else if bits >= GCG_WEAK_BITS {
-                    0.4
-                } else {
-                    0.0
-                };
-                if w > 0.0 {
-                    out.push(RawHit {
-                        rule_id: "adversarial.gibberish_suffix".into(),
-                        category: Category::AdversarialSuffix,
-                        span,
-                        weight: w,
-                        via: Via::Plain,
-                    });
-                }
+            if let Some((w, span)) = charmodel::adversarial_suffix(text) {
+                out.push(RawHit {
+                    rule_id: "adversarial.gibberish_suffix".into(),
+                    category: Category::AdversarialSuffix,
+                    span,
+                    weight: w,
+                    via: Via::Plain,
+                });
             }
         }
         if depth < self.cfg.max_decode_depth && *budget > 0 {
-            self.scan_payloads(text, &n, &occ, depth, budget, out, flags);
+            self.scan_payloads(text, &n, depth, budget, out, flags);
         }
     }
 
@@ -482,7 +469,6 @@ impl Inspector {
         &self,
         text: &str,
         n: &Normalized,
-        occ: &Occurrences,
         depth: u8,
         budget: &mut usize,
         out: &mut Vec<RawHit>,
@@ -533,8 +519,9 @@ impl Inspector {
                 out.push(h);
             }
         }
-        // ROT13 keeps byte lengths, so hits in the rotated text map to the same spans.
-        if self.rot13_hint.is_some_and(|c| !occ.of(c).is_empty()) && *budget >= text.len() {
+        // ROT13 keeps byte lengths, so hits in the rotated text map to the same spans. It is
+        // tried when the rotated text reads more like language than the text itself does.
+        if *budget >= text.len() && charmodel::rot13_reads_better(text) {
             *budget -= text.len();
             let mut inner = Vec::new();
             let mut inner_flags = Flags::default();

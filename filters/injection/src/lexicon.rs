@@ -4,7 +4,8 @@
 //! instruction noun within a few words, near a "previous/your" qualifier — so one rule covers
 //! thousands of phrasings and translations instead of memorizing attack strings.
 //!
-//! Syntax, one concept per `@name` block, one language per line (`lang: term | term`):
+//! Syntax, one concept per `@name` block, one language per line (`lang: term | term`; the
+//! separator is space-bar-space, so a bare `|` can be part of a token such as `<|im_start|>`):
 //! - `word`   whole word (or whole phrase), word boundaries on both sides;
 //! - `stem*`  word prefix: `ignor*` matches ignore, ignoring, ignored, ignora…;
 //! - `=raw`   no boundary checks (template tokens);
@@ -16,7 +17,7 @@
 
 pub(crate) const LEXICON: &str = r#"
 @override_verb
-en: ignor* | disregard* | forget* | forgot | overrid* | overrul* | bypass* | skip | discard* | abandon* | neglect* | set aside | throw out | throw away | erase | wipe | delete | nullify | circumvent* | disobey* | pay no attention to | stop following | stop obeying | no longer follow | no longer obey | do not follow | don't follow | dont follow | do not obey | don't obey | supersede* | scrap | ditch | drop
+en: ignor* | disregard* | forget* | forgot | overrid* | overrul* | bypass* | skip | discard* | abandon* | neglect* | set aside | put aside | leave behind | shelve | throw out | throw away | revoke | cancel | nullify | dismiss | erase | wipe | delete | nullify | circumvent* | disobey* | pay no attention to | pay zero attention to | pay no heed to | take no notice of | no attention to | stop following | stop obeying | no longer follow | no longer obey | do not follow | don't follow | dont follow | do not obey | don't obey | supersede* | scrap | ditch | drop
 es: ignor* | olvid* | descart* | omit* | pasa por alto | pase por alto | haz caso omiso | hagas caso omiso | no sigas | no siga | deja de seguir | anula* | desobedec* | borra* | salt* | prescinde
 fr: ignor* | oubli* | ne tiens pas compte | ne tenez pas compte | ne tiens plus compte | fais abstraction | faites abstraction | neglig* | contourn* | passe outre | passez outre | annul* | efface* | ne suis plus | ne suivez plus | ecarte*
 de: ignorier* | vergiss | vergesst | vergessen | missacht* | ubersieh | uberseh* | verwirf | verwerft | ubergeh* | umgeh* | losch* | nicht mehr befolgen | befolge nicht | befolgen sie nicht | ausser acht
@@ -27,7 +28,7 @@ zh: 忽略 | 忽视 | 忽視 | 无视 | 無視 | 忘记 | 忘記 | 忘掉 | 不�
 ja: 無視 | 忘れ | 従わな | 従うな | 破棄 | 取り消 | 放棄 | 無効に | 捨て
 
 @prior_qualifier
-en: previous* | prior | above | earlier | preceding | foregoing | original | initial | all | your | system | existing | default | preset | built-in | hidden | before this | so far | until now | given to you | you were given | you've been given | you have been given | you received | from your developers | from openai | from anthropic
+en: previous* | prior | above | earlier | preceding | foregoing | original | initial | all | your | system | starting | first | before | beforehand | at the start | at the beginning | you started with | you began with | they gave you | you were handed | handed to you | existing | default | preset | built-in | hidden | before this | so far | until now | given to you | you were given | you've been given | you have been given | you received | from your developers | from openai | from anthropic
 es: anterior* | previa* | previo* | todas | todos | tus | sus | de arriba | original* | inicial* | del sistema | dadas | recibidas | hasta ahora | que te dieron
 fr: precedent* | anterieur* | ci-dessus | toutes | tous | tes | vos | originales | initiales | du systeme | recues | donnees | jusqu'ici | jusqu'a present
 de: vorherig* | vorigen | fruher* | obig* | bisherig* | alle | deine* | ihre | ursprunglich* | anfanglich* | vorangegangen* | oben | system* | gegebenen
@@ -38,7 +39,7 @@ zh: 之前 | 以前 | 先前 | 上面 | 以上 | 前面 | 所有 | 全部 | 一�
 ja: 以前 | 前の | これまで | 上記 | 上の | 全て | すべて | 全部 | 元の | 最初の | システム | あなたの | 今まで | 先ほど
 
 @instruction_noun
-en: instruction* | directive* | rules | rule | guideline* | prompt | prompts | command* | constraint* | restriction* | guardrail* | policy | policies | programming | orders | system message | system prompt | training | safety filter* | filters | limitation* | conditioning | what you were told | what you've been told | everything above
+en: instruction* | directive* | directions | rules | rule | guideline* | guidance | briefing | mandate | setup instructions | prompt | prompts | safety | safety guidelines | original task | current task | assigned task | user's request | user request | user's question | setup prompt | command* | constraint* | restriction* | guardrail* | policy | policies | programming | orders | system message | system prompt | training | safety filter* | filters | limitation* | conditioning | what you were told | what you've been told | everything above
 es: instruccion* | directiva* | reglas | regla | normas | pautas | indicaciones | ordenes | prompt* | restriccion* | limitaciones | politicas | programacion | mensaje del sistema | entrenamiento
 fr: instruction* | consigne* | directive* | regles | regle | prompt* | restriction* | limitations | politique* | programmation | ordres | message systeme | entrainement
 de: anweisung* | instruktion* | befehl* | regeln | regel | richtlinie* | vorgaben | vorgabe | prompt* | einschrankung* | beschrankung* | programmierung | systemnachricht | systemprompt | anordnungen | training
@@ -47,6 +48,17 @@ it: istruzion* | direttiv* | regole | regola | linee guida | prompt* | restrizio
 ru: инструкц* | указани* | правил* | директив* | промпт* | ограничени* | команд* | установк* | системн* сообщени* | запрет*
 zh: 指令 | 指示 | 说明 | 說明 | 规则 | 規則 | 提示 | 命令 | 设定 | 設定 | 限制 | 约束 | 約束 | 准则 | 準則 | 规定 | 規定 | 系统提示 | 设置
 ja: 指示 | 命令 | ルール | 規則 | 指令 | 設定 | プロンプト | 制約 | 制限 | ガイドライン | 方針 | 決まり
+
+@void_predicate
+en: void | null and void | outdated | out of date | deprecated | expired | no longer current | no longer apply | no longer applies | no longer valid | no longer in effect | no longer relevant | cancelled | canceled | obsolete | superseded | revoked | invalid | do not apply | don't apply | does not apply | lifted | suspended | deactivated | disabled | overridden | replaced
+es: ya no aplican | ya no se aplican | quedan anuladas | anuladas | son nulas | ya no son validas | quedan sin efecto | canceladas | obsoletas
+fr: ne s'appliquent plus | sont annulees | annulees | caduques | ne sont plus valables | obsoletes | remplacees
+de: gelten nicht mehr | aufgehoben | ungultig | nichtig | ausser kraft | veraltet | ersetzt
+pt: nao se aplicam mais | canceladas | anuladas | sao nulas | invalidas | obsoletas | substituidas
+it: non valgono piu | annullate | non si applicano piu | nulle | obsolete | sostituite | revocate
+ru: больше не действуют | отменены | недействительны | устарели | аннулированы
+zh: 作废 | 無效 | 无效 | 不再适用 | 不再適用 | 已取消 | 已失效
+ja: 無効 | 取り消され | 適用されない | 廃止
 
 @everything
 en: everything | all of it | all that | all of that | anything
@@ -71,7 +83,7 @@ zh: 之前 | 以前 | 以上 | 上面 | 你被告知
 ja: 以前 | これまで | 上記 | 言われた
 
 @new_marker
-en: new instruction* | updated instruction* | real instruction* | actual instruction* | true instruction* | your new task | your real task | your actual task | your new role | your new goal | new rules | new system prompt | new directive*
+en: new instruction* | updated instruction* | real instruction* | actual instruction* | true instruction* | your new task | your real task | your actual task | your new role | your new goal | new rules | new system prompt | new directive* | new policy | updated policy | new task
 es: nuevas instrucciones | tu nueva tarea | tu verdadera tarea | nuevas reglas
 fr: nouvelles instructions | ta nouvelle tache | ta vraie tache | nouvelles regles
 de: neue anweisung* | deine neue aufgabe | deine eigentliche aufgabe | neue regeln
@@ -80,6 +92,17 @@ it: nuove istruzioni | il tuo nuovo compito | il tuo vero compito | nuove regole
 ru: новые инструкции | твоя новая задача | твоя настоящая задача | новые правила
 zh: 新的指令 | 新指令 | 你的新任务 | 你真正的任务 | 新的规则
 ja: 新しい指示 | 新しいルール | 本当のタスク | 新しいタスク
+
+@addresses_ai
+en: assistant instructions | ai instructions | instructions for the ai | instructions for ai | note to the ai | note for the ai | note to ai | note for ai | dear ai | attention ai | ai model: | ai assistant: | to the ai reading | if you are an ai | if you're an ai | ai agents | ai agent | any ai | language model reading | llm reading | assistant reading this | ai reading this | model reading this | when you read this | to any llm | ai: | assistant: | note to assistant | note for assistant
+es: instrucciones para la ia | nota para la ia | si eres una ia | querida ia
+fr: instructions pour l'ia | note pour l'ia | si tu es une ia | chere ia
+de: anweisungen fur die ki | hinweis fur die ki | wenn du eine ki bist | liebe ki
+pt: instrucoes para a ia | nota para a ia | se voce e uma ia | querida ia
+it: istruzioni per l'ia | nota per l'ia | se sei un'ia | cara ia
+ru: инструкции для ии | заметка для ии | если ты ии | дорогой ии
+zh: 给ai的指令 | 致ai | 如果你是ai | 如果你是人工智能 | 给人工智能的说明
+ja: aiへの指示 | aiへのメモ | あなたがaiなら
 
 @fake_authority
 en: system override | admin override | developer override | priority override | override code | sudo mode | system alert | system notice | important system message | message from the developers | message from your developers | end of user input | end of system prompt | begin system prompt | begin new instructions | authorized by openai | authorized by anthropic | maintenance mode
@@ -104,7 +127,7 @@ zh: 不要 | 别 | 不可 | 不能
 ja: ないで
 
 @role_verb
-en: you are now | you're now | you are going to act | you will act | you'll act | act as | acting as | pretend to be | pretend you | pretend that you | roleplay as | role-play as | role play as | play the role | simulate | become | from now on you | from now on, you | you will now | imagine you are | imagine you're | behave as | behave like | respond as | answer as | you are to act | you will be | you will respond as | stay in character | switch to
+en: you are now | you're now | you are going to act | you will act | you'll act | act as | acting as | pretend to be | pretend you | pretend that you | roleplay as | role-play as | role play as | play the role | simulate | become | from now on you | from now on, you | you will now | imagine you are | imagine you're | behave as | behave like | respond as | answer as | you are to act | you will be | you will respond as | stay in character | switch to | switch into
 es: ahora eres | actua como | actuaras como | finge | finjas | simula | interpreta el papel | a partir de ahora eres | a partir de ahora | comportate como | imagina que eres
 fr: tu es maintenant | vous etes maintenant | agis comme | agissez comme | fais semblant | faites semblant | joue le role | simule | a partir de maintenant | comporte-toi comme | imagine que tu es
 de: du bist jetzt | du bist nun | ab jetzt bist du | ab sofort bist du | ab jetzt | agiere als | handle als | tu so als | tue so als | spiele die rolle | simuliere | verhalte dich wie | stell dir vor du bist
@@ -170,7 +193,7 @@ zh: 开发者模式已启用 | 越狱模式
 ja: 開発者モードが有効
 
 @enable
-en: enable* | activate* | enter | entering | switch to | switch into | turn on | engage | unlock* | with | in
+en: enable* | activate* | enter | entering | switch to | switch into | turn on | engage | unlock* | with developer | in developer
 es: activa* | habilita* | entra en | modo
 fr: active* | activez | entre en | passe en
 de: aktivier* | schalte | wechsle in | im
@@ -181,7 +204,7 @@ zh: 启用 | 開啟 | 开启 | 进入 | 進入 | 切换到
 ja: 有効 | オンに | 切り替え | 入って
 
 @ai_ref
-en: ai | assistant | chatbot | language model | llm | chatgpt | gpt | bot | claude | gemini | llama | model | you
+en: ai | assistant | chatbot | language model | llm | chatgpt | gpt | bot | claude | gemini | llama | model | yourself | you are | you're
 es: ia | asistente | modelo
 fr: ia | assistant | modele
 de: ki | assistent | modell | du
@@ -279,16 +302,27 @@ ru: системн* промпт | системное сообщение | ин�
 zh: 系统提示 | 系統提示 | 系统提示词 | 提示词 | 初始指令
 ja: システムプロンプト | プロンプト | 初期設定
 
+@above_strong
+en: everything above | above this line | everything before this | everything before this line | the above | all of the above | beginning of this conversation | start of this conversation | start of the conversation | first message | everything you were told | everything you've been told | all text above | text above this line | every word above | what is written above | what was written above
+es: todo lo anterior | todo lo de arriba | el principio de esta conversacion | todo el texto anterior
+fr: tout ce qui precede | tout le texte ci-dessus | le debut de cette conversation
+de: alles oben | alles davor | alles bisherige | den anfang dieses gesprachs | den gesamten text oben
+pt: tudo acima | todo o texto acima | o inicio desta conversa
+it: tutto quanto sopra | tutto il testo sopra | l'inizio di questa conversazione
+ru: всё что выше | все что выше | весь текст выше | начало этого разговора
+zh: 上面的所有内容 | 以上所有内容 | 以上全部内容 | 对话开头 | 之前的所有内容
+ja: 上記の全て | 上記のすべて | 会話の最初 | これまでの全て
+
 @above_text
-en: text above | words above | everything above | the above | content above | above this line | everything before this | above text | preceding text | the text before | the words before | beginning of this conversation | start of this conversation | start of the conversation | first message | previous text | everything you were told | everything you've been told
-es: texto anterior | texto de arriba | todo lo anterior | el principio de esta conversacion
-fr: texte ci-dessus | texte precedent | tout ce qui precede | le debut de cette conversation
-de: text oben | obigen text | alles oben | alles davor | den anfang dieses gesprachs
-pt: texto acima | texto anterior | tudo acima | o inicio desta conversa
-it: testo sopra | testo precedente | tutto quanto sopra | l'inizio di questa conversazione
-ru: текст выше | всё что выше | все что выше | начало этого разговора
-zh: 上面的内容 | 以上内容 | 上面的文字 | 以上文字 | 之前的内容 | 对话开头
-ja: 上記の内容 | 上のテキスト | 上記のテキスト | これまでの内容 | 会話の最初
+en: text above | words above | content above | above text | preceding text | the text before | the words before | previous text | message above | prompt above
+es: texto anterior | texto de arriba
+fr: texte ci-dessus | texte precedent
+de: text oben | obigen text
+pt: texto acima | texto anterior
+it: testo sopra | testo precedente
+ru: текст выше
+zh: 上面的内容 | 以上内容 | 上面的文字 | 以上文字 | 之前的内容
+ja: 上記の内容 | 上のテキスト | 上記のテキスト | これまでの内容
 
 @begin_with
 en: starting with | start with | begin with | beginning with | starts with | begins with
@@ -380,9 +414,6 @@ it: segui | esegui | obbedisci | fai quello che dice
 ru: выполни | следуй | подчинись | сделай что
 zh: 执行 | 執行 | 照做 | 遵循 | 服从 | 按照
 ja: 実行 | 従って | 従え | その通りに
-
-@rot13_hint
-*: vtaber* | qvfertneq* | cerivbhf | vafgehpgvba* | flfgrz cebzcg | sbetrg | cergraq | erirny | cnffjbeq | lbh ner abj | wnvyoernx* | ehyrf | qrirybcre zbqr | bireevqr | rot13 | rot-13
 
 @discussion
 en: prompt injection* | prompt-injection* | injection attack* | jailbreak attempt* | jailbreaking | attacker* | malicious | defend* | defense | defence | detect* | prevent* | protect* | mitigat* | classifier* | red team* | red-team* | security | vulnerab* | exploit* | adversarial | sanitiz* | filter out | researcher* | research paper | threat model | owasp

@@ -50,3 +50,8 @@ pub mod types;
 pub use config::{CategoryConfig, ConfigError, InspectorConfig, SourceThresholds, Thresholds};
 pub use inspector::Inspector;
 pub use types::{Assessment, Category, Flags, Hit, Segment, Source, Verdict, Via};
+
+/// Every normalized lexicon term (for benchmarks and tooling).
+pub fn lexicon_terms() -> Vec<String> {
+    engine::all_terms()
+}

@@ -432,7 +432,7 @@ fn per_word(mut buf: Vec<NChar>, flags: &mut Flags) -> Vec<NChar> {
             flags.mixed_script = true;
         }
         let letters = word.iter().filter(|nc| nc.c.is_alphabetic()).count();
-        if leet && letters >= 2 {
+        if leet && letters >= 1 && word.len() >= 3 {
             for nc in word.iter_mut() {
                 if let Some(l) = leet_to_letter(nc.c) {
                     nc.c = l;
@@ -527,6 +527,7 @@ fn build(buf: Vec<NChar>, out: &mut Normalized) {
     out.glued.push(false);
     let mut prev_space = true;
     let mut prev_word = false;
+    let mut cjk_run = 0usize;
     let mut i = 0;
     while i < buf.len() {
         let nc = buf[i];
@@ -546,13 +547,22 @@ fn build(buf: Vec<NChar>, out: &mut Normalized) {
             }
             prev_space = true;
             prev_word = false;
+            cjk_run = 0;
             continue;
         }
         let word = nc.c.is_alphanumeric();
-        if word && (!prev_word || is_cjk(nc.c)) {
+        // CJK has no spaces: every two characters count as a word (a typical word length), so
+        // proximity windows mean about the same in every language.
+        let cjk = is_cjk(nc.c);
+        if cjk {
+            cjk_run += 1;
+        } else {
+            cjk_run = 0;
+        }
+        if word && (!prev_word || (cjk && cjk_run % 2 == 1)) {
             out.word_starts.push(out.text.len() as u32);
         }
-        prev_word = word && !is_cjk(nc.c);
+        prev_word = word;
         let before = out.text.len();
         out.text.push(nc.c);
         for _ in before..out.text.len() {
@@ -673,8 +683,8 @@ mod tests {
 
     #[test]
     fn folds_leetspeak_inside_words_with_letters() {
-        let n = normalize("1gn0r3 pr3v10u$ rules in 2024");
-        assert_eq!(n.text, "\nignore previous rules in 2024");
+        let n = normalize("1gn0r3 pr3v10u$ rules in 2024, 570p");
+        assert_eq!(n.text, "\nignore previous rules in 2024, stop");
         assert!(n.flags.leetspeak);
         assert!(!normalize("call 555 0100 now!").flags.leetspeak);
     }
@@ -701,12 +711,13 @@ mod tests {
 
     #[test]
     fn word_boundaries_and_indexes() {
-        let n = normalize("abc def 指令");
+        let n = normalize("abc def 指令系统");
         let d = n.text.find("def").unwrap();
         assert!(n.boundary_before(d));
         assert!(!n.boundary_before(d + 1));
         assert_eq!(n.word_index(d), 1);
-        let z = n.text.find("令").unwrap();
-        assert_eq!(n.word_index(z), 3);
+        // Two CJK characters per word.
+        assert_eq!(n.word_index(n.text.find("令").unwrap()), 2);
+        assert_eq!(n.word_index(n.text.find("系").unwrap()), 3);
     }
 }

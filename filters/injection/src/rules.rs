@@ -1,177 +1,130 @@
 //! Proximity rules over lexicon concepts.
 //!
-//! A rule fires when its `seq` concepts occur in order, the whole sequence within `window`
+//! A rule fires when its sequence concepts occur in order, the whole sequence within `window`
 //! words, and each `near` concept occurs within `window` words of the sequence. Rules limited to
-//! some languages (`langs`) only use terms of those languages — needed where word order differs
+//! some languages only use terms of those languages — needed where word order differs
 //! (Japanese and German put the verb last; English would false-positive on "the instructions
 //! above: ignore the typos").
+//!
+//! Table syntax, one rule per line, fields separated by `;`:
+//! `id; category; weight; concept > concept…; near concept…; window; languages|*; neg?`
+//! (`neg`: skip when a negation such as "don't"/"nicht" directly precedes the sequence).
 
+use crate::config::ConfigError;
 use crate::types::Category;
 
+pub(crate) const RULE_TABLE: &str = r#"
+override.ignore_prior_instructions;   instruction_override;     0.95; override_verb > instruction_noun;           prior_qualifier;   7;  *;        neg
+override.prior_instructions_ignore;   instruction_override;     0.9;  instruction_noun > override_verb;           prior_qualifier;   7;  de ja zh; neg
+override.ignore_instructions;         instruction_override;     0.45; override_verb > instruction_noun;           ;                  3;  *;        neg
+override.instructions_ignore;         instruction_override;     0.4;  instruction_noun > override_verb;           ;                  4;  de ja zh; neg
+override.prior_instructions_void;     instruction_override;     0.8;  instruction_noun > void_predicate;          prior_qualifier ai_ref; 6; *;
+override.instructions_void_weak;       instruction_override;     0.45; instruction_noun > void_predicate;          prior_qualifier;   6;  *;
+override.forget_everything;           instruction_override;     0.6;  override_verb > everything;                 told;              6;  *;        neg
+override.new_instructions;            instruction_override;     0.35; new_marker;                                 ;                  1;  *;
+override.addresses_ai;                instruction_override;     0.45; addresses_ai;                               ;                  1;  *;
+override.fake_authority;              instruction_override;     0.55; fake_authority;                             ;                  1;  *;
+hijack.role_without_limits;           role_hijack;              0.95; role_verb > free_neg > limit_noun;          ;                  18; *;
+hijack.role_without_limits_verb_last; role_hijack;              0.9;  role_verb > limit_noun > free_neg;          ;                  14; ja;
+hijack.role_unrestricted;             role_hijack;              0.95; role_verb > unrestricted_word;              ;                  14; *;
+hijack.ai_without_limits;             role_hijack;              0.75; ai_ref > free_neg > limit_noun;             ;                  6;  *;
+hijack.unrestricted_ai;               role_hijack;              0.6;  unrestricted_word > ai_ref;                 ;                  3;  *;
+hijack.named_mode;                    role_hijack;              0.9;  role_verb > mode_name;                      ;                  8;  *;
+hijack.enable_mode_for_ai;            role_hijack;              0.8;  enable > mode_name;                         ai_ref;            6;  *;
+hijack.no_refusals;                   role_hijack;              0.45; free_neg > refuse;                          ;                  2;  *;
+hijack.strong_mode;                   role_hijack;              0.75; strong_mode;                                ;                  1;  *;
+hijack.never_refuse;                  role_hijack;              0.55; never_neg > refuse;                         you;               3;  *;
+hijack.never_refuse_verb_last;        role_hijack;              0.55; refuse > never_neg;                         you;               3;  ja;
+extract.reveal_your_prompt;           system_prompt_extraction; 0.85; reveal > secret_object;                     possessive_target; 6;  *;
+extract.your_prompt_reveal;           system_prompt_extraction; 0.85; possessive_target > secret_object > reveal; ;                  10; de ja zh;
+extract.what_are_your_instructions;   system_prompt_extraction; 0.6;  what_are > you > strict_secret;             ;                  4;  *;
+extract.reveal_everything_above;      system_prompt_extraction; 0.8;  reveal > above_strong;                      ;                  6;  *;
+extract.reveal_text_above;            system_prompt_extraction; 0.6;  reveal > above_text;                        ;                  6;  *;
+extract.text_above_reveal;            system_prompt_extraction; 0.75; above_strong > reveal;                      ;                  8;  de ja zh;
+extract.starting_with_you_are;        system_prompt_extraction; 0.5;  begin_with > you_are_phrase;                ;                  3;  *;
+delimiter.chat_template_token;        delimiter;                0.5;  delim_chatml;                               ;                  1;  *;
+delimiter.llama_inst;                 delimiter;                0.5;  delim_inst;                                 ;                  1;  *;
+delimiter.role_tag;                   delimiter;                0.4;  delim_tag;                                  ;                  1;  *;
+delimiter.role_header;                delimiter;                0.3;  delim_header;                               ;                  1;  *;
+delimiter.fake_turn;                  delimiter;                0.45; delim_tag > delim_tag;                      ;                  12; *;
+delimiter.system_turn;                delimiter;                0.55; delim_chatml > delim_role;                  ;                  4;  *;
+delimiter.system_turn_inst;           delimiter;                0.45; delim_inst > delim_role;                    ;                  4;  *;
+exfil.send_private_data;              exfiltration;             0.65;  send > private_data;                        url_mark;          10; *;
+encoding.decode_and_follow;           encoding;                 0.55; decode > follow;                            ;                  12; *;
+"#;
+
 /// One signal: an id (stable, used in events), a category and a weight in `(0, 1]`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RuleDef {
-    pub id: &'static str,
+    pub id: String,
     pub category: Category,
     pub weight: f32,
-    pub seq: &'static [&'static str],
-    pub near: &'static [&'static str],
+    pub seq: Vec<String>,
+    pub near: Vec<String>,
     pub window: u32,
     /// Empty: every language.
-    pub langs: &'static [&'static str],
-    /// Skip when a negation ("don't", "nicht"…) directly precedes the first concept.
+    pub langs: Vec<String>,
     pub negatable: bool,
 }
 
-const ALL: &[&str] = &[];
-const VERB_LAST: &[&str] = &["de", "ja", "zh"];
-
-macro_rules! rule {
-    ($id:literal, $cat:ident, $w:literal, [$($s:literal),*], near [$($n:literal),*], $win:literal, $langs:expr, $neg:literal) => {
-        RuleDef { id: $id, category: Category::$cat, weight: $w, seq: &[$($s),*], near: &[$($n),*], window: $win, langs: $langs, negatable: $neg }
-    };
+fn category(name: &str) -> Option<Category> {
+    Category::ALL.iter().copied().find(|c| c.as_str() == name)
 }
 
-/// The built-in rules. Weights are calibrated so that one strong rule reaches the default user
-/// block threshold (0.7) and weak ones need company.
-pub const RULES: &[RuleDef] = &[
-    // --- instruction override
-    rule!(
-        "override.ignore_prior_instructions",
-        InstructionOverride,
-        0.95,
-        ["override_verb", "instruction_noun"],
-        near["prior_qualifier"],
-        7,
-        ALL,
-        true
-    ),
-    rule!(
-        "override.prior_instructions_ignore",
-        InstructionOverride,
-        0.9,
-        ["instruction_noun", "override_verb"],
-        near["prior_qualifier"],
-        7,
-        VERB_LAST,
-        true
-    ),
-    rule!("override.ignore_instructions", InstructionOverride, 0.45,
-        ["override_verb", "instruction_noun"], near [], 3, ALL, true),
-    rule!("override.instructions_ignore", InstructionOverride, 0.4,
-        ["instruction_noun", "override_verb"], near [], 4, VERB_LAST, true),
-    rule!(
-        "override.forget_everything",
-        InstructionOverride,
-        0.6,
-        ["override_verb", "everything"],
-        near["told"],
-        6,
-        ALL,
-        true
-    ),
-    rule!("override.new_instructions", InstructionOverride, 0.35,
-        ["new_marker"], near [], 1, ALL, false),
-    rule!("override.fake_authority", InstructionOverride, 0.55,
-        ["fake_authority"], near [], 1, ALL, false),
-    // --- role hijack
-    rule!("hijack.role_without_limits", RoleHijack, 0.95,
-        ["role_verb", "free_neg", "limit_noun"], near [], 14, ALL, false),
-    rule!("hijack.role_without_limits_verb_last", RoleHijack, 0.9,
-        ["role_verb", "limit_noun", "free_neg"], near [], 14, &["ja"], false),
-    rule!("hijack.role_unrestricted", RoleHijack, 0.95,
-        ["role_verb", "unrestricted_word"], near [], 14, ALL, false),
-    rule!("hijack.ai_without_limits", RoleHijack, 0.75,
-        ["ai_ref", "free_neg", "limit_noun"], near [], 6, ALL, false),
-    rule!("hijack.unrestricted_ai", RoleHijack, 0.6,
-        ["unrestricted_word", "ai_ref"], near [], 3, ALL, false),
-    rule!("hijack.named_mode", RoleHijack, 0.9,
-        ["role_verb", "mode_name"], near [], 8, ALL, false),
-    rule!(
-        "hijack.enable_mode_for_ai",
-        RoleHijack,
-        0.8,
-        ["enable", "mode_name"],
-        near["ai_ref"],
-        6,
-        ALL,
-        false
-    ),
-    rule!("hijack.strong_mode", RoleHijack, 0.75,
-        ["strong_mode"], near [], 1, ALL, false),
-    rule!(
-        "hijack.never_refuse",
-        RoleHijack,
-        0.55,
-        ["never_neg", "refuse"],
-        near["you"],
-        3,
-        ALL,
-        false
-    ),
-    rule!(
-        "hijack.never_refuse_verb_last",
-        RoleHijack,
-        0.55,
-        ["refuse", "never_neg"],
-        near["you"],
-        3,
-        &["ja"],
-        false
-    ),
-    // --- system prompt extraction
-    rule!(
-        "extract.reveal_your_prompt",
-        SystemPromptExtraction,
-        0.85,
-        ["reveal", "secret_object"],
-        near["possessive_target"],
-        6,
-        ALL,
-        false
-    ),
-    rule!("extract.your_prompt_reveal", SystemPromptExtraction, 0.85,
-        ["possessive_target", "secret_object", "reveal"], near [], 8, &["zh", "ja", "de"], false),
-    rule!("extract.what_are_your_instructions", SystemPromptExtraction, 0.6,
-        ["what_are", "you", "strict_secret"], near [], 4, ALL, false),
-    rule!("extract.reveal_text_above", SystemPromptExtraction, 0.75,
-        ["reveal", "above_text"], near [], 6, ALL, false),
-    rule!("extract.text_above_reveal", SystemPromptExtraction, 0.75,
-        ["above_text", "reveal"], near [], 6, &["zh", "ja", "de"], false),
-    rule!("extract.starting_with_you_are", SystemPromptExtraction, 0.5,
-        ["begin_with", "you_are_phrase"], near [], 3, ALL, false),
-    // --- fake chat-template delimiters
-    rule!("delimiter.chat_template_token", Delimiter, 0.5,
-        ["delim_chatml"], near [], 1, ALL, false),
-    rule!("delimiter.llama_inst", Delimiter, 0.5,
-        ["delim_inst"], near [], 1, ALL, false),
-    rule!("delimiter.role_tag", Delimiter, 0.4,
-        ["delim_tag"], near [], 1, ALL, false),
-    rule!("delimiter.role_header", Delimiter, 0.3,
-        ["delim_header"], near [], 1, ALL, false),
-    rule!("delimiter.system_turn", Delimiter, 0.55,
-        ["delim_chatml", "delim_role"], near [], 1, ALL, false),
-    rule!("delimiter.system_turn_inst", Delimiter, 0.45,
-        ["delim_inst", "delim_role"], near [], 1, ALL, false),
-    // --- exfiltration instructions (markdown URL checks are in signals)
-    rule!(
-        "exfil.send_private_data",
-        Exfiltration,
-        0.5,
-        ["send", "private_data"],
-        near["url_mark"],
-        10,
-        ALL,
-        false
-    ),
-    // --- orders to decode and obey
-    rule!("encoding.decode_and_follow", Encoding, 0.55,
-        ["decode", "follow"], near [], 12, ALL, false),
-];
+/// Parses [`RULE_TABLE`].
+pub fn builtin_rules() -> Result<Vec<RuleDef>, ConfigError> {
+    let mut out = Vec::new();
+    for (i, line) in RULE_TABLE.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split(';').map(str::trim).collect();
+        let bad = |what: &str| ConfigError::new("rules", format!("rule table line {i}: {what}"));
+        if f.len() != 8 {
+            return Err(bad("expected 8 fields"));
+        }
+        let words = |s: &str, sep: char| -> Vec<String> {
+            s.split(sep)
+                .map(str::trim)
+                .filter(|w| !w.is_empty() && *w != "*")
+                .map(String::from)
+                .collect()
+        };
+        out.push(RuleDef {
+            id: f[0].to_string(),
+            category: category(f[1]).ok_or_else(|| bad("unknown category"))?,
+            weight: f[2].parse().map_err(|_| bad("bad weight"))?,
+            seq: words(f[3], '>'),
+            near: words(f[4], ' '),
+            window: f[5].parse().map_err(|_| bad("bad window"))?,
+            langs: words(f[6], ' '),
+            negatable: f[7] == "neg",
+        });
+    }
+    Ok(out)
+}
 
-/// Concepts that dampen (do not fire) — used to tell discussions of attacks from attacks.
+/// Concepts that dampen or feed signals rather than fire rules.
 pub const DISCUSSION: &str = "discussion";
 pub const MENTION_FRAME: &str = "mention_frame";
 pub const NEGATION: &str = "negation";
 pub const TURN_MARKER: &str = "turn_marker";
-pub const ROT13_HINT: &str = "rot13_hint";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_parses_with_sane_values() {
+        let rules = builtin_rules().unwrap();
+        assert!(rules.len() >= 30);
+        for r in &rules {
+            assert!(r.weight > 0.0 && r.weight <= 1.0, "{}", r.id);
+            assert!(!r.seq.is_empty() && r.window >= 1, "{}", r.id);
+        }
+        let mut ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), rules.len(), "rule ids are unique");
+    }
+}
