@@ -391,3 +391,38 @@ fn error_envelopes_are_flagged() {
         assert!(v.error, "{path}");
     }
 }
+
+#[test]
+fn gemini_stream_without_alt_sse_is_a_json_array() {
+    let body = br#"[{"candidates":[{"content":{"parts":[{"text":"Light"}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":12,"totalTokenCount":12}}
+,
+{"candidates":[{"content":{"parts":[{"text":" rain."}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":12,"candidatesTokenCount":2,"totalTokenCount":14},"modelVersion":"gemini-2.5-flash"}
+]"#;
+    let v = view("/v1beta/models/g:streamGenerateContent", body);
+    assert_eq!(
+        choice_rows(&v),
+        vec![
+            r(0, Output, "Light", "/0/candidates/0/content/parts/0/text"),
+            r(0, Output, " rain.", "/1/candidates/0/content/parts/0/text"),
+        ]
+    );
+    assert_eq!(v.finish_reasons, vec!["STOP"]);
+    assert_eq!(
+        v.usage
+            .map(|u| (u.input_tokens, u.output_tokens, u.total_tokens)),
+        Some((12, 2, 14))
+    );
+    // The stream parser with JSON framing sees the same array at the end of the body.
+    let mut p = parapet_core::StreamParser::new(
+        detect("/v1beta/models/g:streamGenerateContent", None),
+        parapet_core::Framing::Json,
+        Limits::default(),
+    );
+    let mut evs = p.push(&body[..40]).unwrap();
+    assert!(evs.is_empty(), "JSON framing is not incremental");
+    evs.extend(p.push(&body[40..]).unwrap());
+    evs.extend(p.finish().unwrap());
+    assert_eq!(evs.len(), 1);
+    let texts: Vec<_> = evs[0].deltas.iter().map(|d| d.text.as_str()).collect();
+    assert_eq!(texts, vec!["Light", " rain."]);
+}

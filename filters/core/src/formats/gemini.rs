@@ -218,9 +218,10 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
 }
 
 /// `candidates[]` of one response or stream chunk.
-pub(crate) fn candidates(
+fn candidates(
     c: &mut Collector,
     root: NodeRef,
+    prefix: &str,
     calls: &mut Vec<ToolCall>,
     finish: &mut Vec<String>,
 ) {
@@ -230,7 +231,7 @@ pub(crate) fn candidates(
             .as_u64()
             .map(|i| i as usize)
             .unwrap_or(pos);
-        let cp = ptr(&ptr("/candidates", pos), "content");
+        let cp = ptr(&ptr(&ptr(prefix, "candidates"), pos), "content");
         parts(
             c,
             cand.get("content"),
@@ -247,17 +248,39 @@ pub(crate) fn candidates(
     }
 }
 
+/// A `GenerateContentResponse`, or the JSON array of them that
+/// `:streamGenerateContent` returns without `alt=sse` (usage: the last snapshot).
 pub(crate) fn response(api: Api, root: NodeRef) -> ResponseView {
     let mut view = ResponseView::empty(api);
     let mut c = Collector::default();
-    view.model = root.get_any(&["modelVersion", "model_version"]).string();
-    view.error = root.get("error").kind() == Some(Kind::Object);
-    candidates(&mut c, root, &mut view.tool_calls, &mut view.finish_reasons);
-    let (fb, _) = get2(root, "promptFeedback", "prompt_feedback");
-    if let Some(r) = fb.get_any(&["blockReason", "block_reason"]).string() {
-        view.finish_reasons.push(r);
+    let chunks: Vec<(String, NodeRef)> = if root.kind() == Some(Kind::Array) {
+        root.items()
+            .enumerate()
+            .map(|(i, n)| (ptr("", i), n))
+            .collect()
+    } else {
+        vec![(String::new(), root)]
+    };
+    for (prefix, chunk) in chunks {
+        if let Some(m) = chunk.get_any(&["modelVersion", "model_version"]).string() {
+            view.model = Some(m);
+        }
+        view.error |= chunk.get("error").kind() == Some(Kind::Object);
+        candidates(
+            &mut c,
+            chunk,
+            &prefix,
+            &mut view.tool_calls,
+            &mut view.finish_reasons,
+        );
+        let (fb, _) = get2(chunk, "promptFeedback", "prompt_feedback");
+        if let Some(r) = fb.get_any(&["blockReason", "block_reason"]).string() {
+            view.finish_reasons.push(r);
+        }
+        if let Some(u) = UsageFields::gemini(chunk.get_any(&["usageMetadata", "usage_metadata"])) {
+            view.usage = Some(u);
+        }
     }
-    view.usage = UsageFields::gemini(root.get_any(&["usageMetadata", "usage_metadata"]));
     view.segments = c.segments;
     view
 }

@@ -193,6 +193,12 @@ impl State {
             Operation::ChatCompletions | Operation::Completions => self.openai(root, map, ev),
             Operation::Responses => self.responses(root, name, map, ev),
             Operation::Messages => self.anthropic(root, map, ev),
+            Operation::GenerateContent if root.kind() == Some(Kind::Array) => {
+                // `:streamGenerateContent` without `alt=sse`: a JSON array of chunks.
+                for chunk in root.items() {
+                    self.gemini(chunk, map, ev);
+                }
+            }
             Operation::GenerateContent => self.gemini(root, map, ev),
             Operation::Converse => self.bedrock(root, name, map, ev),
             Operation::OllamaChat | Operation::OllamaGenerate => self.ollama(root, map, ev),

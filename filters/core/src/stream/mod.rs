@@ -79,6 +79,14 @@ pub struct StreamEvent {
 }
 
 /// Incremental decoder for one response stream.
+///
+/// * `Sse`: one event per blank-line-terminated block (comments and keep-alives are
+///   events without deltas, so every byte is accounted for); `data: [DONE]` is `done`.
+/// * `Ndjson`: one event per line; a last line without newline is an event at `finish`.
+/// * `EventStream`: one event per binary frame, both CRCs checked.
+/// * `Json`: the whole body is one event, delivered by `finish` (used for non-streamed
+///   bodies and Gemini's `:streamGenerateContent` JSON-array form, which is therefore
+///   buffered, not incremental).
 pub struct StreamParser {
     api: Api,
     framing: Framing,
