@@ -207,3 +207,12 @@ fn bounds_reject_deep_and_large_instances_clearly() {
         Err(InstanceError::TooDeep { limit: 64, .. })
     ));
 }
+
+#[test]
+fn huge_bounded_repetitions_fail_to_compile_instead_of_panicking_later() {
+    // rust-lang/regex#1344: with a large enough size limit this pattern panics while matching
+    // the empty string; under the wasm profile (panic = abort) that would kill the VM. The
+    // bounded compiled-size limit turns it into a configuration error.
+    let err = compile(json!({"type": "string", "pattern": "^x?.{0,404600}$"})).unwrap_err();
+    assert!(err.to_string().contains("/pattern"), "{err}");
+}
