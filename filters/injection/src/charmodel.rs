@@ -12,16 +12,44 @@ use std::ops::Range;
 pub const WINDOW: usize = 40;
 const PUNCT: &str = ".,;:!?'\"()[]{}<>/\\*-_=+#@$%^&|~`";
 
+/// ASCII → symbol, built at compile time (the profile showed a string search here).
+static ASCII_SYMBOL: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let punct = PUNCT.as_bytes();
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        t[i] = if c.is_ascii_lowercase() {
+            c - b'a'
+        } else if c.is_ascii_uppercase() {
+            26
+        } else if c.is_ascii_digit() {
+            27
+        } else if c == b' ' || c == b'\t' || c == b'\n' || c == b'\r' {
+            28
+        } else {
+            let mut k = 0;
+            let mut found = (SYMBOLS - 1) as u8;
+            while k < punct.len() {
+                if punct[k] == c {
+                    found = 29 + k as u8;
+                }
+                k += 1;
+            }
+            found
+        };
+        i += 1;
+    }
+    t
+};
+
 fn symbol(c: char) -> usize {
-    match c {
-        'a'..='z' => c as usize - 'a' as usize,
-        'A'..='Z' => 26,
-        '0'..='9' => 27,
-        ' ' | '\t' | '\n' | '\r' => 28,
-        _ => match PUNCT.find(c) {
-            Some(i) => 29 + i,
-            None => SYMBOLS - 1,
-        },
+    if c.is_ascii() {
+        ASCII_SYMBOL[c as usize] as usize
+    } else if c.is_whitespace() {
+        28
+    } else {
+        SYMBOLS - 1
     }
 }
 
@@ -161,6 +189,13 @@ pub const TOKEN_WINDOW: usize = 14;
 /// not), and a high character-bigram surprisal. Prose fails the first, code the second, and
 /// natural text the third.
 pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
+    // Every verdict needs an unbalanced bracket: texts without brackets are skipped cheaply.
+    if !text
+        .bytes()
+        .any(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}'))
+    {
+        return None;
+    }
     // One pass: tokens (byte span, char span) and a prefix sum of bigram costs over chars.
     let mut tokens: Vec<(usize, usize, usize, usize)> = Vec::new();
     let mut prefix: Vec<u32> = Vec::with_capacity(text.len() + 1);
@@ -315,6 +350,18 @@ mod suffix_tests {
 /// Whether ROT13 makes `text` read more like ordinary language (mean bigram cost drops by a
 /// clear margin) — then the rotated text is worth re-scanning. Needs some letters to judge.
 pub fn rot13_reads_better(text: &str) -> bool {
+    // Cheap pre-check on bytes: in ROT13 English, r/g/n (from e/t/a) outnumber e/t/a.
+    let (mut eta, mut rgn) = (0usize, 0usize);
+    for b in text.bytes() {
+        match b | 0x20 {
+            b'e' | b't' | b'a' => eta += 1,
+            b'r' | b'g' | b'n' => rgn += 1,
+            _ => {}
+        }
+    }
+    if rgn <= eta {
+        return false;
+    }
     let rot = |c: char| match c {
         'a'..='z' => (((c as u8 - b'a') + 13) % 26 + b'a') as char,
         'A'..='Z' => (((c as u8 - b'A') + 13) % 26 + b'A') as char,

@@ -172,6 +172,9 @@ pub fn hex_payloads(text: &str, budget: &mut usize) -> Vec<Decoded> {
 /// Finds whitespace-delimited runs with several `%XX` escapes and percent-decodes them.
 pub fn url_payloads(text: &str, budget: &mut usize) -> Vec<Decoded> {
     let mut out = Vec::new();
+    if !text.contains('%') {
+        return out;
+    }
     let mut offset = 0;
     for run in text.split(|c: char| c.is_whitespace()) {
         let start = offset;

@@ -411,6 +411,11 @@ fn per_word(mut buf: Vec<NChar>, flags: &mut Flags) -> Vec<NChar> {
             continue;
         }
         let word = &mut buf[start..j];
+        // Plain lower-case ASCII words (most words) need nothing.
+        if word.iter().all(|nc| nc.c.is_ascii_lowercase()) {
+            i = j;
+            continue;
+        }
         let mut latin = 0usize;
         let mut lookalike = false;
         let mut leet = false;
@@ -458,7 +463,8 @@ fn join_spaced_letters(buf: Vec<NChar>, flags: &mut Flags) -> Vec<NChar> {
     let mut out: Vec<NChar> = Vec::with_capacity(n);
     let mut i = 0;
     while i < n {
-        if !single(i) {
+        // Cheap test first: a spaced run needs a separator right after the letter.
+        if i + 2 >= n || !is_letter_separator(buf[i + 1].c) || !single(i) {
             out.push(buf[i]);
             i += 1;
             continue;
