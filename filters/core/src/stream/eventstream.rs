@@ -2,8 +2,14 @@
 //! `total_len u32 | headers_len u32 | prelude_crc u32 | headers | payload | message_crc u32`,
 //! big-endian, CRC-32 over the prelude and over everything before the message CRC.
 
+use std::ops::Range;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
 use super::crc32::crc32;
-use crate::error::{FormatError, FormatErrorKind};
+use crate::error::{FormatError, FormatErrorKind, Limits};
+use crate::json::{encode_string, Doc};
 
 const PRELUDE: usize = 12;
 /// Smallest message: prelude + message CRC.
@@ -150,6 +156,43 @@ pub(crate) fn reframe(raw_headers: &[u8], payload: &[u8]) -> Vec<u8> {
     out.extend_from_slice(payload);
     let crc = crc32(&out);
     out.extend_from_slice(&crc.to_be_bytes());
+    out
+}
+
+/// The `bytes` literal of a chunk payload (span in the payload) and its decoded bytes.
+pub(crate) type ChunkInner = (Range<usize>, Vec<u8>);
+
+/// Bedrock InvokeModelWithResponseStream wraps each provider-native event in a
+/// `chunk` frame whose payload is `{"bytes":"<base64>"}`. Returns the span of the
+/// `bytes` string literal in `payload` and the decoded inner bytes.
+pub(crate) fn chunk_inner(
+    payload: &[u8],
+    limits: &Limits,
+) -> Result<Option<ChunkInner>, FormatError> {
+    let doc = Doc::parse(payload, limits)?;
+    let node = doc.root().get("bytes");
+    let Some(b64) = node.str() else {
+        return Ok(None);
+    };
+    let inner = STANDARD.decode(b64.as_bytes()).map_err(|e| {
+        bad(
+            node.span().start,
+            format!("chunk bytes are not base64: {e}"),
+        )
+    })?;
+    Ok(Some((node.span(), inner)))
+}
+
+/// Replaces the inner bytes of a `chunk` payload (re-encoding them as base64).
+pub(crate) fn replace_chunk_inner(
+    payload: &[u8],
+    bytes_span: Range<usize>,
+    inner: &[u8],
+) -> Vec<u8> {
+    let lit = encode_string(&STANDARD.encode(inner));
+    let mut out = payload[..bytes_span.start].to_vec();
+    out.extend_from_slice(lit.as_bytes());
+    out.extend_from_slice(&payload[bytes_span.end..]);
     out
 }
 

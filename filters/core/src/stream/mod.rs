@@ -45,7 +45,9 @@ pub struct Delta {
     pub tool_call: Option<usize>,
     /// Decoded text (for `json` deltas: the raw JSON text of the value).
     pub text: String,
-    /// Byte range in [`StreamEvent::raw`] of the JSON value carrying the text.
+    /// Byte range in [`StreamEvent::raw`] of the JSON value carrying the text (for
+    /// Bedrock InvokeModelWithResponseStream `chunk` events: in the base64-decoded
+    /// provider event; [`rewrite_event`] handles the re-encoding).
     pub span: Range<usize>,
     /// The value is a JSON object/array (Gemini `functionCall.args`, Ollama tool
     /// arguments), not a string; a rewrite must supply valid JSON.
@@ -334,6 +336,21 @@ impl StreamParser {
                     ev.error = true;
                     ev.done = true;
                     self.state.terminal = true;
+                } else if ev.name.as_deref() == Some("chunk") {
+                    // InvokeModelWithResponseStream: a provider-native event in base64.
+                    // Delta spans then refer to the decoded bytes; `rewrite_event`
+                    // re-encodes them.
+                    let p = frame.payload.clone();
+                    let found = eventstream::chunk_inner(&raw[p.clone()], &limits)
+                        .map_err(|e| e.shifted(start + p.start))?;
+                    if let Some((at, inner)) = found {
+                        let doc = Doc::parse(&inner, &limits).map_err(|e| FormatError {
+                            offset: start + p.start + at.start,
+                            ..e
+                        })?;
+                        let map = |x: Range<usize>| x;
+                        self.state.interpret(self.api, &doc, None, &map, &mut ev);
+                    }
                 } else {
                     let p = frame.payload.clone();
                     if !raw[p.clone()].iter().all(|b| b.is_ascii_whitespace()) {
@@ -351,6 +368,47 @@ impl StreamParser {
         ev.raw = raw;
         Ok(ev)
     }
+}
+
+/// Applies sorted, non-overlapping replacements to `bytes`.
+fn splice_all(
+    bytes: &[u8],
+    repl: &[(Range<usize>, Vec<u8>)],
+    at: usize,
+) -> Result<Vec<u8>, FormatError> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut pos = 0;
+    for (r, new) in repl {
+        if r.start < pos || r.end > bytes.len() || r.start > r.end {
+            return Err(FormatError::edit(
+                at + r.start.min(bytes.len()),
+                "edits overlap",
+            ));
+        }
+        out.extend_from_slice(&bytes[pos..r.start]);
+        out.extend_from_slice(new);
+        pos = r.end;
+    }
+    out.extend_from_slice(&bytes[pos..]);
+    Ok(out)
+}
+
+/// Rewrites a Bedrock `chunk` frame: edits apply to the base64-decoded event.
+fn rewrite_chunk(
+    event: &StreamEvent,
+    frame: &eventstream::Frame,
+    repl: &[(Range<usize>, Vec<u8>)],
+) -> Result<Vec<u8>, FormatError> {
+    let at = event.offset.start;
+    let payload = &event.raw[frame.payload.clone()];
+    let (span, inner) = eventstream::chunk_inner(payload, &Limits::default())?
+        .ok_or_else(|| FormatError::edit(at, "chunk without bytes"))?;
+    let new_inner = splice_all(&inner, repl, at)?;
+    let new_payload = eventstream::replace_chunk_inner(payload, span, &new_inner);
+    Ok(eventstream::reframe(
+        &event.raw[12..frame.payload.start],
+        &new_payload,
+    ))
 }
 
 /// Re-encodes `event` with the texts of some deltas replaced (`(delta index, new text)`).
@@ -380,21 +438,15 @@ pub fn rewrite_event(
         repl.push((d.span.clone(), bytes));
     }
     repl.sort_by_key(|(r, _)| r.start);
-    let raw = &event.raw;
-    let mut out = Vec::with_capacity(raw.len());
-    let mut pos = 0;
-    for (r, bytes) in &repl {
-        if r.start < pos || r.end > raw.len() {
-            return Err(FormatError::edit(
-                event.offset.start + r.start,
-                "edits overlap",
-            ));
+    if framing == Framing::EventStream && !repl.is_empty() {
+        if let Ok(frame) = eventstream::decode_frame(&event.raw) {
+            if frame.header(":event-type") == Some("chunk") {
+                return rewrite_chunk(event, &frame, &repl);
+            }
         }
-        out.extend_from_slice(&raw[pos..r.start]);
-        out.extend_from_slice(bytes);
-        pos = r.end;
     }
-    out.extend_from_slice(&raw[pos..]);
+    let raw = &event.raw;
+    let out = splice_all(raw, &repl, event.offset.start)?;
     if framing == Framing::EventStream && !repl.is_empty() {
         if raw.len() < eventstream::MIN_FRAME {
             return Err(FormatError::edit(

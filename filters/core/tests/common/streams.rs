@@ -82,6 +82,28 @@ pub fn bedrock_exception_stream() -> Vec<u8> {
     out
 }
 
+/// Bedrock InvokeModelWithResponseStream for a Claude model: Anthropic stream events,
+/// each base64-encoded in a `chunk` frame (no SSE framing inside).
+pub fn bedrock_invoke_stream() -> Vec<u8> {
+    use base64::Engine;
+    let events = [
+        r#"{"type":"message_start","message":{"id":"msg_bdrk_1","type":"message","role":"assistant","content":[],"model":"claude-3-5-sonnet","stop_reason":null,"usage":{"input_tokens":25,"output_tokens":1}}}"#,
+        r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Bonjour à tous"}}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":", my SSN is 078-05-1120."}}"#,
+        r#"{"type":"content_block_stop","index":0}"#,
+        r#"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":15}}"#,
+        r#"{"type":"message_stop","amazon-bedrock-invocationMetrics":{"inputTokenCount":25,"outputTokenCount":15,"invocationLatency":640,"firstByteLatency":210}}"#,
+    ];
+    events
+        .iter()
+        .flat_map(|e| {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(e);
+            bedrock_event("chunk", &format!(r#"{{"bytes":"{b64}","p":"abc"}}"#))
+        })
+        .collect()
+}
+
 fn crlf(b: Vec<u8>) -> Vec<u8> {
     String::from_utf8(b)
         .unwrap()
@@ -162,6 +184,15 @@ pub fn cases() -> Vec<Case> {
             api: detect("/model/m/converse-stream", None),
             framing: Framing::EventStream,
             bytes: bedrock_exception_stream(),
+        },
+        Case {
+            name: "bedrock_invoke",
+            api: detect(
+                "/model/anthropic.claude-3-5-sonnet-20241022-v2:0/invoke-with-response-stream",
+                Some(br#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#),
+            ),
+            framing: Framing::EventStream,
+            bytes: bedrock_invoke_stream(),
         },
         Case {
             name: "ollama_chat",
