@@ -248,8 +248,11 @@ fn word_at(b: &[u8], i: usize) -> Option<usize> {
 }
 
 fn is_suffix(b: &[u8], s: usize, e: usize) -> bool {
-    let w = String::from_utf8_lossy(&b[s..e]).to_ascii_lowercase();
-    SUFFIXES.binary_search(&w.as_str()).is_ok()
+    let w = &b[s..e];
+    w.len() <= 16
+        && SUFFIXES
+            .binary_search_by(|probe| probe.bytes().cmp(w.iter().map(u8::to_ascii_lowercase)))
+            .is_ok()
 }
 
 /// `Apt. 4B`, `Suite 210`, `# 5` after the street.

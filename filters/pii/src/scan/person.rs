@@ -332,104 +332,104 @@ const FIRST_NAMES: &[&str] = &[
 
 /// Capitalised words that start sentences or name things, not people.
 const NOT_NAMES: &[&str] = &[
-    "the",
     "a",
+    "account",
+    "address",
+    "admin",
+    "also",
     "an",
-    "i",
-    "it",
-    "we",
-    "you",
-    "he",
-    "she",
-    "they",
-    "this",
-    "that",
-    "there",
-    "here",
-    "please",
-    "thanks",
-    "thank",
-    "hi",
-    "hello",
-    "dear",
-    "my",
-    "our",
-    "your",
-    "his",
-    "her",
-    "their",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "january",
-    "february",
-    "march",
+    "and",
+    "api",
     "april",
-    "may",
-    "june",
-    "july",
+    "are",
     "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "street",
     "avenue",
-    "road",
+    "birth",
+    "but",
+    "can",
+    "card",
+    "company",
+    "corp",
+    "customer",
+    "date",
+    "dear",
+    "december",
+    "dr",
+    "email",
+    "february",
+    "friday",
+    "he",
+    "hello",
+    "her",
+    "here",
+    "hi",
+    "his",
+    "how",
+    "i",
+    "if",
     "inc",
+    "is",
+    "it",
+    "january",
+    "july",
+    "june",
+    "key",
     "llc",
     "ltd",
-    "corp",
-    "company",
-    "team",
-    "support",
-    "customer",
-    "service",
-    "admin",
-    "user",
-    "manager",
-    "sir",
     "madam",
+    "manager",
+    "march",
+    "may",
+    "monday",
     "mr",
     "mrs",
     "ms",
-    "dr",
-    "prof",
-    "also",
-    "and",
-    "or",
-    "but",
-    "if",
-    "when",
-    "what",
-    "who",
-    "how",
-    "is",
-    "are",
-    "was",
-    "will",
-    "can",
+    "my",
     "new",
-    "order",
-    "account",
-    "card",
-    "phone",
-    "email",
-    "address",
-    "date",
-    "birth",
-    "number",
-    "api",
-    "key",
-    "password",
-    "ok",
-    "yes",
     "no",
     "not",
+    "november",
+    "number",
+    "october",
+    "ok",
+    "or",
+    "order",
+    "our",
+    "password",
+    "phone",
+    "please",
+    "prof",
+    "road",
+    "saturday",
+    "september",
+    "service",
+    "she",
+    "sir",
+    "street",
+    "sunday",
+    "support",
+    "team",
+    "thank",
+    "thanks",
+    "that",
+    "the",
+    "their",
+    "there",
+    "they",
+    "this",
+    "thursday",
+    "tuesday",
+    "user",
+    "was",
+    "we",
+    "wednesday",
+    "what",
+    "when",
+    "who",
+    "will",
+    "yes",
+    "you",
+    "your",
 ];
 
 /// A capitalised name word at `i`: `Jane`, `O'Brien`, `McDonald`, `Smith-Jones`. Returns its end.
@@ -454,16 +454,29 @@ fn name_word(b: &[u8], i: usize) -> Option<usize> {
     if w.iter().all(|c| !c.is_ascii_lowercase()) {
         return None;
     }
-    let lower = String::from_utf8_lossy(w).to_ascii_lowercase();
-    if NOT_NAMES.contains(&lower.as_str()) {
+    if in_sorted_list(w, NOT_NAMES) {
         return None;
     }
     Some(j)
 }
 
 fn is_first_name(b: &[u8], s: usize, e: usize) -> bool {
-    let lower = String::from_utf8_lossy(&b[s..e]).to_ascii_lowercase();
-    FIRST_NAMES.binary_search(&lower.as_str()).is_ok()
+    in_sorted_list(&b[s..e], FIRST_NAMES)
+}
+
+/// Case-insensitive lookup of an ASCII word in a sorted lower-case list, without allocating
+/// (this runs for every capitalised word of every prompt).
+fn in_sorted_list(word: &[u8], list: &[&str]) -> bool {
+    let mut buf = [0u8; 24];
+    if word.len() > buf.len() {
+        return false;
+    }
+    for (d, c) in buf.iter_mut().zip(word) {
+        *d = c.to_ascii_lowercase();
+    }
+    let lower = &buf[..word.len()];
+    list.binary_search_by(|probe| probe.as_bytes().cmp(lower))
+        .is_ok()
 }
 
 /// One to three name words separated by single spaces (an initial `J.` allowed in the middle).
@@ -579,7 +592,8 @@ pub(crate) fn scan(text: &str, cues: &AhoCorasick, out: &mut Vec<Candidate>) {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn first_names_are_sorted_for_binary_search() {
+    fn word_lists_are_sorted_for_binary_search() {
         assert!(super::FIRST_NAMES.windows(2).all(|w| w[0] < w[1]));
+        assert!(super::NOT_NAMES.windows(2).all(|w| w[0] < w[1]));
     }
 }
