@@ -167,9 +167,35 @@ pub struct ChainBuilder {
     profile: HostProfile,
     clusters: HashMap<String, Arc<ClusterFn>>,
     workers: usize,
+    kong: KongLimits,
+}
+
+/// Buffer sizes of the Kong profile (nginx / ngx_wasm_module settings).
+#[derive(Clone, Copy, Debug)]
+pub struct KongLimits {
+    /// `client_body_buffer_size` (Kong default 8k): larger request bodies are spooled to a
+    /// file and unreadable by filters.
+    pub client_body_buffer_size: usize,
+    /// Total of `wasm_response_body_buffers` (default `4 4096`): how much a Pause in
+    /// on_response_body can accumulate.
+    pub response_body_buffers: usize,
+}
+
+impl Default for KongLimits {
+    fn default() -> Self {
+        KongLimits {
+            client_body_buffer_size: 8192,
+            response_body_buffers: 4 * 4096,
+        }
+    }
 }
 
 impl ChainBuilder {
+    /// Buffer sizes used by the Kong profile.
+    pub fn kong_limits(mut self, limits: KongLimits) -> Self {
+        self.kong = limits;
+        self
+    }
     /// Adds a filter with a JSON plugin configuration.
     pub fn filter(self, name: &str, wasm: impl AsRef<Path>, config: serde_json::Value) -> Self {
         self.filter_spec(FilterSpec::new(name, wasm).config(config))
@@ -228,6 +254,7 @@ impl ChainBuilder {
             specs.push((spec, loaded));
         }
         let mut inner = Inner {
+            kong: self.kong,
             specs,
             env: self.env,
             shared,
@@ -648,6 +675,9 @@ struct DirState {
     eos_in: bool,
     trailers_in: bool,
     done: bool,
+    /// Kong: the filter paused on_response_body once; the host accumulates, then calls again.
+    kong_buffering: bool,
+    kong_pause_used: bool,
 }
 
 struct StreamState {
@@ -666,6 +696,9 @@ struct StreamState {
     local_reply: Option<LocalReply>,
     trap: Option<Trap>,
     logs: Vec<LogEntry>,
+    /// Kong: the response has a content-length and several chunks, so filters that do not
+    /// buffer never see end_of_stream.
+    kong_no_eos: bool,
 }
 
 impl StreamState {
@@ -686,6 +719,7 @@ impl StreamState {
             local_reply: None,
             trap: None,
             logs: Vec::new(),
+            kong_no_eos: false,
         }
     }
     fn ds(&mut self, dir: Dir, fi: usize) -> &mut DirState {
@@ -789,6 +823,7 @@ enum Work {
 }
 
 struct Inner {
+    kong: KongLimits,
     specs: Vec<(FilterSpec, Arc<Loaded>)>,
     env: Vec<(String, String)>,
     shared: Arc<HostShared>,
@@ -921,15 +956,22 @@ impl Inner {
             let policy = self.specs[fi].0.failure_policy;
             let backoff = self.specs[fi].0.reload_backoff.as_nanos() as u64;
             if let Health::Failed { at_ns } = self.workers[worker][fi].health {
-                match policy {
-                    FailurePolicy::FailOpen => {
-                        bindings.push(Binding::Bypass);
-                        continue;
+                if self.shared.profile == HostProfile::Kong {
+                    // ngx_wasm_module recycles a trapped instance for the next request.
+                    self.reload(sid, worker, fi);
+                } else {
+                    match policy {
+                        FailurePolicy::FailOpen => {
+                            bindings.push(Binding::Bypass);
+                            continue;
+                        }
+                        FailurePolicy::FailReload
+                            if self.shared.monotonic_ns() >= at_ns + backoff =>
+                        {
+                            self.reload(sid, worker, fi);
+                        }
+                        _ => {}
                     }
-                    FailurePolicy::FailReload if self.shared.monotonic_ns() >= at_ns + backoff => {
-                        self.reload(sid, worker, fi);
-                    }
-                    _ => {}
                 }
             }
             let slot = &mut self.workers[worker][fi];
@@ -1089,6 +1131,8 @@ impl Inner {
 
     /// Runs one stream callback of filter `fi` with the stream's state moved into the VM.
     fn callback(&mut self, sid: u64, fi: usize, cb: Cb) -> Flow {
+        let kong = self.shared.profile == HostProfile::Kong;
+        let kong_body_limit = self.kong.client_body_buffer_size;
         let Some(stream) = self.streams.get_mut(&sid) else {
             return Flow::Stopped;
         };
@@ -1133,11 +1177,20 @@ impl Inner {
         let mut view = std::mem::take(&mut stream.view);
         let mut http_response = None;
         let mut took_body: Option<Dir> = None;
+        let mut unreadable_body = false;
         match &cb {
             Cb::Headers {
                 dir: Dir::Request, ..
             } => view.req_headers_access = Access::ReadWrite,
             Cb::Headers { .. } => view.resp_headers_access = Access::ReadWrite,
+            Cb::Body {
+                dir: Dir::Request,
+                size,
+                ..
+            } if kong && *size > kong_body_limit => {
+                // nginx spooled the body to a file: the filter cannot read it.
+                unreadable_body = true;
+            }
             Cb::Body {
                 dir: Dir::Request, ..
             } => {
@@ -1178,7 +1231,9 @@ impl Inner {
         let c = ctx as i32;
         let result: std::result::Result<Option<i32>, String> = match &cb {
             Cb::Headers { count, eos, .. } => {
-                vm.call::<(i32, i32, i32), i32>(cb.export(), (c, *count as i32, *eos as i32))
+                // ngx_wasm_module always passes eof=false to the headers callbacks.
+                let eos = *eos && !kong;
+                vm.call::<(i32, i32, i32), i32>(cb.export(), (c, *count as i32, eos as i32))
             }
             Cb::Body { size, eos, .. } => {
                 vm.call::<(i32, i32, i32), i32>(cb.export(), (c, *size as i32, *eos as i32))
@@ -1224,6 +1279,11 @@ impl Inner {
         view.resp_trailers_access = Access::None;
         stream.view = view;
         stream.logs.extend(logs);
+        if unreadable_body {
+            self.harness_log(sid, Some(fi), Level::Warn, format!(
+                "request body of more than {kong_body_limit} bytes is buffered to a file: unreadable by the filter [kong]"
+            ));
+        }
         let reply = self.absorb(worker, fi, uid, effects, Some((sid, ctx)));
         let action = match result {
             Err(message) => {
@@ -1275,12 +1335,53 @@ impl Inner {
                         }
                     }
                 };
+                let mut reply = reply;
+                if kong && dir == Dir::Response {
+                    if let Cb::Body { .. } = cb {
+                        let w = self.streams.get(&sid).map(|s| s.worker).unwrap_or(0);
+                        self.record_trap(
+                            Some(sid),
+                            w,
+                            fi,
+                            cb.export(),
+                            "response already sent [kong]".into(),
+                        );
+                        self.fail_reply(sid, fi, dir);
+                        return Flow::Stopped;
+                    }
+                    // ngx_wasm_module keeps the upstream's headers (content-length included).
+                    if let Some(s) = self.streams.get(&sid) {
+                        reply.headers = s
+                            .view
+                            .resp_headers
+                            .iter()
+                            .filter(|(k, _)| k != ":status")
+                            .cloned()
+                            .collect();
+                    }
+                }
                 let start = self.position(Dir::Response, fi) + usize::from(dir == Dir::Response);
                 self.local_reply(sid, Some(fi), start, reply);
                 return Flow::Stopped;
             }
         }
         if action == 0 {
+            Flow::Continue
+        } else if kong
+            && matches!(
+                cb,
+                Cb::Headers {
+                    dir: Dir::Response,
+                    ..
+                }
+            )
+        {
+            self.harness_log(
+                sid,
+                Some(fi),
+                Level::Error,
+                "Pause in on_http_response_headers is not supported: ignored [kong]".into(),
+            );
             Flow::Continue
         } else {
             Flow::Pause
@@ -1340,7 +1441,11 @@ impl Inner {
     /// Envoy's 503 after a trap (or for a request reaching a failed VM).
     fn fail_reply(&mut self, sid: u64, fi: usize, dir: Dir) {
         let reply = LocalReply {
-            status: 503,
+            status: if self.shared.profile == HostProfile::Kong {
+                500
+            } else {
+                503
+            },
             headers: Vec::new(),
             body: Vec::new(),
             filter: self.name(fi),
@@ -1392,7 +1497,7 @@ impl Inner {
         for ds in s.resp.iter_mut() {
             *ds = DirState::default();
         }
-        if profile == HostProfile::Kong {
+        if profile == HostProfile::Kong && !reply.body.is_empty() {
             reply.body.push(b'\n');
         }
         let mut headers = vec![(":status".to_string(), reply.status.to_string())];
@@ -1468,13 +1573,16 @@ impl Inner {
             return self.sink_data(sid, dir, data, eos);
         }
         let fi = self.filter_index(dir, pos);
-        let size = {
+        let kong = self.shared.profile == HostProfile::Kong && dir == Dir::Response;
+        let cap = self.kong.response_body_buffers;
+        let (size, skip_call, was_buffering) = {
             let Some(s) = self.streams.get_mut(&sid) else {
                 return;
             };
             if s.stopped[di(dir)] {
                 return;
             }
+            let no_eos = s.kong_no_eos;
             let ds = s.ds(dir, fi);
             if ds.done {
                 return;
@@ -1486,16 +1594,48 @@ impl Inner {
             }
             ds.buffer.extend_from_slice(&data);
             ds.eos_in |= eos;
-            ds.buffer.len()
+            if kong && ds.kong_buffering && !eos && ds.buffer.len() < cap {
+                return; // ngx_wasm_module accumulates without calling the filter
+            }
+            // Kong never shows end_of_stream to a streaming filter when the response has a
+            // content-length and came in several chunks.
+            let skip = kong && no_eos && eos && data.is_empty() && !ds.kong_buffering;
+            (ds.buffer.len(), skip, ds.kong_buffering)
         };
-        let flow = self.callback(sid, fi, Cb::Body { dir, size, eos });
+        let mut flow = if skip_call {
+            Flow::Continue
+        } else {
+            self.callback(sid, fi, Cb::Body { dir, size, eos })
+        };
         if flow == Flow::Stopped || self.epoch(sid, dir) != Some(epoch) {
             return;
+        }
+        if kong && flow == Flow::Pause {
+            let pause_used = self
+                .streams
+                .get(&sid)
+                .map(|s| s.resp[fi].kong_pause_used)
+                .unwrap_or(true);
+            if was_buffering || pause_used {
+                flow = Flow::Continue;
+                self.harness_log(
+                    sid,
+                    Some(fi),
+                    Level::Error,
+                    "second Pause in on_http_response_body ignored [kong]".into(),
+                );
+            } else if let Some(s) = self.streams.get_mut(&sid) {
+                s.resp[fi].kong_pause_used = true;
+                s.resp[fi].kong_buffering = true;
+            }
         }
         let Some(s) = self.streams.get_mut(&sid) else {
             return;
         };
         let ds = s.ds(dir, fi);
+        if flow == Flow::Continue {
+            ds.kong_buffering = false;
+        }
         match flow {
             Flow::Continue => {
                 ds.body_paused = false;
@@ -1537,7 +1677,11 @@ impl Inner {
             }
             count
         };
-        let flow = self.callback(sid, fi, Cb::Trailers { dir, count });
+        let flow = if self.shared.profile == HostProfile::Kong {
+            Flow::Continue // ngx_wasm_module has no trailer callbacks
+        } else {
+            self.callback(sid, fi, Cb::Trailers { dir, count })
+        };
         if flow == Flow::Stopped || self.epoch(sid, dir) != Some(epoch) {
             return;
         }
@@ -1708,6 +1852,15 @@ impl Inner {
         match dir {
             Dir::Request => {
                 let Some(u) = s.upstream.as_mut() else { return };
+                if self.shared.profile == HostProfile::Kong {
+                    // ngx_wasm_module updates the request content-length itself.
+                    let len = u.body.len().to_string();
+                    for (k, v) in u.headers.iter_mut() {
+                        if k == "content-length" {
+                            *v = len.clone();
+                        }
+                    }
+                }
                 let cl = header_value(&u.headers, "content-length")
                     .and_then(|v| v.trim().parse::<usize>().ok());
                 match cl {
@@ -1910,8 +2063,22 @@ impl Inner {
             .map(<[u8]>::to_vec)
             .collect();
         let has_trailers = !reply.trailers.is_empty();
+        let kong = self.shared.profile == HostProfile::Kong;
+        let cl =
+            header_value(&reply.headers, "content-length").and_then(|v| v.parse::<usize>().ok());
+        if kong && cl.is_some() {
+            if let Some(s) = self.streams.get_mut(&sid) {
+                s.kong_no_eos = chunks.len() > 1;
+            }
+        }
         self.headers_at(sid, Dir::Response, 0, chunks.is_empty() && !has_trailers);
         self.pump();
+        if kong && chunks.len() == 1 && cl == Some(chunks[0].len()) && !has_trailers {
+            // ngx_wasm_module: eof = (chunk length == content-length), no extra empty call.
+            let chunk = chunks.into_iter().next().unwrap_or_default();
+            self.response_chunk(sid, chunk, true);
+            return Ok(());
+        }
         let any = !chunks.is_empty();
         for chunk in chunks {
             self.response_chunk(sid, chunk, false);

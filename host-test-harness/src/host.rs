@@ -482,8 +482,16 @@ fn define_proxy(
     l.func_wrap(
         "env",
         "proxy_get_property",
-        |mut c: C<'_>, ptr: i32, len: i32, ret_ptr: i32, ret_size: i32| -> R {
+        move |mut c: C<'_>, ptr: i32, len: i32, ret_ptr: i32, ret_size: i32| -> R {
             let path = read_or_fault!(read(&mut c, ptr, len));
+            if kong && c.data().call.config_phase {
+                // Observed on ngx_wasm_module: get_property in on_configure crashed the worker.
+                c.data_mut().harness_log(
+                    Level::Critical,
+                    "get_property during on_configure crashes the nginx worker [kong]".into(),
+                );
+                bail!("get_property during on_configure: nginx worker crashed (segfault) [kong]");
+            }
             match properties::get(c.data(), &path) {
                 Property::Value(v) => return_bytes(&mut c, &v, ret_ptr, ret_size),
                 Property::Missing => Ok(status::NOT_FOUND),

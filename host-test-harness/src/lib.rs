@@ -42,7 +42,7 @@ mod vm;
 pub mod cli;
 pub mod json;
 
-pub use chain::{config_bytes, Chain, ChainBuilder, FailurePolicy, FilterSpec, Stream};
+pub use chain::{config_bytes, Chain, ChainBuilder, FailurePolicy, FilterSpec, KongLimits, Stream};
 pub use error::{Error, Result};
 pub use model::{
     header_value, Chunking, ClientResponse, Headers, JsonBody, Level, LocalReply, LogEntry,

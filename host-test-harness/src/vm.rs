@@ -49,7 +49,7 @@ impl Vm {
             Err(e) => {
                 let trap = match e.downcast_ref::<wasmtime::Trap>() {
                     Some(t) => format!("wasm trap: {t}"),
-                    None => e.to_string().lines().next().unwrap_or("").to_string(),
+                    None => e.root_cause().to_string(),
                 };
                 let panic = self.store.data().logs[logs_before..]
                     .iter()

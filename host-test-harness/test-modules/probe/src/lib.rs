@@ -51,6 +51,9 @@ struct Config {
     tick_ms: Option<u32>,
     #[serde(default)]
     reject: bool,
+    /// Read properties in on_configure (default true; Kong's host crashes on that).
+    #[serde(default)]
+    configure_props: Option<bool>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -119,8 +122,10 @@ impl RootContext for ProbeRoot {
             self.set_tick_period(std::time::Duration::from_millis(ms as u64));
         }
         self.queue = self.register_shared_queue("probe_queue").into();
-        let name = prop_str(&["plugin_name"]);
-        log::info!("probe configured: plugin_name={name}");
+        if config.configure_props.unwrap_or(true) {
+            let name = prop_str(&["plugin_name"]);
+            log::info!("probe configured: plugin_name={name}");
+        }
         self.config = config;
         true
     }
