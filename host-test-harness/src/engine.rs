@@ -44,6 +44,21 @@ pub(crate) fn load(bytes: &[u8], profile: HostProfile, what: &str) -> Result<Arc
 fn compile(bytes: &[u8], profile: HostProfile, what: &str) -> Result<Arc<Loaded>> {
     let module = Module::new(&ENGINE, bytes)
         .map_err(|e| Error::new(format!("{what}: not a loadable wasm module: {e:#}")))?;
+    // proxy-wasm-cpp-host refuses a module without a known ABI version marker.
+    let abi: Vec<String> = module
+        .exports()
+        .filter(|e| e.name().starts_with("proxy_abi_version_"))
+        .map(|e| e.name().to_string())
+        .collect();
+    if !abi
+        .iter()
+        .any(|a| a == "proxy_abi_version_0_2_1" || a == "proxy_abi_version_0_2_0")
+    {
+        return Err(Error::new(format!(
+            "{what}: not a proxy-wasm ABI 0.2.x module (exports {}; expected proxy_abi_version_0_2_1)",
+            if abi.is_empty() { "no proxy_abi_version_* marker".to_string() } else { abi.join(", ") }
+        )));
+    }
     let linker = host::linker_for(&ENGINE, &module, profile)
         .map_err(|e| Error::new(format!("{what}: cannot link host functions: {e:#}")))?;
     let pre = linker.instantiate_pre(&module).map_err(|e| {

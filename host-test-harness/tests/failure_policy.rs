@@ -154,6 +154,14 @@ fn a_missing_or_invalid_module_is_a_clear_error() {
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(err.contains("not a loadable wasm module"), "{err}");
+    // A valid wasm module that is not a proxy-wasm filter (Envoy refuses it too).
+    let err = Chain::builder()
+        .filter_spec(FilterSpec::from_bytes("x", b"\0asm\x01\0\0\0".to_vec()))
+        .build()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("not a proxy-wasm ABI 0.2.x module"), "{err}");
     let err = parapet_harness::dist("no-such-filter")
         .err()
         .map(|e| e.to_string())

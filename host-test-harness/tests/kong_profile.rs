@@ -147,17 +147,29 @@ fn get_property_in_on_configure_crashes_the_worker() -> TestResult {
     Ok(())
 }
 
-/// A module importing `env.proxy_get_log_level` as `(i32) -> i32`, as proxy-wasm 0.2.5 does.
+/// A minimal ABI 0.2.1 module that imports `env.proxy_get_log_level` as `(i32) -> i32`, as
+/// proxy-wasm 0.2.5 does when a filter calls `get_log_level()`.
 fn imports_get_log_level() -> Vec<u8> {
+    fn section(id: u8, content: &[u8]) -> Vec<u8> {
+        let mut s = vec![id, content.len() as u8];
+        s.extend_from_slice(content);
+        s
+    }
     let mut m = b"\0asm\x01\0\0\0".to_vec();
-    m.extend_from_slice(&[1, 6, 1, 0x60, 1, 0x7f, 1, 0x7f]);
+    // types: 0 = (i32) -> i32, 1 = () -> ()
+    m.extend(section(1, &[2, 0x60, 1, 0x7f, 1, 0x7f, 0x60, 0, 0]));
     let name = b"proxy_get_log_level";
     let mut import = vec![1, 3, b'e', b'n', b'v', name.len() as u8];
     import.extend_from_slice(name);
     import.extend_from_slice(&[0, 0]);
-    m.push(2);
-    m.push(import.len() as u8);
-    m.extend_from_slice(&import);
+    m.extend(section(2, &import));
+    m.extend(section(3, &[1, 1]));
+    let marker = b"proxy_abi_version_0_2_1";
+    let mut export = vec![1, marker.len() as u8];
+    export.extend_from_slice(marker);
+    export.extend_from_slice(&[0, 1]);
+    m.extend(section(7, &export));
+    m.extend(section(10, &[1, 2, 0, 0x0b]));
     m
 }
 
