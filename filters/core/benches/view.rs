@@ -5,11 +5,19 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use parapet_core::{detect, parse_request, Limits};
 use std::hint::black_box;
 
-/// A realistic long conversation: system prompt, user/assistant turns with unicode and
-/// escapes, tool calls and tool results, tools with schemas — about 100 KB.
-fn chat_request() -> Vec<u8> {
-    let para = "The quick brown fox jumps over the lazy dog; caf\\u00e9 \\\"quoted\\\" text, \
+/// Paragraph with an escape every ~20 bytes (`\u00e9`, quotes, a surrogate pair, `\n`):
+/// the worst case for both parsers.
+const ESCAPE_DENSE: &str =
+    "The quick brown fox jumps over the lazy dog; caf\\u00e9 \\\"quoted\\\" text, \
                 numbers 12345, emoji \\ud83d\\ude00 and a newline\\n. ";
+
+/// Paragraph like typical English chat text: one escaped newline per paragraph.
+const TYPICAL: &str = "Paris is mostly rainy in November, so pack a light waterproof jacket and \
+                comfortable shoes for the cobbled streets around the old town.\\n";
+
+/// A long conversation: system prompt, user/assistant turns, tool calls and tool
+/// results, a tool with a schema — about 100 KB.
+fn chat_request(para: &str) -> Vec<u8> {
     let mut messages = vec![format!(
         r#"{{"role":"system","content":"You are a helpful travel assistant. {}"}}"#,
         para.repeat(4)
@@ -41,13 +49,19 @@ fn chat_request() -> Vec<u8> {
 }
 
 fn bench(c: &mut Criterion) {
-    let body = chat_request();
+    for (name, para) in [("escape_dense", ESCAPE_DENSE), ("typical", TYPICAL)] {
+        bench_body(c, name, &chat_request(para));
+    }
+}
+
+fn bench_body(c: &mut Criterion, name: &str, body: &[u8]) {
+    let body = body.to_vec();
     assert!(serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok());
     let api = detect("/v1/chat/completions", None);
     let limits = Limits::default();
     let view = parse_request(api, &body, &limits).unwrap();
     assert!(view.segments.len() > 100);
-    let mut g = c.benchmark_group("chat_request_100kb");
+    let mut g = c.benchmark_group(format!("chat_request_100kb_{name}"));
     g.throughput(Throughput::Bytes(body.len() as u64));
     g.bench_function("parapet_text_view", |b| {
         b.iter(|| parse_request(api, black_box(&body), &limits).unwrap())

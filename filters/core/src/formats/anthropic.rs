@@ -29,16 +29,13 @@ pub(crate) fn block(
 ) -> bool {
     match b.get("type").str().as_deref() {
         Some("text") => {
-            c.text(b.get("text"), at, kind, ptr(pointer, "text"));
+            c.text(b.get("text"), at, kind, || ptr(pointer, "text"));
         }
         Some("tool_use" | "server_tool_use") => {
             let at = at.with_role(Role::Assistant);
-            c.text(
-                b.get("name"),
-                at,
-                SegmentKind::ToolCallName,
-                ptr(pointer, "name"),
-            );
+            c.text(b.get("name"), at, SegmentKind::ToolCallName, || {
+                ptr(pointer, "name")
+            });
             let input = b.get("input");
             c.all_strings(
                 input,
@@ -81,7 +78,7 @@ pub(crate) fn block(
             let sp = ptr(pointer, "source");
             match src.get("type").str().as_deref() {
                 Some("text") => {
-                    c.text(src.get("data"), at, kind, ptr(&sp, "data"));
+                    c.text(src.get("data"), at, kind, || ptr(&sp, "data"));
                 }
                 Some("content") => {
                     c.content(
@@ -94,26 +91,17 @@ pub(crate) fn block(
                 }
                 _ => {}
             }
-            c.text(
-                b.get("title"),
-                at,
-                SegmentKind::Other,
-                ptr(pointer, "title"),
-            );
-            c.text(
-                b.get("context"),
-                at,
-                SegmentKind::Other,
-                ptr(pointer, "context"),
-            );
+            c.text(b.get("title"), at, SegmentKind::Other, || {
+                ptr(pointer, "title")
+            });
+            c.text(b.get("context"), at, SegmentKind::Other, || {
+                ptr(pointer, "context")
+            });
         }
         Some("thinking") => {
-            c.text(
-                b.get("thinking"),
-                at,
-                SegmentKind::Other,
-                ptr(pointer, "thinking"),
-            );
+            c.text(b.get("thinking"), at, SegmentKind::Other, || {
+                ptr(pointer, "thinking")
+            });
         }
         Some("mid_conv_system") => {
             let at = at.with_role(Role::System);
@@ -191,7 +179,7 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
         root.get("metadata").get("user_id"),
         At::top(Role::User),
         SegmentKind::Other,
-        "/metadata/user_id".into(),
+        "/metadata/user_id",
     );
     view.segments = c.segments;
     view

@@ -26,12 +26,9 @@ pub(crate) fn block(
             }
             "toolUse" => {
                 let at = at.with_role(Role::Assistant);
-                c.text(
-                    v.get("name"),
-                    at,
-                    SegmentKind::ToolCallName,
-                    ptr(&vp, "name"),
-                );
+                c.text(v.get("name"), at, SegmentKind::ToolCallName, || {
+                    ptr(&vp, "name")
+                });
                 c.all_strings(
                     v.get("input"),
                     at,
@@ -74,30 +71,21 @@ pub(crate) fn block(
             "document" => {
                 let src = v.get("source");
                 let sp = ptr(&vp, "source");
-                c.text(src.get("text"), at, kind, ptr(&sp, "text"));
+                c.text(src.get("text"), at, kind, || ptr(&sp, "text"));
                 for (k, item) in src.get("content").items().enumerate() {
-                    c.text(
-                        item.get("text"),
-                        at,
-                        kind,
-                        ptr(&ptr(&ptr(&sp, "content"), k), "text"),
-                    );
+                    c.text(item.get("text"), at, kind, || {
+                        ptr(&ptr(&ptr(&sp, "content"), k), "text")
+                    });
                 }
-                c.text(v.get("name"), at, SegmentKind::Other, ptr(&vp, "name"));
-                c.text(
-                    v.get("context"),
-                    at,
-                    SegmentKind::Other,
-                    ptr(&vp, "context"),
-                );
+                c.text(v.get("name"), at, SegmentKind::Other, || ptr(&vp, "name"));
+                c.text(v.get("context"), at, SegmentKind::Other, || {
+                    ptr(&vp, "context")
+                });
             }
             "guardContent" => {
-                c.text(
-                    v.get("text").get("text"),
-                    at,
-                    kind,
-                    ptr(&ptr(&vp, "text"), "text"),
-                );
+                c.text(v.get("text").get("text"), at, kind, || {
+                    ptr(&ptr(&vp, "text"), "text")
+                });
             }
             "reasoningContent" => {
                 let rp = ptr(&vp, "reasoningText");
@@ -105,7 +93,7 @@ pub(crate) fn block(
                     v.get("reasoningText").get("text"),
                     at,
                     SegmentKind::Other,
-                    ptr(&rp, "text"),
+                    || ptr(&rp, "text"),
                 );
             }
             "image" | "video" | "audio" | "cachePoint" => {}
@@ -167,7 +155,7 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
             spec.get("description"),
             At::top(Role::System),
             SegmentKind::ToolDefinition,
-            ptr(&sp, "description"),
+            || ptr(&sp, "description"),
         );
         let schema = spec.get("inputSchema").get("json");
         if schema.exists() {
@@ -185,7 +173,7 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
             var.get("text"),
             At::top(Role::User),
             SegmentKind::Prompt,
-            ptr(&ptr("/promptVariables", &name), "text"),
+            || ptr(&ptr("/promptVariables", &name), "text"),
         );
     }
     let tf = root.get("outputConfig").get("textFormat");

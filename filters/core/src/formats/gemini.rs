@@ -41,19 +41,16 @@ pub(crate) fn parts(
             } else {
                 text_kind
             };
-            c.text(p.get("text"), at, kind, ptr(&pp, "text"));
+            c.text(p.get("text"), at, kind, || ptr(&pp, "text"));
             continue;
         }
         let (fc, fc_key) = get2(p, "functionCall", "function_call");
         if fc.exists() {
             let fp = ptr(&pp, fc_key);
             let at = at.with_role(Role::Assistant);
-            c.text(
-                fc.get("name"),
-                at,
-                SegmentKind::ToolCallName,
-                ptr(&fp, "name"),
-            );
+            c.text(fc.get("name"), at, SegmentKind::ToolCallName, || {
+                ptr(&fp, "name")
+            });
             c.all_strings(
                 fc.get("args"),
                 at,
@@ -100,12 +97,9 @@ pub(crate) fn parts(
         }
         let (code, code_key) = get2(p, "executableCode", "executable_code");
         if code.exists() {
-            c.text(
-                code.get("code"),
-                at,
-                SegmentKind::Other,
-                ptr(&ptr(&pp, code_key), "code"),
-            );
+            c.text(code.get("code"), at, SegmentKind::Other, || {
+                ptr(&ptr(&pp, code_key), "code")
+            });
             continue;
         }
         let (res, res_key) = get2(p, "codeExecutionResult", "code_execution_result");
@@ -114,7 +108,7 @@ pub(crate) fn parts(
                 res.get("output"),
                 at.with_role(Role::Tool),
                 SegmentKind::ToolResult,
-                ptr(&ptr(&pp, res_key), "output"),
+                || ptr(&ptr(&pp, res_key), "output"),
             );
             continue;
         }
@@ -149,7 +143,7 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
             sys,
             At::top(Role::System),
             SegmentKind::Instructions,
-            ptr("", sys_key),
+            || ptr("", sys_key),
         );
     } else {
         parts(

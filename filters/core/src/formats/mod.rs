@@ -32,7 +32,7 @@ pub(crate) fn tool_def(
         description,
         crate::view::At::top(crate::view::Role::System),
         crate::view::SegmentKind::ToolDefinition,
-        ptr(pointer, "description"),
+        || ptr(pointer, "description"),
     );
     let mut parameters = None;
     for key in schema_key {

@@ -53,20 +53,14 @@ fn tool_calls(
         let fp = ptr(&ptr(&ptr(pointer, "tool_calls"), k), "function");
         let f = call.get("function");
         let at = at.with_role(Role::Assistant);
-        c.text(
-            f.get("name"),
-            at,
-            SegmentKind::ToolCallName,
-            ptr(&fp, "name"),
-        );
+        c.text(f.get("name"), at, SegmentKind::ToolCallName, || {
+            ptr(&fp, "name")
+        });
         let args = f.get("arguments");
         if args.kind() == Some(Kind::String) {
-            c.text(
-                args,
-                at,
-                SegmentKind::ToolCallArguments,
-                ptr(&fp, "arguments"),
-            );
+            c.text(args, at, SegmentKind::ToolCallArguments, || {
+                ptr(&fp, "arguments")
+            });
         } else {
             c.all_strings(
                 args,
@@ -110,13 +104,10 @@ pub(crate) fn chat_request(api: Api, root: NodeRef) -> RequestView {
             Role::User => SegmentKind::Prompt,
         };
         let at = At::msg(role, i);
-        c.text(m.get("content"), at, kind, ptr(&mp, "content"));
-        c.text(
-            m.get("thinking"),
-            at,
-            SegmentKind::Other,
-            ptr(&mp, "thinking"),
-        );
+        c.text(m.get("content"), at, kind, || ptr(&mp, "content"));
+        c.text(m.get("thinking"), at, SegmentKind::Other, || {
+            ptr(&mp, "thinking")
+        });
         tool_calls(&mut c, m, &mp, at, 0, 0, &mut view.tool_calls);
     }
     for (i, t) in root.get("tools").items().enumerate() {
@@ -138,25 +129,25 @@ pub(crate) fn generate_request(api: Api, root: NodeRef) -> RequestView {
         root.get("system"),
         At::top(Role::System),
         SegmentKind::Instructions,
-        "/system".into(),
+        "/system",
     );
     c.text(
         root.get("template"),
         At::top(Role::System),
         SegmentKind::Instructions,
-        "/template".into(),
+        "/template",
     );
     c.text(
         root.get("prompt"),
         At::msg(Role::User, 0),
         SegmentKind::Prompt,
-        "/prompt".into(),
+        "/prompt",
     );
     c.text(
         root.get("suffix"),
         At::top(Role::User),
         SegmentKind::Prompt,
-        "/suffix".into(),
+        "/suffix",
     );
     // /api/embed bodies reach here only through explicit configuration; read `input` too.
     view.segments = c.segments;
@@ -176,27 +167,17 @@ pub(crate) fn object(
         msg.get("content"),
         at,
         SegmentKind::Output,
-        "/message/content".into(),
+        "/message/content",
     );
     c.text(
         msg.get("thinking"),
         at,
         SegmentKind::Other,
-        "/message/thinking".into(),
+        "/message/thinking",
     );
     tool_calls(c, msg, "/message", at, 0, first_call, calls);
-    c.text(
-        root.get("response"),
-        at,
-        SegmentKind::Output,
-        "/response".into(),
-    );
-    c.text(
-        root.get("thinking"),
-        at,
-        SegmentKind::Other,
-        "/thinking".into(),
-    );
+    c.text(root.get("response"), at, SegmentKind::Output, "/response");
+    c.text(root.get("thinking"), at, SegmentKind::Other, "/thinking");
 }
 
 pub(crate) fn response(api: Api, root: NodeRef) -> ResponseView {

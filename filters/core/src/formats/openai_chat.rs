@@ -21,16 +21,13 @@ fn role_kind(role: Role) -> SegmentKind {
 fn part(c: &mut Collector, p: NodeRef, pointer: &str, at: At, kind: SegmentKind) -> bool {
     match p.get("type").str().as_deref() {
         Some("text") => {
-            c.text(p.get("text"), at, kind, ptr(pointer, "text"));
+            c.text(p.get("text"), at, kind, || ptr(pointer, "text"));
             true
         }
         Some("refusal") => {
-            c.text(
-                p.get("refusal"),
-                at,
-                SegmentKind::Refusal,
-                ptr(pointer, "refusal"),
-            );
+            c.text(p.get("refusal"), at, SegmentKind::Refusal, || {
+                ptr(pointer, "refusal")
+            });
             true
         }
         Some("image_url" | "input_audio" | "file" | "image" | "audio") => true,
@@ -55,17 +52,14 @@ pub(crate) fn tool_calls(
             (call.get("function"), "function", "arguments")
         };
         let bp = ptr(&cp, body_key);
-        c.text(
-            body.get("name"),
-            at,
-            SegmentKind::ToolCallName,
-            ptr(&bp, "name"),
-        );
+        c.text(body.get("name"), at, SegmentKind::ToolCallName, || {
+            ptr(&bp, "name")
+        });
         c.text(
             body.get(args_key),
             at,
             SegmentKind::ToolCallArguments,
-            ptr(&bp, args_key),
+            || ptr(&bp, args_key),
         );
         out.push(ToolCall {
             choice,
@@ -79,17 +73,14 @@ pub(crate) fn tool_calls(
     let fc = msg.get("function_call");
     if fc.kind() == Some(Kind::Object) {
         let fp = ptr(pointer, "function_call");
-        c.text(
-            fc.get("name"),
-            at,
-            SegmentKind::ToolCallName,
-            ptr(&fp, "name"),
-        );
+        c.text(fc.get("name"), at, SegmentKind::ToolCallName, || {
+            ptr(&fp, "name")
+        });
         c.text(
             fc.get("arguments"),
             at,
             SegmentKind::ToolCallArguments,
-            ptr(&fp, "arguments"),
+            || ptr(&fp, "arguments"),
         );
         out.push(ToolCall {
             choice,
@@ -124,13 +115,10 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
             &ptr(&mp, "content"),
             |c, p, pp| part(c, p, pp, at, kind),
         );
-        c.text(m.get("name"), at, SegmentKind::Other, ptr(&mp, "name"));
-        c.text(
-            m.get("refusal"),
-            at,
-            SegmentKind::Refusal,
-            ptr(&mp, "refusal"),
-        );
+        c.text(m.get("name"), at, SegmentKind::Other, || ptr(&mp, "name"));
+        c.text(m.get("refusal"), at, SegmentKind::Refusal, || {
+            ptr(&mp, "refusal")
+        });
         tool_calls(&mut c, m, &mp, at, 0, &mut view.tool_calls);
     }
 
@@ -197,17 +185,14 @@ pub(crate) fn response(api: Api, root: NodeRef) -> ResponseView {
             &ptr(&mp, "content"),
             |c, p, pp| part(c, p, pp, at, SegmentKind::Output),
         );
-        c.text(
-            msg.get("refusal"),
-            at,
-            SegmentKind::Refusal,
-            ptr(&mp, "refusal"),
-        );
+        c.text(msg.get("refusal"), at, SegmentKind::Refusal, || {
+            ptr(&mp, "refusal")
+        });
         c.text(
             msg.get("audio").get("transcript"),
             at,
             SegmentKind::Output,
-            ptr(&ptr(&mp, "audio"), "transcript"),
+            || ptr(&ptr(&mp, "audio"), "transcript"),
         );
         tool_calls(&mut c, msg, &mp, at, choice, &mut view.tool_calls);
         if let Some(r) = ch.get("finish_reason").string() {

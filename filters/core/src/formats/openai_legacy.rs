@@ -9,22 +9,14 @@ use crate::view::{ptr, At, Collector, RequestView, ResponseView, Role, SegmentKi
 fn strings_or_array(c: &mut Collector, node: NodeRef, pointer: &str) -> usize {
     match node.kind() {
         Some(Kind::String) => {
-            c.text(
-                node,
-                At::msg(Role::User, 0),
-                SegmentKind::Prompt,
-                pointer.into(),
-            );
+            c.text(node, At::msg(Role::User, 0), SegmentKind::Prompt, pointer);
             1
         }
         Some(Kind::Array) => {
             for (i, s) in node.items().enumerate() {
-                c.text(
-                    s,
-                    At::msg(Role::User, i),
-                    SegmentKind::Prompt,
-                    ptr(pointer, i),
-                );
+                c.text(s, At::msg(Role::User, i), SegmentKind::Prompt, || {
+                    ptr(pointer, i)
+                });
             }
             node.len()
         }
@@ -43,7 +35,7 @@ pub(crate) fn completions_request(api: Api, root: NodeRef) -> RequestView {
         root.get("suffix"),
         At::top(Role::User),
         SegmentKind::Prompt,
-        "/suffix".into(),
+        "/suffix",
     );
     view.segments = c.segments;
     view
@@ -69,7 +61,7 @@ pub(crate) fn completions_response(api: Api, root: NodeRef) -> ResponseView {
             ch.get("text"),
             At::choice(choice),
             SegmentKind::Output,
-            ptr(&ptr("/choices", pos), "text"),
+            || ptr(&ptr("/choices", pos), "text"),
         );
         if let Some(r) = ch.get("finish_reason").string() {
             view.finish_reasons.push(r);

@@ -21,24 +21,25 @@ fn role_kind(role: Role) -> SegmentKind {
 fn part(c: &mut Collector, p: NodeRef, pointer: &str, at: At, kind: SegmentKind) -> bool {
     match p.get("type").str().as_deref() {
         Some("input_text" | "text") => {
-            c.text(p.get("text"), at, kind, ptr(pointer, "text"));
+            c.text(p.get("text"), at, kind, || ptr(pointer, "text"));
             true
         }
         Some("output_text") => {
-            c.text(p.get("text"), at, SegmentKind::Output, ptr(pointer, "text"));
+            c.text(p.get("text"), at, SegmentKind::Output, || {
+                ptr(pointer, "text")
+            });
             true
         }
         Some("refusal") => {
-            c.text(
-                p.get("refusal"),
-                at,
-                SegmentKind::Refusal,
-                ptr(pointer, "refusal"),
-            );
+            c.text(p.get("refusal"), at, SegmentKind::Refusal, || {
+                ptr(pointer, "refusal")
+            });
             true
         }
         Some("summary_text" | "reasoning_text") => {
-            c.text(p.get("text"), at, SegmentKind::Other, ptr(pointer, "text"));
+            c.text(p.get("text"), at, SegmentKind::Other, || {
+                ptr(pointer, "text")
+            });
             true
         }
         Some("input_image" | "input_file" | "input_audio") => true,
@@ -77,24 +78,18 @@ pub(crate) fn item(
             } else {
                 "arguments"
             };
-            c.text(
-                it.get("name"),
-                at,
-                SegmentKind::ToolCallName,
-                ptr(pointer, "name"),
-            );
-            c.text(
-                it.get(args_key),
-                at,
-                SegmentKind::ToolCallArguments,
-                ptr(pointer, args_key),
-            );
+            c.text(it.get("name"), at, SegmentKind::ToolCallName, || {
+                ptr(pointer, "name")
+            });
+            c.text(it.get(args_key), at, SegmentKind::ToolCallArguments, || {
+                ptr(pointer, args_key)
+            });
             if ty.as_deref() == Some("mcp_call") {
                 c.text(
                     it.get("output"),
                     at.with_role(Role::Tool),
                     SegmentKind::ToolResult,
-                    ptr(pointer, "output"),
+                    || ptr(pointer, "output"),
                 );
             }
             calls.push(ToolCall {
@@ -152,18 +147,13 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
         root.get("instructions"),
         At::top(Role::Developer),
         SegmentKind::Instructions,
-        "/instructions".into(),
+        "/instructions",
     );
     let input = root.get("input");
     match input.kind() {
         Some(Kind::String) => {
             view.message_count = 1;
-            c.text(
-                input,
-                At::msg(Role::User, 0),
-                SegmentKind::Prompt,
-                "/input".into(),
-            );
+            c.text(input, At::msg(Role::User, 0), SegmentKind::Prompt, "/input");
         }
         Some(Kind::Array) => {
             view.message_count = input.len();
@@ -206,7 +196,7 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
                 t.get("server_description"),
                 At::top(Role::System),
                 SegmentKind::ToolDefinition,
-                ptr(&ptr("/tools", i), "server_description"),
+                || ptr(&ptr("/tools", i), "server_description"),
             );
             view.tools.push(crate::view::ToolDef {
                 name: label,

@@ -166,8 +166,19 @@ impl<'d, 'a> NodeRef<'d, 'a> {
 
     /// Member `key` of an object.
     pub fn get(&self, key: &str) -> NodeRef<'d, 'a> {
-        for (k, v) in self.members() {
-            if k == key {
+        if self.kind() != Some(Kind::Object) {
+            return self.at(NONE);
+        }
+        for v in self.children() {
+            let Some(n) = v.node() else { break };
+            let lit = &self.doc.src[n.key_start as usize..n.key_end as usize];
+            let matches = if n.key_escaped {
+                v.key().is_some_and(|k| k == key)
+            } else {
+                // Unescaped keys compare as raw bytes between the quotes.
+                lit.len() == key.len() + 2 && &lit[1..lit.len() - 1] == key.as_bytes()
+            };
+            if matches {
                 return v;
             }
         }

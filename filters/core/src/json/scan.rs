@@ -50,6 +50,19 @@ static STRING_STOP: [bool; 256] = {
     t
 };
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of `w` is `"`, `\\` or below 0x20 (SWAR; exact, no false negatives).
+#[inline]
+fn needs_attention(w: u64) -> bool {
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let quote = zero(w ^ (ONES * b'"' as u64));
+    let backslash = zero(w ^ (ONES * b'\\' as u64));
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+    quote | backslash | control != 0
+}
+
 struct Frame {
     node: u32,
     last_child: u32,
@@ -303,6 +316,15 @@ impl<'a> Scanner<'a> {
         let mut i = self.pos + 1;
         let mut escaped = false;
         loop {
+            // Eight bytes at a time while none is a quote, a backslash or a control.
+            while i + 8 <= src.len() {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(&src[i..i + 8]);
+                if needs_attention(u64::from_le_bytes(word)) {
+                    break;
+                }
+                i += 8;
+            }
             while i < src.len() && !STRING_STOP[src[i] as usize] {
                 i += 1;
             }
@@ -393,5 +415,27 @@ impl<'a> Scanner<'a> {
         }
         self.pos = i;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_scan_agrees_with_byte_table() {
+        // Every byte value in every lane position.
+        for b in 0..=255u8 {
+            for lane in 0..8 {
+                let mut w = [b'a'; 8];
+                w[lane] = b;
+                let expected = STRING_STOP[b as usize];
+                assert_eq!(
+                    needs_attention(u64::from_le_bytes(w)),
+                    expected,
+                    "byte {b:#x} lane {lane}"
+                );
+            }
+        }
     }
 }

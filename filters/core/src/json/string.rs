@@ -13,52 +13,76 @@ pub(crate) fn decode_literal(lit: &[u8], escaped: bool) -> Cow<'_, str> {
     if !escaped {
         return String::from_utf8_lossy(inner);
     }
-    let mut out = String::with_capacity(inner.len());
+    // Bytes are copied run by run and validated once at the end: the runs between
+    // escapes are UTF-8 (the scanner validated the body) and escapes add whole chars.
+    let mut out: Vec<u8> = Vec::with_capacity(inner.len());
     let mut i = 0;
     let mut run_start = 0;
+    let mut buf = [0u8; 4];
     while i < inner.len() {
         if inner[i] != b'\\' {
-            i += 1;
+            i = next_backslash(inner, i + 1);
             continue;
         }
-        out.push_str(&String::from_utf8_lossy(&inner[run_start..i]));
+        out.extend_from_slice(&inner[run_start..i]);
         let esc = inner.get(i + 1).copied().unwrap_or(b'\\');
         i += 2;
-        match esc {
-            b'n' => out.push('\n'),
-            b't' => out.push('\t'),
-            b'r' => out.push('\r'),
-            b'b' => out.push('\u{8}'),
-            b'f' => out.push('\u{c}'),
+        let ch = match esc {
+            b'n' => '\n',
+            b't' => '\t',
+            b'r' => '\r',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
             b'u' => {
                 let hi = hex4(inner, i);
                 i += 4;
                 if (0xD800..0xDC00).contains(&hi) {
                     // A high surrogate is only meaningful followed by `\uDC00`..`\uDFFF`.
-                    if inner.get(i) == Some(&b'\\') && inner.get(i + 1) == Some(&b'u') {
-                        let lo = hex4(inner, i + 2);
-                        if (0xDC00..0xE000).contains(&lo) {
-                            let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                            out.push(char::from_u32(c).unwrap_or('\u{FFFD}'));
-                            i += 6;
-                        } else {
-                            out.push('\u{FFFD}');
-                        }
+                    let lo = if inner.get(i) == Some(&b'\\') && inner.get(i + 1) == Some(&b'u') {
+                        hex4(inner, i + 2)
                     } else {
-                        out.push('\u{FFFD}');
+                        0
+                    };
+                    if (0xDC00..0xE000).contains(&lo) {
+                        i += 6;
+                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                            .unwrap_or('\u{FFFD}')
+                    } else {
+                        '\u{FFFD}'
                     }
                 } else {
-                    out.push(char::from_u32(hi).unwrap_or('\u{FFFD}'));
+                    char::from_u32(hi).unwrap_or('\u{FFFD}')
                 }
             }
-            other => out.push(other as char),
-        }
+            other => other as char,
+        };
+        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
         run_start = i;
     }
-    out.push_str(&String::from_utf8_lossy(
-        &inner[run_start.min(inner.len())..],
-    ));
-    Cow::Owned(out)
+    out.extend_from_slice(&inner[run_start.min(inner.len())..]);
+    match String::from_utf8(out) {
+        Ok(s) => Cow::Owned(s),
+        Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    }
+}
+
+/// Index of the next `\\` at or after `from` (or `b.len()`), eight bytes at a time.
+fn next_backslash(b: &[u8], mut from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    while from + 8 <= b.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&b[from..from + 8]);
+        let v = u64::from_le_bytes(word) ^ (ONES * b'\\' as u64);
+        if v.wrapping_sub(ONES) & !v & HIGHS != 0 {
+            break;
+        }
+        from += 8;
+    }
+    while from < b.len() && b[from] != b'\\' {
+        from += 1;
+    }
+    from
 }
 
 fn hex4(b: &[u8], at: usize) -> u32 {

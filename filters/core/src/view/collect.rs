@@ -38,10 +38,44 @@ impl At {
     }
 }
 
-/// `base` + `/` + escaped `token`.
+/// `base` + `/` + escaped `token`, in one allocation.
 pub(crate) fn ptr(base: &str, token: impl std::fmt::Display) -> String {
-    let t = token.to_string();
-    format!("{base}/{}", escape_pointer_token(&t))
+    use std::fmt::Write;
+    let mut s = String::with_capacity(base.len() + 12);
+    s.push_str(base);
+    s.push('/');
+    let start = s.len();
+    let _ = write!(s, "{token}");
+    if s[start..].contains(['~', '/']) {
+        let escaped = escape_pointer_token(&s[start..]).into_owned();
+        s.truncate(start);
+        s.push_str(&escaped);
+    }
+    s
+}
+
+/// A JSON Pointer given directly or computed only when a segment is actually added
+/// (most optional fields are absent; building their pointers would be wasted work).
+pub(crate) trait LazyPointer {
+    fn into_pointer(self) -> String;
+}
+
+impl LazyPointer for String {
+    fn into_pointer(self) -> String {
+        self
+    }
+}
+
+impl LazyPointer for &str {
+    fn into_pointer(self) -> String {
+        self.to_string()
+    }
+}
+
+impl<F: FnOnce() -> String> LazyPointer for F {
+    fn into_pointer(self) -> String {
+        self()
+    }
 }
 
 #[derive(Default)]
@@ -51,10 +85,17 @@ pub(crate) struct Collector {
 
 impl Collector {
     /// Adds `node` as a segment if it is a string. Returns whether it was.
-    pub fn text(&mut self, node: NodeRef, at: At, kind: SegmentKind, pointer: String) -> bool {
+    pub fn text(
+        &mut self,
+        node: NodeRef,
+        at: At,
+        kind: SegmentKind,
+        pointer: impl LazyPointer,
+    ) -> bool {
         let Some(text) = node.string() else {
             return false;
         };
+        let pointer = pointer.into_pointer();
         self.segments.push(Segment {
             role: at.role,
             kind,

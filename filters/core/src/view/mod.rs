@@ -32,12 +32,17 @@ impl Role {
     /// Maps a provider role string; unknown roles count as `User` (the least trusted
     /// role a guard scans with prompt rules).
     pub fn from_wire(role: &str) -> Role {
-        match role.to_ascii_lowercase().as_str() {
-            "system" => Role::System,
-            "developer" => Role::Developer,
-            "assistant" | "model" => Role::Assistant,
-            "tool" | "function" => Role::Tool,
-            _ => Role::User,
+        let is = |name: &str| role.eq_ignore_ascii_case(name);
+        if is("system") {
+            Role::System
+        } else if is("developer") {
+            Role::Developer
+        } else if is("assistant") || is("model") {
+            Role::Assistant
+        } else if is("tool") || is("function") {
+            Role::Tool
+        } else {
+            Role::User
         }
     }
 }
