@@ -47,8 +47,8 @@ pub use glob::{glob_any, glob_match};
 pub use history::{history_tool_calls, HistoryToolCall};
 pub use json_prefix::{JsonPrefix, PrefixError};
 pub use limits::{
-    check_request, CeilingAction, ForbiddenParam, LimitOutcome, LimitViolation, ParamCondition,
-    RequestLimits, TokenCeiling, ToolArgumentSchema,
+    check_request, check_view, CeilingAction, ForbiddenParam, LimitOutcome, LimitViolation,
+    ParamCondition, RequestLimits, TokenCeiling, ToolArgumentSchema,
 };
 pub use openapi::openapi_to_json_schema;
 pub use output::{

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::bounds::Bounds;
 use crate::compile::Schema;
 use crate::glob::{glob_any, glob_match};
-use crate::history::{history_tool_calls, type_name};
+use crate::history::{history_tool_calls, type_name, HistoryToolCall};
 use crate::violation::{truncate, Violation};
 
 /// What to do with a request whose output-token limit is above the ceiling.
@@ -122,6 +122,23 @@ pub fn check_request(
     json: &Value,
     body: &[u8],
 ) -> LimitOutcome {
+    check(limits, view, Some((json, body)))
+}
+
+/// [`check_request`] for callers that have only the view, not the body:
+/// - forbidden parameters are checked only for `stream` (the view's flag);
+/// - tool calls come from the view, located at their message (`/messages/3`);
+/// - the token ceiling uses the view's (smallest) limit, and a `Clamp` ceiling rejects,
+///   since nothing can be rewritten without the body.
+pub fn check_view(limits: &RequestLimits, view: &RequestView) -> LimitOutcome {
+    check(limits, view, None)
+}
+
+fn check(
+    limits: &RequestLimits,
+    view: &RequestView,
+    body: Option<(&Value, &[u8])>,
+) -> LimitOutcome {
     let mut out = LimitOutcome::default();
     let mut schema_violations = Vec::new();
     let mut fail = |rule: &'static str, at: String, keyword: &str, message: String| {
@@ -172,8 +189,13 @@ pub fn check_request(
         }
     }
 
+    let stream_flag = Value::Bool(view.stream);
     for param in &limits.forbidden_params {
-        let Some(value) = json.pointer(&param.pointer) else {
+        let value = match body {
+            Some((json, _)) => json.pointer(&param.pointer),
+            None => (param.pointer == "/stream").then_some(&stream_flag),
+        };
+        let Some(value) = value else {
             continue;
         };
         let broken = match &param.condition {
@@ -199,7 +221,10 @@ pub fn check_request(
         }
     }
 
-    let calls = history_tool_calls(view.api, json);
+    let calls = match body {
+        Some((json, _)) => history_tool_calls(view.api, json),
+        None => view_tool_calls(view),
+    };
     if let Some(allowed) = &limits.allowed_tools {
         for tool in &view.tools {
             if !glob_any(allowed, &tool.name) {
@@ -267,13 +292,56 @@ pub fn check_request(
 
     out.violations.append(&mut schema_violations);
     if let Some(ceiling) = &limits.max_tokens {
-        apply_ceiling(ceiling, view, json, body, &mut out);
+        match body {
+            Some((json, body)) => apply_ceiling(ceiling, view, json, body, &mut out),
+            None => view_ceiling(ceiling, view, &mut out),
+        }
     }
     if !out.violations.is_empty() {
         out.rewritten = None;
         out.clamped.clear();
     }
     out
+}
+
+/// Tool calls of the view's history, located at their message.
+fn view_tool_calls(view: &RequestView) -> Vec<HistoryToolCall> {
+    view.tool_calls
+        .iter()
+        .map(|c| HistoryToolCall {
+            name: c.name.clone(),
+            pointer: match c.message_index {
+                Some(m) => format!("{}/{m}", messages_pointer(view.api)),
+                None => String::new(),
+            },
+            arguments: if c.arguments.trim().is_empty() {
+                Ok(Value::Object(Default::default()))
+            } else {
+                serde_json::from_str(&c.arguments)
+                    .map_err(|e| format!("arguments are not valid JSON: {e}"))
+            },
+        })
+        .collect()
+}
+
+fn view_ceiling(ceiling: &TokenCeiling, view: &RequestView, out: &mut LimitOutcome) {
+    let at = view.max_tokens_pointer.clone().unwrap_or_default();
+    let message = match view.max_tokens {
+        Some(v) if v > ceiling.max => format!(
+            "output-token limit {v} is above the allowed {}",
+            ceiling.max
+        ),
+        Some(_) => return,
+        None if ceiling.require => format!(
+            "an output-token limit of at most {} is required",
+            ceiling.max
+        ),
+        None => return,
+    };
+    out.violations.push(LimitViolation {
+        rule: "max_tokens",
+        violation: Violation::custom(at, "max_tokens", message),
+    });
 }
 
 /// The fields that carry an output-token limit, per operation (first = the one to insert).

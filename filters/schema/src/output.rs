@@ -256,7 +256,8 @@ impl fmt::Display for OutputViolation {
 struct ContentState {
     text: String,
     prefix: JsonPrefix,
-    failed: bool,
+    /// Already reported or validated: nothing more to say about it.
+    settled: bool,
 }
 
 /// Arguments of one tool call being assembled.
@@ -264,7 +265,7 @@ struct ContentState {
 struct CallState {
     name: String,
     arguments: String,
-    failed: bool,
+    settled: bool,
 }
 
 /// Assembles streamed output and validates it against an [`OutputContract`].
@@ -306,9 +307,9 @@ impl OutputAssembler {
         let state = self.content.entry(choice).or_insert_with(|| ContentState {
             text: String::new(),
             prefix: JsonPrefix::new(max_depth),
-            failed: false,
+            settled: false,
         });
-        if state.failed {
+        if state.settled {
             return None;
         }
         let problem = if state.text.len() + delta.len() > max_bytes {
@@ -322,7 +323,7 @@ impl OutputAssembler {
                 .map(|e| format!("output is not JSON: {} at byte {}", e.problem, e.offset))
         };
         let message = problem?;
-        state.failed = true;
+        state.settled = true;
         Some(OutputViolation {
             choice,
             target: OutputTarget::Content,
@@ -347,11 +348,11 @@ impl OutputAssembler {
         if let Some(n) = name.filter(|n| !n.is_empty()) {
             state.name = n.to_string();
         }
-        if state.failed {
+        if state.settled {
             return None;
         }
         if state.arguments.len() + fragment.len() > max_bytes {
-            state.failed = true;
+            state.settled = true;
             return Some(OutputViolation {
                 choice,
                 target: OutputTarget::ToolCall {
@@ -369,6 +370,22 @@ impl OutputAssembler {
         None
     }
 
+    /// Validates the content of one choice now (its channel ended). Later calls and
+    /// [`finish`](Self::finish) do not report it again.
+    pub fn finish_content(&mut self, choice: usize) -> Option<OutputViolation> {
+        let state = self.content.get_mut(&choice)?;
+        if state.settled || state.text.trim().is_empty() {
+            return None;
+        }
+        state.settled = true;
+        let result = self.contract.check_content(&state.text);
+        result.err().map(|violations| OutputViolation {
+            choice,
+            target: OutputTarget::Content,
+            violations,
+        })
+    }
+
     /// Validates everything assembled. Call once, at the end of the stream.
     pub fn finish(&mut self) -> Vec<OutputViolation> {
         if self.finished {
@@ -377,7 +394,7 @@ impl OutputAssembler {
         self.finished = true;
         let mut out = Vec::new();
         for (&choice, state) in &self.content {
-            if state.failed || state.text.trim().is_empty() {
+            if state.settled || state.text.trim().is_empty() {
                 // Already reported, or no content (the model answered with tool calls or a refusal).
                 continue;
             }
@@ -390,7 +407,7 @@ impl OutputAssembler {
             }
         }
         for (&(choice, index), state) in &self.calls {
-            if state.failed {
+            if state.settled {
                 continue;
             }
             if let Err(violations) = self.contract.check_tool_call(&state.name, &state.arguments) {

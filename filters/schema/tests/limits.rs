@@ -368,3 +368,55 @@ fn a_violation_cancels_the_clamp() {
     assert_eq!(out.violations.len(), 1);
     assert!(out.rewritten.is_none() && out.clamped.is_empty());
 }
+
+#[test]
+fn view_only_checks_cover_what_the_view_knows() {
+    let schema = Schema::compile(
+        "a",
+        &json!({"required": ["city"]}),
+        &CompileOptions::default(),
+    )
+    .unwrap();
+    let limits = RequestLimits {
+        allowed_models: vec!["gpt-4o".into()],
+        max_tokens: Some(TokenCeiling {
+            max: 100,
+            action: CeilingAction::Clamp,
+            require: false,
+        }),
+        forbidden_params: vec![
+            ForbiddenParam::new("stream", ParamCondition::Equals(json!(true))),
+            ForbiddenParam::new("logit_bias", ParamCondition::Present),
+        ],
+        allowed_tools: Some(vec!["get_weather".into()]),
+        tool_arguments: vec![ToolArgumentSchema {
+            tool: "get_weather".into(),
+            schema,
+        }],
+        ..Default::default()
+    };
+    let body = r#"{"model":"gpt-4o-mini","stream":true,"logit_bias":{"1":1},"max_tokens":500,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"get_weather","arguments":"{}"}}]}]}"#;
+    let view = parse_request(
+        detect("/v1/chat/completions", None),
+        body.as_bytes(),
+        &Limits::default(),
+    )
+    .unwrap();
+    let out = parapet_schema::check_view(&limits, &view);
+    let got: Vec<_> = out
+        .violations
+        .iter()
+        .map(|v| (v.rule, v.violation.instance_path.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("model", "/model"),
+            ("forbidden_param", "/stream"),
+            ("tool_arguments", "/messages/1"),
+            // Without the body nothing can be clamped: the ceiling rejects.
+            ("max_tokens", "/max_tokens"),
+        ]
+    );
+    assert!(out.rewritten.is_none());
+}

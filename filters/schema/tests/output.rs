@@ -316,3 +316,21 @@ fn oversized_output_is_stopped() {
         "{v}"
     );
 }
+
+#[test]
+fn a_choice_can_be_finished_before_the_stream_ends() {
+    let schema =
+        Arc::new(Schema::compile("s", &answer_schema(), &CompileOptions::default()).unwrap());
+    let c = OutputContract {
+        content: Some(ContentRule::Schema(schema)),
+        ..Default::default()
+    };
+    let mut a = OutputAssembler::new(c);
+    assert!(a.push_text(0, r#"{"text":1}"#).is_none());
+    assert!(a.push_text(1, r#"{"text":"ok"}"#).is_none());
+    let v = a.finish_content(0).expect("choice 0 is invalid");
+    assert_eq!((v.choice, v.target), (0, OutputTarget::Content));
+    assert!(a.finish_content(0).is_none(), "reported once");
+    assert!(a.finish_content(1).is_none());
+    assert!(a.finish().is_empty(), "nothing left to report");
+}
