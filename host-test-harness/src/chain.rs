@@ -67,7 +67,9 @@ pub struct FilterSpec {
     pub vm_config: Vec<u8>,
     /// Defaults to the filter name.
     pub root_id: String,
-    /// Shared data and queues are shared by filters with the same vm_id. Default "".
+    /// Shared data and queues are shared by filters with the same vm_id. Default "" (as in
+    /// Envoy). Filters with the same module, vm_id and vm_config share one VM in Envoy: a
+    /// trap in one takes the others down, and the harness does the same.
     pub vm_id: String,
     pub failure_policy: FailurePolicy,
     /// FAIL_RELOAD backoff (Envoy's default is 1 s), measured on the harness clock.
@@ -1056,9 +1058,24 @@ impl Inner {
         };
         self.traps.push(trap.clone());
         let now = self.shared.monotonic_ns();
-        let slot = &mut self.workers[worker][fi];
-        slot.vm = None;
-        slot.health = Health::Failed { at_ns: now };
+        // Envoy runs filters with the same code, vm_id and VM configuration in one VM per
+        // worker, so a trap takes all of them down (observed: none of them runs its response
+        // callbacks on the 503).
+        let (spec, loaded) = &self.specs[fi];
+        let same_vm: Vec<usize> = (0..self.specs.len())
+            .filter(|&j| {
+                let (other, other_loaded) = &self.specs[j];
+                j == fi
+                    || (Arc::ptr_eq(loaded, other_loaded)
+                        && other.vm_id == spec.vm_id
+                        && other.vm_config == spec.vm_config)
+            })
+            .collect();
+        for j in same_vm {
+            let slot = &mut self.workers[worker][j];
+            slot.vm = None;
+            slot.health = Health::Failed { at_ns: now };
+        }
         let entry = LogEntry {
             filter: trap.filter.clone(),
             level: Level::Error,
@@ -1149,6 +1166,19 @@ impl Inner {
             return match (cb, binding) {
                 (Cb::Done | Cb::Log | Cb::Delete | Cb::HttpCallResponse { .. }, _) => Flow::Stopped,
                 (_, Binding::Bypass) => Flow::Continue,
+                // A dead filter is skipped while a local reply (e.g. its own 503) passes.
+                (
+                    Cb::Headers {
+                        dir: Dir::Response, ..
+                    }
+                    | Cb::Body {
+                        dir: Dir::Response, ..
+                    }
+                    | Cb::Trailers {
+                        dir: Dir::Response, ..
+                    },
+                    _,
+                ) if stream.local_reply.is_some() => Flow::Continue,
                 (cb, _) => {
                     if self.specs[fi].0.failure_policy == FailurePolicy::FailOpen
                         && stream
@@ -1360,7 +1390,10 @@ impl Inner {
                             .collect();
                     }
                 }
-                let start = self.position(Dir::Response, fi) + usize::from(dir == Dir::Response);
+                let start = match dir {
+                    Dir::Request => self.reply_start(sid, fi),
+                    Dir::Response => self.position(Dir::Response, fi) + 1,
+                };
                 self.local_reply(sid, Some(fi), start, reply);
                 return Flow::Stopped;
             }
@@ -1451,10 +1484,26 @@ impl Inner {
             filter: self.name(fi),
             details: "wasm_fail_stream".into(),
         };
-        // The failed filter itself does not run on its 503.
-        let start = self.position(Dir::Response, fi) + 1;
-        let _ = dir;
+        // The failed filter itself does not run on its 503 (its VM is gone; see callback()).
+        let start = match dir {
+            Dir::Request => self.reply_start(sid, fi),
+            Dir::Response => self.position(Dir::Response, fi) + 1,
+        };
         self.local_reply(sid, Some(fi), start, reply);
+    }
+
+    /// Where a local reply sent in the request path enters the response path: at the last
+    /// filter that has seen the request headers. Observed in Envoy 1.40: when filter b of
+    /// a,b,c blocks in the body phase, c (which saw the headers) runs its response callbacks
+    /// on b's reply too; when b blocks in the headers phase, c does not.
+    fn reply_start(&self, sid: u64, fi: usize) -> usize {
+        let last = self
+            .streams
+            .get(&sid)
+            .and_then(|s| (0..self.n()).rev().find(|&j| s.req[j].headers_seen))
+            .unwrap_or(fi)
+            .max(fi);
+        self.position(Dir::Response, last)
     }
 
     /// Answers the stream locally: the reply enters the response path at position `start`.
@@ -2158,7 +2207,7 @@ impl Inner {
                     StreamAction::Close => self.reset_stream(sid, fi),
                 },
                 Work::LocalReply { sid, fi, reply } => {
-                    let start = self.position(Dir::Response, fi);
+                    let start = self.reply_start(sid, fi);
                     self.local_reply(sid, Some(fi), start, reply);
                 }
             }

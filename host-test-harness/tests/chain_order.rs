@@ -65,6 +65,54 @@ fn local_reply_skips_later_filters_and_runs_earlier_ones_response_callbacks() ->
 }
 
 #[test]
+fn a_local_reply_in_the_body_phase_also_runs_later_filters_that_saw_the_headers() -> TestResult {
+    // Observed in Envoy 1.40 (tests/real_envoy.rs checks it against the real thing).
+    let chain = three_probes()?;
+    let out = chain.run(
+        &Request::post("/")
+            .header("x-probe", "b=block-body")
+            .body("x"),
+        &Upstream::default(),
+    )?;
+    assert_eq!(out.response.status, 403);
+    assert_eq!(
+        values(&out.response.headers, "x-probe-resp"),
+        vec!["c", "b", "a"]
+    );
+    // A trap: the trapping filter does not run on its 503; the others do if they have
+    // their own VM ...
+    let wasm = parapet_harness::dist("probe")?;
+    let separate = Chain::builder()
+        .filter_spec(FilterSpec::new("a", &wasm).vm_id("a"))
+        .filter_spec(FilterSpec::new("b", &wasm).vm_id("b"))
+        .filter_spec(FilterSpec::new("c", &wasm).vm_id("c"))
+        .build()?;
+    let out = separate.run(
+        &Request::post("/")
+            .header("x-probe", "b=panic-body")
+            .body("x"),
+        &Upstream::default(),
+    )?;
+    assert_eq!(out.response.status, 503);
+    assert_eq!(
+        values(&out.response.headers, "x-probe-resp"),
+        vec!["c", "a"]
+    );
+    // ... but same code + same vm_id = one VM in Envoy: the trap takes all three down.
+    let out = chain.run(
+        &Request::post("/")
+            .header("x-probe", "b=panic-body")
+            .body("x"),
+        &Upstream::default(),
+    )?;
+    assert_eq!(out.response.status, 503);
+    assert!(values(&out.response.headers, "x-probe-resp").is_empty());
+    let later = chain.run(&Request::get("/"), &Upstream::default())?;
+    assert_eq!(later.response.status, 503, "a is down too (FAIL_CLOSED)");
+    Ok(())
+}
+
+#[test]
 fn a_property_set_by_one_filter_is_visible_to_later_filters_as_filter_state() -> TestResult {
     let chain = three_probes()?;
     let out = chain.run(

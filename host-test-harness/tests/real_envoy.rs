@@ -8,8 +8,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -183,14 +183,29 @@ struct Envoy {
 
 impl Envoy {
     fn start(upstream_port: u16) -> Result<Envoy, Box<dyn std::error::Error>> {
+        Envoy::start_chain(upstream_port, &["probe"], false)
+    }
+
+    /// Envoy with one probe filter per name, in this order, all with [`CONFIG`].
+    /// `shared_vm`: every filter gets the same vm_id (Envoy then runs them in one VM).
+    fn start_chain(
+        upstream_port: u16,
+        names: &[&str],
+        shared_vm: bool,
+    ) -> Result<Envoy, Box<dyn std::error::Error>> {
         let bin = envoy_binary()?;
         let wasm = parapet_harness::dist("probe")?;
-        let dir = std::env::temp_dir().join(format!("parapet-envoy-{}", std::process::id()));
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "parapet-envoy-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
         std::fs::create_dir_all(&dir)?;
-        let (port, admin) = (free_port()?, free_port()?);
+        let port = free_port()?;
         let yaml = format!(
             r#"admin:
-  address: {{socket_address: {{address: 127.0.0.1, port_value: {admin}}}}}
+  address: {{socket_address: {{address: 127.0.0.1, port_value: 0}}}}
 static_resources:
   listeners:
   - name: probe
@@ -209,21 +224,7 @@ static_resources:
               - match: {{prefix: "/"}}
                 route: {{cluster: upstream, timeout: 10s}}
           http_filters:
-          - name: envoy.filters.http.wasm
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
-              config:
-                name: probe
-                root_id: probe
-                failure_policy: FAIL_RELOAD
-                configuration:
-                  "@type": type.googleapis.com/google.protobuf.StringValue
-                  value: '{CONFIG}'
-                vm_config:
-                  vm_id: probe_vm
-                  runtime: envoy.wasm.runtime.v8
-                  code: {{local: {{filename: "{wasm}"}}}}
-          - name: envoy.filters.http.router
+{filters}          - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
   clusters:
@@ -236,7 +237,32 @@ static_resources:
       - lb_endpoints:
         - endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {upstream_port}}}}}}}
 "#,
-            wasm = wasm.display()
+            filters = names
+                .iter()
+                .map(|name| format!(
+                    r#"          - name: envoy.filters.http.wasm
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+              config:
+                name: {name}
+                root_id: {name}
+                failure_policy: FAIL_RELOAD
+                configuration:
+                  "@type": type.googleapis.com/google.protobuf.StringValue
+                  value: '{CONFIG}'
+                vm_config:
+                  vm_id: {vm_id}
+                  runtime: envoy.wasm.runtime.v8
+                  code: {{local: {{filename: "{wasm}"}}}}
+"#,
+                    wasm = wasm.display(),
+                    vm_id = if shared_vm {
+                        "shared_vm".to_string()
+                    } else {
+                        format!("{name}_vm")
+                    },
+                ))
+                .collect::<String>()
         );
         let cfg = dir.join("envoy.yaml");
         std::fs::write(&cfg, yaml)?;
@@ -279,11 +305,20 @@ static_resources:
     }
 
     fn post(&self, path: &str, body: &str) -> Result<Message, Box<dyn std::error::Error>> {
+        self.post_with(path, "", body)
+    }
+
+    fn post_with(
+        &self,
+        path: &str,
+        probe: &str,
+        body: &str,
+    ) -> Result<Message, Box<dyn std::error::Error>> {
         let mut conn = TcpStream::connect(("127.0.0.1", self.port))?;
         conn.set_read_timeout(Some(Duration::from_secs(20)))?;
         write!(
             conn,
-            "POST {path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            "POST {path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\nx-probe: {probe}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
             body.len()
         )?;
         let mut reader = BufReader::new(conn);
@@ -300,6 +335,9 @@ impl Drop for Envoy {
     }
 }
 
+/// One Envoy at a time: the machine is small and each Envoy starts worker threads.
+static ENVOY_LOCK: Mutex<()> = Mutex::new(());
+
 fn status(msg: &Message) -> u16 {
     msg.start_line
         .split(' ')
@@ -310,6 +348,7 @@ fn status(msg: &Message) -> u16 {
 
 #[test]
 fn the_probe_rewrites_and_blocks_in_real_envoy_as_in_the_harness() -> TestResult {
+    let _serial = ENVOY_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let upstream = EchoUpstream::start()?;
     let envoy = Envoy::start(upstream.port)?;
     let chain = Chain::builder()
@@ -361,5 +400,88 @@ fn the_probe_rewrites_and_blocks_in_real_envoy_as_in_the_harness() -> TestResult
     }
     drop(envoy);
     drop(upstream);
+    Ok(())
+}
+
+/// Which filters' response callbacks run on a local reply sent by a filter in the middle of
+/// the chain, and the chain order of both paths: Envoy and the harness must agree.
+#[test]
+fn chain_order_and_mid_chain_local_replies_match_real_envoy() -> TestResult {
+    let _serial = ENVOY_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let upstream = EchoUpstream::start()?;
+    let envoy = Envoy::start_chain(upstream.port, &["a", "b", "c"], false)?;
+    let wasm = parapet_harness::dist("probe")?;
+    let config: Value = serde_json::from_str(CONFIG)?;
+    let mut builder = Chain::builder();
+    for name in ["a", "b", "c"] {
+        builder = builder.filter_spec(
+            parapet_harness::FilterSpec::new(name, &wasm)
+                .config(config.clone())
+                .vm_id(&format!("{name}_vm")),
+        );
+    }
+    let chain = builder.build()?;
+    let resp_values = |headers: &[(String, String)]| -> Vec<String> {
+        headers
+            .iter()
+            .filter(|(k, _)| k == "x-probe-resp")
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    // The trap goes last: afterwards b answers 503 until FAIL_RELOAD recreates its VM.
+    for probe in ["chain", "b=block-headers", "b=block-body", "b=panic-body"] {
+        let got = envoy.post_with("/x", probe, "{}")?;
+        let ours = chain.run(
+            &Request::post("/x").header("x-probe", probe).json_body("{}"),
+            &Upstream::echo(),
+        )?;
+        assert_eq!(
+            ours.response.status,
+            status(&got),
+            "{probe}: {}",
+            envoy.log_tail()
+        );
+        assert_eq!(
+            resp_values(&ours.response.headers),
+            resp_values(&got.headers),
+            "{probe}: response callbacks that ran"
+        );
+        if probe == "chain" {
+            let echo: Value = serde_json::from_slice(&got.body)?;
+            assert_eq!(echo["headers"]["x-probe-chain"], "a,b,c");
+            assert_eq!(ours.upstream().header("x-probe-chain"), Some("a,b,c"));
+        }
+    }
+    Ok(())
+}
+
+/// Filters with the same code and vm_id share one VM in Envoy: a trap in one of them takes
+/// the others down, so none of them runs on the 503.
+#[test]
+fn a_trap_in_a_shared_vm_takes_down_every_filter_in_it_as_in_real_envoy() -> TestResult {
+    let _serial = ENVOY_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let upstream = EchoUpstream::start()?;
+    let envoy = Envoy::start_chain(upstream.port, &["a", "b", "c"], true)?;
+    let wasm = parapet_harness::dist("probe")?;
+    let mut builder = Chain::builder();
+    for name in ["a", "b", "c"] {
+        builder = builder.filter_spec(
+            parapet_harness::FilterSpec::new(name, &wasm)
+                .config(serde_json::from_str(CONFIG)?)
+                .vm_id("shared_vm"),
+        );
+    }
+    let chain = builder.build()?;
+    let got = envoy.post_with("/x", "b=panic-body", "{}")?;
+    let ours = chain.run(
+        &Request::post("/x")
+            .header("x-probe", "b=panic-body")
+            .json_body("{}"),
+        &Upstream::echo(),
+    )?;
+    assert_eq!(status(&got), 503, "{}", envoy.log_tail());
+    assert_eq!(ours.response.status, 503);
+    assert_eq!(got.header("x-probe-resp"), None);
+    assert_eq!(ours.response.header("x-probe-resp"), None);
     Ok(())
 }
