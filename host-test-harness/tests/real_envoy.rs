@@ -485,3 +485,88 @@ fn a_trap_in_a_shared_vm_takes_down_every_filter_in_it_as_in_real_envoy() -> Tes
     assert_eq!(ours.response.header("x-probe-resp"), None);
     Ok(())
 }
+
+/// The probe's own log lines in Envoy's log (`wasm log <name> <root> <vm>: <message>`).
+fn envoy_probe_lines(envoy: &Envoy, prefix: &str, want: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(&envoy.log).unwrap_or_default();
+        let lines: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.split_once("probe_vm: ").map(|(_, m)| m.to_string()))
+            .filter(|m| m.starts_with(prefix))
+            .collect();
+        if lines.len() >= want || Instant::now() > deadline {
+            return lines;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Body callback sizes / end_of_stream flags, header access outside the headers phase (P1),
+/// and a buffered response rewrite: Envoy and the harness must agree line for line.
+#[test]
+fn body_callbacks_and_header_phase_rules_match_real_envoy() -> TestResult {
+    let _serial = ENVOY_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let upstream = EchoUpstream::start()?;
+    let envoy = Envoy::start(upstream.port)?;
+    let chain = Chain::builder()
+        .filter(
+            "probe",
+            parapet_harness::dist("probe")?,
+            serde_json::from_str(CONFIG)?,
+        )
+        .build()?;
+    let probe = "req-header-in-body,req-header-in-response,resp-buffer";
+    let body = r#"{"prompt":"my secret"}"#;
+    let got = envoy.post_with("/x", probe, body)?;
+    let ours = chain.run(
+        &Request::post("/x").header("x-probe", probe).json_body(body),
+        &Upstream::echo(),
+    )?;
+    assert_eq!(status(&got), 200, "{}", envoy.log_tail());
+    for text in [
+        String::from_utf8_lossy(&got.body).into_owned(),
+        ours.response.body_str(),
+    ] {
+        assert!(
+            text.contains("[REDACTED]") && !text.contains("secret"),
+            "{text}"
+        );
+    }
+    assert_eq!(got.header("content-length"), None);
+    assert_eq!(ours.response.header("content-length"), None);
+    for prefix in [
+        "probe request body",
+        "probe request header in",
+        "probe response body",
+    ] {
+        let ours: Vec<String> = ours
+            .logs_containing(prefix)
+            .iter()
+            .map(|l| l.message.clone())
+            .collect();
+        assert!(!ours.is_empty(), "{prefix}: nothing logged");
+        let theirs = envoy_probe_lines(&envoy, prefix, ours.len());
+        if prefix == "probe response body" {
+            // The echoed bodies differ in size (Envoy adds x-envoy-* headers upstream);
+            // the call pattern must be the same.
+            let shape = |v: &[String]| -> Vec<String> {
+                v.iter()
+                    .map(|l| {
+                        let (head, rest) = l.split_once("size=").unwrap_or((l, ""));
+                        let eos = rest.split_once(' ').map(|(_, e)| e).unwrap_or(rest);
+                        format!(
+                            "{head}size={} {eos}",
+                            if rest.starts_with("0 ") { "0" } else { "N" }
+                        )
+                    })
+                    .collect()
+            };
+            assert_eq!(shape(&ours), shape(&theirs), "{prefix}");
+        } else {
+            assert_eq!(ours, theirs, "{prefix}");
+        }
+    }
+    Ok(())
+}
