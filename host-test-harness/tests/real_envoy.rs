@@ -570,3 +570,62 @@ fn body_callbacks_and_header_phase_rules_match_real_envoy() -> TestResult {
     }
     Ok(())
 }
+
+/// Property values and metric semantics (get on a histogram, decrementing a counter): the
+/// probe's log lines must be the same in Envoy and in the harness.
+#[test]
+fn properties_and_metric_rules_match_real_envoy() -> TestResult {
+    let _serial = ENVOY_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let upstream = EchoUpstream::start()?;
+    let envoy = Envoy::start(upstream.port)?;
+    let chain = Chain::builder()
+        .filter_spec(
+            parapet_harness::FilterSpec::new("probe", parapet_harness::dist("probe")?)
+                .config(serde_json::from_str(CONFIG)?)
+                .vm_id("probe_vm"),
+        )
+        .build()?;
+    let probe = "props,metrics";
+    let got = envoy.post_with("/v1/x?y=1", probe, "{}")?;
+    let ours = chain.run(
+        &Request::post("/v1/x?y=1")
+            .header("x-probe", probe)
+            .json_body("{}"),
+        &Upstream::echo(),
+    )?;
+    assert_eq!(status(&got), 200, "{}", envoy.log_tail());
+    let props = [
+        "request.path",
+        "request.url_path",
+        "request.method",
+        "request.host",
+        "request.scheme",
+        "request.protocol",
+        "plugin_name",
+        "plugin_root_id",
+        "plugin_vm_id",
+        "xds.cluster_name",
+        "node.id",
+        "metadata.x",
+    ];
+    let mut prefixes: Vec<String> = props.iter().map(|p| format!("probe prop {p}=")).collect();
+    prefixes.push("probe metrics ".into());
+    for prefix in &prefixes {
+        let ours: Vec<String> = ours
+            .logs_containing(prefix)
+            .iter()
+            .filter(|l| l.message.starts_with(prefix.as_str()))
+            .map(|l| l.message.clone())
+            .collect();
+        assert_eq!(ours.len(), 1, "{prefix}: {:#?}", ours);
+        let theirs = envoy_probe_lines(&envoy, prefix, 1);
+        assert_eq!(ours, theirs, "{prefix}");
+    }
+    // Integer properties are 8-byte little-endian in both.
+    let theirs = envoy_probe_lines(&envoy, "probe prop source.port(le)=", 1);
+    assert!(
+        theirs.first().is_some_and(|l| l.ends_with("len=8")),
+        "{theirs:?}"
+    );
+    Ok(())
+}
