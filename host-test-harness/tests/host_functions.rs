@@ -360,3 +360,46 @@ fn trailers_pass_through_the_filter() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn stdout_and_stderr_become_info_and_error_logs() -> TestResult {
+    let out = run(&probe()?, "stdio")?;
+    let stdout = out.logs_containing("probe stdout line");
+    let stderr = out.logs_containing("probe stderr line");
+    assert_eq!(stdout.len(), 1);
+    assert_eq!(stdout[0].message, "probe stdout line");
+    assert_eq!(stdout[0].level, Level::Info);
+    assert_eq!(stderr[0].level, Level::Error);
+    Ok(())
+}
+
+#[test]
+fn proc_exit_is_a_trap() -> TestResult {
+    let out = run(&probe()?, "exit:3")?;
+    let trap = out.trap.ok_or("no trap")?;
+    assert!(trap.message.contains("proc_exit(3)"), "{}", trap.message);
+    assert_eq!(out.response.status, 503);
+    Ok(())
+}
+
+#[test]
+fn proxy_done_answers_ok() -> TestResult {
+    let out = run(&probe()?, "done")?;
+    assert!(has(&out, "probe done: Ok(())"), "{:#?}", out.logs);
+    Ok(())
+}
+
+#[test]
+fn response_trailers_reach_the_filter_and_the_client() -> TestResult {
+    let out = probe()?.run(
+        &Request::get("/"),
+        &Upstream::text(200, "body").trailer("grpc-status", "0"),
+    )?;
+    assert!(has(&out, "probe response trailers n=1"), "{:#?}", out.logs);
+    assert_eq!(
+        out.response.trailers,
+        vec![("grpc-status".to_string(), "0".to_string())]
+    );
+    assert_eq!(out.response.body_str(), "body");
+    Ok(())
+}

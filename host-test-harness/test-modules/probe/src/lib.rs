@@ -338,6 +338,16 @@ impl ProbeHttp {
             h.write_u8(1);
             log::info!("probe random {}", h.finish());
         }
+        if self.has("stdio") {
+            println!("probe stdout line");
+            eprintln!("probe stderr line");
+        }
+        if self.has("done") {
+            log::info!("probe done: {:?}", hostcalls::done());
+        }
+        if let Some(code) = self.arg("exit") {
+            std::process::exit(code.parse().unwrap_or(1));
+        }
         if self.has("cas") {
             let retries = self.cas_increment();
             log::info!(
