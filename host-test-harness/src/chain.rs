@@ -269,6 +269,7 @@ impl ChainBuilder {
             loose_logs: Vec::new(),
             traps: Vec::new(),
             work: VecDeque::new(),
+            held: Vec::new(),
         };
         for w in 0..self.workers.max(1) {
             let mut slots = Vec::new();
@@ -468,6 +469,32 @@ impl Chain {
     }
     pub fn profile(&self) -> HostProfile {
         self.inner.borrow().shared.profile
+    }
+
+    /// Calls held by a cluster that answered [`HttpCallResult::Hold`], oldest first.
+    pub fn held_http_calls(&self) -> Vec<HttpCallRequest> {
+        self.inner
+            .borrow()
+            .held
+            .iter()
+            .map(|h| h.3.request.clone())
+            .collect()
+    }
+
+    /// Answers the held call at `index` (of [`Chain::held_http_calls`]): the filter's
+    /// on_http_call_response runs now, and whatever it resumes goes on.
+    pub fn complete_http_call(&self, index: usize, result: HttpCallResult) -> Result<()> {
+        let mut inner = self.inner.borrow_mut();
+        if index >= inner.held.len() {
+            return Err(Error::new(format!(
+                "no held http call #{index} ({} held)",
+                inner.held.len()
+            )));
+        }
+        let (worker, fi, uid, call) = inner.held.remove(index);
+        inner.answer_http_call(worker, fi, uid, call, result);
+        inner.pump();
+        Ok(())
     }
 }
 
@@ -838,6 +865,8 @@ struct Inner {
     loose_logs: Vec<LogEntry>,
     traps: Vec<Trap>,
     work: VecDeque<Work>,
+    /// Calls a cluster answered with [`HttpCallResult::Hold`].
+    held: Vec<(usize, usize, u64, PendingCall)>,
 }
 
 impl Inner {
@@ -2220,7 +2249,22 @@ impl Inner {
             Some(f) => f(&call.request),
             None => HttpCallResult::Failure,
         };
+        self.answer_http_call(worker, fi, uid, call, result);
+    }
+
+    fn answer_http_call(
+        &mut self,
+        worker: usize,
+        fi: usize,
+        uid: u64,
+        call: PendingCall,
+        result: HttpCallResult,
+    ) {
         let response = match result {
+            HttpCallResult::Hold => {
+                self.held.push((worker, fi, uid, call));
+                return;
+            }
             HttpCallResult::Response(reply) => {
                 let mut headers = vec![(":status".to_string(), reply.status.to_string())];
                 headers.extend(reply.headers);

@@ -34,6 +34,9 @@ pub enum HttpCallResult {
     /// No response (timeout, connection failure): the callback gets zero headers and no body,
     /// as in Envoy.
     Failure,
+    /// Keep the call outstanding: the test answers it later with
+    /// [`crate::Chain::complete_http_call`] (see [`crate::Chain::held_http_calls`]).
+    Hold,
 }
 
 /// Locks a mutex, recovering from poisoning (a panicking test thread must not cascade).

@@ -403,3 +403,38 @@ fn response_trailers_reach_the_filter_and_the_client() -> TestResult {
     assert_eq!(out.response.body_str(), "body");
     Ok(())
 }
+
+#[test]
+fn a_held_http_call_keeps_the_request_paused_until_the_test_answers_it() -> TestResult {
+    let chain = Chain::builder()
+        .filter("probe", parapet_harness::dist("probe")?, json!({}))
+        .cluster("slow", |_| HttpCallResult::Hold)
+        .build()?;
+    let mut stream = chain.stream();
+    stream.send_request(&Request::post("/").header("x-probe", "call:slow").body("b"));
+    assert!(stream.upstream_request().is_none());
+    assert_eq!(stream.paused_filters(), vec!["probe".to_string()]);
+    let held = chain.held_http_calls();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].cluster, "slow");
+    assert!(chain
+        .complete_http_call(5, HttpCallResult::Failure)
+        .is_err());
+    chain.complete_http_call(
+        0,
+        HttpCallResult::Response(Reply {
+            status: 204,
+            ..Reply::default()
+        }),
+    )?;
+    assert!(
+        stream.reached_upstream(),
+        "resumed, body delivered after the headers"
+    );
+    let up = stream.upstream_request().ok_or("no upstream request")?;
+    assert_eq!(up.header("x-side-status"), Some("204"));
+    assert_eq!(up.body, b"b");
+    stream.respond(&Upstream::default())?;
+    assert_eq!(stream.finish().response.status, 200);
+    Ok(())
+}
