@@ -50,14 +50,21 @@ deny contains sprintf("tool %s is not allowed for tier %s", [name, tier]) if {
 	not name in data.tiers[tier].tools
 }
 
-# 3. No PII to providers outside the organisation (pii-redact's findings, recorded on this request).
+# 3. No PII to providers outside the organisation: pii-redact found personal data and did not
+#    remove it (it only monitored, or was configured to allow it).
 deny contains sprintf("personal data (%s) may not be sent to external provider %s", [concat(",", entity_types), input.llm.provider]) if {
 	not input.llm.provider in data.internal_providers
 	entity_types := pii_entity_types
 	count(entity_types) > 0
+	not pii_removed
 }
 
 pii_entity_types := [t | some t in input.findings["pii-redact"].categories]
+
+pii_removed if {
+	input.findings["pii-redact"].action == "rewrite"
+	input.findings["pii-redact"].mode != "monitor"
+}
 
 # 4. Anonymous callers get short answers.
 deny contains sprintf("max_tokens %d is above %d for anonymous callers", [input.llm.max_tokens, data.anonymous_max_tokens]) if {

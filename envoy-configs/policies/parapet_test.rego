@@ -32,16 +32,21 @@ test_tools_allowed_per_tier if {
 	d.reasons == ["tool run_sql is not allowed for tier standard"]
 }
 
-test_pii_to_external_provider_denied if {
-	i := json.patch(bob, [{"op": "add", "path": "/findings/pii-redact", "value": {"action": "rewrite", "categories": ["EMAIL"]}}])
+test_unremoved_pii_to_external_provider_denied if {
+	i := json.patch(bob, [{"op": "add", "path": "/findings/pii-redact", "value": {"action": "rewrite", "mode": "monitor", "categories": ["EMAIL"]}}])
 	d := decision with input as i
 	not d.allow
 	d.reasons == ["personal data (EMAIL) may not be sent to external provider openai"]
 }
 
+test_tokenized_pii_may_go_to_external_provider if {
+	i := json.patch(bob, [{"op": "add", "path": "/findings/pii-redact", "value": {"action": "rewrite", "mode": "enforce", "categories": ["EMAIL"]}}])
+	decision.allow with input as i
+}
+
 test_pii_to_internal_provider_allowed if {
 	i := json.patch(bob, [
-		{"op": "add", "path": "/findings/pii-redact", "value": {"action": "rewrite", "categories": ["EMAIL"]}},
+		{"op": "add", "path": "/findings/pii-redact", "value": {"action": "allow", "categories": ["EMAIL"]}},
 		{"op": "replace", "path": "/llm/provider", "value": "ollama"},
 	])
 	decision.allow with input as i
