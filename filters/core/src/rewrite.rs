@@ -72,7 +72,7 @@ fn check_string_literal(body: &[u8], span: &Range<usize>) -> Result<String, Form
 }
 
 /// Replaces the value at `pointer` with `raw_json` (validated first). Everything else
-/// is preserved byte for byte.
+/// is preserved byte for byte. The body is parsed under [`Limits::default`].
 ///
 /// ```
 /// let body = br#"{"model":"gpt-4o", "max_tokens": 4096}"#;
