@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 use parapet_core::stream::eventstream::{decode_frame, encode_frame};
 use parapet_core::{detect, rewrite_event, Framing, Limits, StreamParser};
 
-const TYPES: [&str; 7] = [
+const TYPES: [&str; 8] = [
     "messageStart",
     "contentBlockStart",
     "contentBlockDelta",
@@ -16,6 +16,8 @@ const TYPES: [&str; 7] = [
     "messageStop",
     "metadata",
     "unknownEvent",
+    // InvokeModelWithResponseStream: payload {"bytes":"<base64 provider event>"}.
+    "chunk",
 ];
 
 fn run(
