@@ -4,8 +4,14 @@
 //! outputs, tool calls and tool results, with which role, at which byte span* — and
 //! to rewrite those texts without touching any other byte. This crate does that for
 //! OpenAI (Chat, Responses, Completions, Embeddings), Anthropic Messages, Google
-//! Gemini, AWS Bedrock Converse and Ollama, plus a generic mode for unknown JSON.
-//! It has no proxy-wasm dependency and builds natively and for `wasm32-wasip1`.
+//! Gemini, AWS Bedrock Converse (and InvokeModel streams) and Ollama, plus a generic
+//! mode for unknown JSON. It has no proxy-wasm dependency and builds natively and for
+//! `wasm32-wasip1`.
+//!
+//! Hostile input is bounded by [`Limits`] (nesting depth, body/event size) and always
+//! yields a [`FormatError`] with a byte offset, never a panic. Objects with duplicate
+//! keys are rejected: parsers disagree on which duplicate wins, so such a body could
+//! show a guard one conversation and the model another.
 //!
 //! * [`detect`] picks the [`Api`] from the path (and body shape).
 //! * [`parse_request`] / [`parse_response`] build a view: ordered [`Segment`]s with
