@@ -77,6 +77,9 @@ pub struct Exchange<F: Filter> {
     content_length_removed: bool,
     /// Size of the response body the host holds in the current callback.
     response_size: usize,
+    /// Request body bytes buffered so far, and whether the request was decided.
+    request_buffered: usize,
+    request_decided: bool,
     info: RequestInfo,
     state: F::State,
     response: ResponseMode,
@@ -89,6 +92,8 @@ impl<F: Filter> Default for Exchange<F> {
             replied: false,
             content_length_removed: false,
             response_size: 0,
+            request_buffered: 0,
+            request_decided: false,
             info: RequestInfo {
                 method: String::new(),
                 path: String::new(),
@@ -182,7 +187,11 @@ impl<F: Filter> Exchange<F> {
         self.info.method = get(":method").unwrap_or_default();
         self.info.path = get(":path").unwrap_or_default();
         self.info.authority = get(":authority").unwrap_or_default();
-        self.info.request_id = get("x-request-id");
+        self.info.request_id = get("x-request-id").or_else(|| {
+            host.property(&["request", "id"])
+                .and_then(|v| String::from_utf8(v).ok())
+                .filter(|v| !v.is_empty())
+        });
         let content_length = get("content-length").and_then(|v| v.parse::<usize>().ok());
         if !plugin
             .common
@@ -230,15 +239,17 @@ impl<F: Filter> Exchange<F> {
         body_size: usize,
         end_of_stream: bool,
     ) -> Flow {
-        if !self.active || self.replied {
+        if !self.active || self.replied || self.request_decided {
             return Flow::Continue;
         }
         if body_size > plugin.common.max_body_bytes {
             return self.too_large(plugin, host, body_size);
         }
+        self.request_buffered = body_size;
         if !end_of_stream {
             return Flow::Pause;
         }
+        self.request_decided = true;
         if body_size == 0 {
             return Flow::Continue;
         }
@@ -325,6 +336,15 @@ impl<F: Filter> Exchange<F> {
                 &e.0,
             ),
         }
+    }
+
+    /// Request trailers end the request when the body did not (HTTP/2, chunked with trailers):
+    /// decide on the buffered body here, or it would reach the upstream uninspected.
+    pub fn on_request_trailers(&mut self, plugin: &Plugin<F>, host: &dyn HttpHost) -> Flow {
+        if !self.active || self.replied || self.request_decided || self.request_buffered == 0 {
+            return Flow::Continue;
+        }
+        self.on_request_body(plugin, host, self.request_buffered, true)
     }
 
     fn apply_request_verdict(
@@ -570,6 +590,11 @@ impl<F: Filter> Exchange<F> {
         status: Option<u16>,
         text_of: &dyn Fn(usize) -> Option<&'t str>,
     ) {
+        // A request is counted once: its request-phase decision. Response and stream decisions
+        // are counted (and logged) only when they are not plain allows.
+        if phase != Phase::Request && verdict.is_plain_allow() {
+            return;
+        }
         self.count_action(plugin, host, verdict.action());
         for f in &verdict.findings {
             host.increment_counter(

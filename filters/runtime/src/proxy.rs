@@ -249,6 +249,13 @@ impl<F: Filter> HttpContext for Http<F> {
         }
     }
 
+    fn on_http_request_trailers(&mut self, _num_trailers: usize) -> Action {
+        match &self.plugin {
+            Some(p) => action(self.exchange.on_request_trailers(p, &WasmHost)),
+            None => Action::Continue,
+        }
+    }
+
     fn on_http_response_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
         match &self.plugin {
             Some(p) => action(
