@@ -254,11 +254,11 @@ impl ModerationConfig {
                 ));
             }
         }
-        if !(64..=65536).contains(&self.links.max_url_bytes) {
-            return Err(err("links.max_url_bytes", "must be between 64 and 65536"));
+        if !(32..=65536).contains(&self.links.max_url_bytes) {
+            return Err(err("links.max_url_bytes", "must be between 32 and 65536"));
         }
-        if !(256..=1 << 20).contains(&self.max_holdback_bytes) {
-            return Err(err("max_holdback_bytes", "must be between 256 and 1048576"));
+        if !(64..=1 << 20).contains(&self.max_holdback_bytes) {
+            return Err(err("max_holdback_bytes", "must be between 64 and 1048576"));
         }
         if self.links.max_url_bytes > self.max_holdback_bytes {
             return Err(err(

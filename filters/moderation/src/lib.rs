@@ -57,7 +57,7 @@ pub use config::{
 };
 pub use finding::Finding;
 pub use leak::{canary_instruction, generate_canary};
-pub use scanner::{RequestContext, ScanMode, ScanStats, ScanStep, StreamScanner};
+pub use scanner::{Redacted, RequestContext, ScanMode, ScanStats, ScanStep, StreamScanner};
 
 use engine::Engine;
 use std::sync::Arc;
@@ -99,6 +99,12 @@ impl Moderator {
     /// Longest built-in pattern, in normalised bytes: the nominal hold-back is about twice this.
     pub fn max_pattern_bytes(&self) -> usize {
         self.engine.patterns.max_len
+    }
+
+    /// The compiled lexicon automaton, for benchmarks that compare against one plain pass.
+    #[doc(hidden)]
+    pub fn lexicon_automaton(&self) -> &aho_corasick::AhoCorasick {
+        &self.engine.patterns.ac
     }
 
     /// Starts scanning one output stream.

@@ -58,6 +58,17 @@ pub struct ScanStep {
     pub findings: Vec<Finding>,
     /// The output is blocked: nothing more will be released; the caller ends the response.
     pub blocked: bool,
+    /// The redactions applied in `release`, as spans of the original output (the text pushed),
+    /// in order. Callers that forward the original text themselves apply these instead.
+    pub redactions: Vec<Redacted>,
+}
+
+/// A span of the original output replaced in the released text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redacted {
+    pub start: usize,
+    pub end: usize,
+    pub replacement: String,
 }
 
 /// Counters for metrics and the time-to-first-byte report.
@@ -235,6 +246,12 @@ impl StreamScanner {
         self.raw_end - self.raw_base
     }
 
+    /// Bytes of the original output consumed so far (released, redacted or dropped): the
+    /// offset in the original text where the held-back part starts.
+    pub fn released(&self) -> usize {
+        self.raw_base
+    }
+
     /// Whether the output has been blocked.
     pub fn is_blocked(&self) -> bool {
         self.blocked
@@ -329,6 +346,12 @@ impl StreamScanner {
                 Role::Group(g) => self
                     .spans
                     .push_back((hit.start, hit.end, SpanKey::Group(g))),
+                // URL starts need no containment check: queue them now so the URL is judged as
+                // soon as its end is in sight.
+                Role::UrlStart => {
+                    self.url_queue.push_back(hit.start);
+                    continue;
+                }
                 _ => {}
             }
             self.pending.push(hit);
@@ -400,7 +423,7 @@ impl StreamScanner {
                     self.fences.push_back(h.end);
                 }
             }
-            Role::UrlStart => self.url_queue.push_back(h.start),
+            Role::UrlStart => {}
             Role::Canary => {
                 let excerpt = "pcn-…".to_string();
                 self.add_finding(
@@ -705,7 +728,8 @@ impl StreamScanner {
     fn bounds_release(&self, h: &Hit) -> bool {
         match self.info(h).role {
             Role::Term { category, .. } => self.engine.policy.action(category) != Action::Off,
-            Role::Group(_) | Role::UrlStart | Role::Canary => true,
+            Role::Group(_) | Role::Canary => true,
+            Role::UrlStart => false,
             Role::Cue(_) | Role::Suppressor | Role::Fence => false,
         }
     }
@@ -786,7 +810,9 @@ impl StreamScanner {
             }
         }
         let target = target.max(self.raw_base);
-        step.release = self.emit_until(target, self.blocked);
+        let (text, redactions) = self.emit_until(target, self.blocked);
+        step.release = text;
+        step.redactions = redactions;
         if self.blocked {
             self.ended = true;
             self.raw.clear();
@@ -796,8 +822,9 @@ impl StreamScanner {
 
     /// Emits raw text up to `target`, applying redactions. A redaction that extends past `target`
     /// waits (its start is not released) unless `closing`, when it is replaced and cut.
-    fn emit_until(&mut self, target: usize, closing: bool) -> String {
+    fn emit_until(&mut self, target: usize, closing: bool) -> (String, Vec<Redacted>) {
         self.redactions.sort_by_key(|r| (r.start, r.end));
+        let mut applied = Vec::new();
         let mut out = String::new();
         let mut pos = self.raw_base;
         let mut i = 0;
@@ -822,11 +849,16 @@ impl StreamScanner {
             if ue <= target || closing {
                 out.push_str(&replacement);
                 pos = ue.min(self.raw_end).max(us);
+                applied.push(Redacted {
+                    start: us,
+                    end: pos,
+                    replacement,
+                });
                 i = j;
             } else {
                 pos = us;
                 self.finish_emit(pos);
-                return out;
+                return (out, applied);
             }
         }
         if target > pos {
@@ -834,7 +866,7 @@ impl StreamScanner {
             pos = target;
         }
         self.finish_emit(pos);
-        out
+        (out, applied)
     }
 
     fn raw_slice(&self, from: usize, to: usize) -> &str {

@@ -268,3 +268,38 @@ fn hold_back_cap_forces_release_of_long_undecided_text() {
     out.push_str(&s.finish().release);
     assert_eq!(out, url);
 }
+
+#[test]
+fn reported_redactions_rebuild_the_released_text_from_the_original() {
+    let m = moderator();
+    for t in TEXTS {
+        for i in boundaries(t) {
+            let mut s = m.stream(&ctx(), ScanMode::Enforce);
+            let mut released = String::new();
+            let mut redactions = Vec::new();
+            let mut blocked = false;
+            for step in [s.push(&t[..i]), s.push(&t[i..]), s.finish()] {
+                released.push_str(&step.release);
+                redactions.extend(step.redactions);
+                blocked |= step.blocked;
+            }
+            if blocked {
+                continue;
+            }
+            // Applying the reported spans to the original gives exactly the released text.
+            let mut rebuilt = String::new();
+            let mut pos = 0;
+            for r in &redactions {
+                assert!(
+                    r.start >= pos && r.end <= t.len(),
+                    "{t:?} at {i}: {redactions:?}"
+                );
+                rebuilt.push_str(&t[pos..r.start]);
+                rebuilt.push_str(&r.replacement);
+                pos = r.end;
+            }
+            rebuilt.push_str(&t[pos..]);
+            assert_eq!(rebuilt, released, "{t:?} split at {i}");
+        }
+    }
+}
