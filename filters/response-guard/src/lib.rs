@@ -1,0 +1,335 @@
+//! # parapet-response-guard
+//!
+//! Moderation of model output, enforced while it streams: harmful content, system-prompt
+//! leakage, exfiltration links, dangerous shell (optional), secrets/PII, and prompt injection in
+//! output. A thin adapter: detection is `parapet-moderation`, `parapet-pii` and
+//! `parapet-injection`; config, buffering, streaming, errors, events and metrics are
+//! `parapet-runtime`. See `README.md` beside this crate for configuration, events and metrics.
+//!
+//! - JSON responses: each output segment is scanned whole; redactions rewrite it, a block
+//!   replaces the body with the provider's error (or, with `on_block: "refusal"`, the text with
+//!   `refusal_message`).
+//! - Streams: each channel (choice text, tool-call arguments, reasoning) has its own
+//!   [`parapet_moderation::StreamScanner`]; the runtime's hold-back window keeps the scanner's
+//!   undecided tail from the client, redactions are edits of the pending text, and a block ends
+//!   the stream with a provider-shaped error event.
+//! - Requests: with `leak.insert_canary`, a fresh canary is appended to the system prompt
+//!   (whatever the provider calls it); with `leak.system_prompt_overlap`, the system prompt is kept
+//!   to detect verbatim copies of it in the answer.
+
+mod channel;
+mod config;
+mod pii;
+
+pub use channel::{merge_edits, ChannelDecision, ChannelScan};
+pub use config::{Config, InjectionConfig, OnBlock, PiiConfig};
+
+use parapet_injection::{Inspector, InspectorConfig, Source, Verdict as InjectionVerdict};
+use parapet_moderation::{Action, Category, Moderator, RequestContext};
+use parapet_runtime::prelude::*;
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Default stream hold-back: the scanner's tail (about twice the longest lexicon phrase, or a
+/// URL being judged) must fit in it.
+pub const HOLD_BACK_BYTES: usize = 256;
+
+/// Distinguishes canaries of requests that share a request id and a clock tick.
+static CANARY_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+type ChannelKey = (usize, u8, Option<usize>);
+
+/// Per-request state.
+#[derive(Default)]
+pub struct State {
+    ctx: RequestContext,
+    channels: Vec<(ChannelKey, ChannelScan)>,
+}
+
+pub struct ResponseGuard {
+    cfg: Config,
+    moderator: Moderator,
+    pii: Option<pii::PiiScan>,
+    injection: Option<Inspector>,
+    enforce: bool,
+}
+
+fn kind_code(kind: SegmentKind) -> Option<u8> {
+    Some(match kind {
+        SegmentKind::Output => 0,
+        SegmentKind::Refusal => 1,
+        SegmentKind::ToolCallArguments => 2,
+        SegmentKind::Other => 3,
+        _ => return None,
+    })
+}
+
+fn host_of(authority: &str) -> String {
+    let a = authority.trim();
+    let host = if a.starts_with('[') {
+        a.split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
+    } else {
+        a.split(':').next().unwrap_or("").to_string()
+    };
+    host.to_ascii_lowercase()
+}
+
+impl ResponseGuard {
+    fn block_message(categories: &BTreeSet<&'static str>) -> String {
+        let list: Vec<&str> = categories.iter().copied().collect();
+        format!(
+            "The response was stopped by Parapet response-guard because it contained unsafe content ({}).",
+            list.join(", ")
+        )
+    }
+
+    fn scans(&self, kind: SegmentKind) -> bool {
+        match kind {
+            SegmentKind::Other => self.cfg.scan_reasoning,
+            k => kind_code(k).is_some(),
+        }
+    }
+
+    /// Turns one channel decision into a verdict.
+    fn verdict(&self, d: ChannelDecision, output: &Output) -> Verdict {
+        let mut findings = Vec::new();
+        let mut blocking: BTreeSet<&'static str> = BTreeSet::new();
+        let mut flags: Vec<String> = Vec::new();
+        for (f, range) in &d.findings {
+            if f.action == Action::Block {
+                blocking.insert(f.category.name());
+            }
+            flags.push(f.category.name().to_string());
+            let mut rf = Finding::new(f.rule.clone(), f.category.name()).score(f.score as f64);
+            if let Some(r) = range {
+                rf = rf.at(0, r.clone());
+            }
+            findings.push(rf);
+        }
+        for h in &d.pii {
+            if h.action == Action::Block {
+                blocking.insert("pii");
+            }
+            flags.push("pii".into());
+            findings.push(
+                Finding::new(h.rule_id.clone(), "pii")
+                    .entity(&h.entity)
+                    .score(h.score as f64)
+                    .at(0, h.range.clone()),
+            );
+        }
+        // In monitor mode the runtime records a block without applying it: report it anyway.
+        if d.blocked || !blocking.is_empty() {
+            if blocking.is_empty() {
+                blocking.insert("policy");
+            }
+            let refuse = !output.streamed
+                && self.cfg.on_block == OnBlock::Refusal
+                && output.kind == SegmentKind::Output;
+            let v = if refuse {
+                Verdict::rewrite(vec![TextEdit::at(
+                    0..output.text.len(),
+                    self.cfg.refusal_message.clone(),
+                )])
+            } else {
+                Verdict::block(Block::unsafe_output(Self::block_message(&blocking)))
+            };
+            return v.with_findings(findings);
+        }
+        let v = if d.edits.is_empty() {
+            Verdict::allow()
+        } else {
+            Verdict::rewrite(
+                d.edits
+                    .into_iter()
+                    .map(|(r, rep)| TextEdit::at(r, rep))
+                    .collect(),
+            )
+        };
+        v.with_findings(findings)
+    }
+}
+
+impl Filter for ResponseGuard {
+    const NAME: &'static str = "response-guard";
+    const DEFAULT_HOLD_BACK_BYTES: usize = HOLD_BACK_BYTES;
+    type Config = Config;
+    type State = State;
+
+    fn new(cfg: Config, common: &Common) -> Result<Self, ConfigError> {
+        cfg.validate()?;
+        let window = common.hold_back_bytes;
+        let moderator = Moderator::new(&cfg.moderation(window))
+            .map_err(|e| ConfigError::at(e.path, e.message))?;
+        let longest_canary = cfg
+            .leak
+            .canaries
+            .iter()
+            .map(|c| c.len())
+            .max()
+            .unwrap_or(24);
+        let needed = 2 * moderator.max_pattern_bytes().max(longest_canary) + 32;
+        if window < needed {
+            return Err(ConfigError::at(
+                "stream.hold_back_bytes",
+                format!(
+                    "response-guard needs at least {needed} bytes to catch its longest pattern across stream events"
+                ),
+            ));
+        }
+        let pii = pii::PiiScan::new(&cfg.pii)?;
+        let injection = if cfg.injection.action == Action::Off {
+            None
+        } else {
+            Some(
+                Inspector::new(&InspectorConfig::default())
+                    .map_err(|e| ConfigError::at("injection", e.to_string()))?,
+            )
+        };
+        Ok(ResponseGuard {
+            enforce: common.mode == Mode::Enforce,
+            cfg,
+            moderator,
+            pii,
+            injection,
+        })
+    }
+
+    fn may_rewrite_request(&self) -> bool {
+        self.cfg.leak.insert_canary && self.enforce
+    }
+
+    fn inspects_responses(&self) -> bool {
+        true
+    }
+
+    fn on_request(&self, cx: &mut Cx<State>, request: &RequestView) -> Outcome {
+        cx.state.ctx.request_host = Some(host_of(&cx.request.authority)).filter(|h| !h.is_empty());
+        let system: Vec<usize> = request
+            .segments
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kind == SegmentKind::Instructions)
+            .map(|(i, _)| i)
+            .collect();
+        if self.cfg.leak.system_prompt_overlap && !system.is_empty() {
+            let text: Vec<&str> = system
+                .iter()
+                .map(|&i| request.segments[i].text.as_str())
+                .collect();
+            cx.state.ctx.system_prompt = Some(text.join("\n"));
+        }
+        if !(self.cfg.leak.insert_canary && self.enforce) {
+            return Ok(Verdict::allow());
+        }
+        let Some(&first) = system.first() else {
+            cx.debug("no system prompt to carry a canary");
+            return Ok(Verdict::allow());
+        };
+        let nanos = cx
+            .now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let n = CANARY_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let entropy = format!(
+            "{}|{nanos}|{n}",
+            cx.request.request_id.as_deref().unwrap_or("")
+        );
+        let canary = parapet_moderation::generate_canary(entropy.as_bytes());
+        let seg = &request.segments[first];
+        let insert = format!("\n{}", parapet_moderation::canary_instruction(&canary));
+        cx.state.ctx.canaries.push(canary);
+        Ok(Verdict::rewrite(vec![TextEdit::new(
+            first,
+            seg.text.len()..seg.text.len(),
+            insert,
+        )]))
+    }
+
+    fn on_output(&self, cx: &mut Cx<State>, output: &Output) -> Outcome {
+        if !self.scans(output.kind) {
+            return Ok(Verdict::allow());
+        }
+        let decision = if output.streamed {
+            let key = (
+                output.choice,
+                kind_code(output.kind).unwrap_or(9),
+                output.tool_call,
+            );
+            let state = &mut *cx.state;
+            let idx = match state.channels.iter().position(|(k, _)| *k == key) {
+                Some(i) => i,
+                None => {
+                    state.channels.push((
+                        key,
+                        ChannelScan::new(&self.moderator, &state.ctx, self.enforce),
+                    ));
+                    state.channels.len() - 1
+                }
+            };
+            state.channels[idx].1.on_text(
+                output.text,
+                output.new_from,
+                output.is_final,
+                self.pii.as_ref(),
+            )
+        } else {
+            let mut scan = ChannelScan::new(&self.moderator, &cx.state.ctx, self.enforce);
+            scan.on_text(output.text, 0, true, self.pii.as_ref())
+        };
+        let decision = decision.map_err(FilterError::new)?;
+        Ok(self.verdict(decision, output))
+    }
+
+    fn on_response(&self, _cx: &mut Cx<State>, response: &ResponseView) -> Outcome {
+        let Some(inspector) = &self.injection else {
+            return Ok(Verdict::allow());
+        };
+        let mut findings = Vec::new();
+        let mut block = false;
+        for (i, seg) in response.segments.iter().enumerate() {
+            if !matches!(
+                seg.kind,
+                SegmentKind::Output | SegmentKind::ToolCallArguments
+            ) {
+                continue;
+            }
+            let a = inspector.inspect(&seg.text, Source::Tool);
+            if a.verdict == InjectionVerdict::Allow {
+                continue;
+            }
+            block |=
+                a.verdict == InjectionVerdict::Block && self.cfg.injection.action == Action::Block;
+            for h in &a.hits {
+                let mut f = Finding::new(format!("injection.{}", h.rule_id), "injection_in_output")
+                    .score(h.weight as f64);
+                if !response.segments.is_empty() && h.span.end <= seg.text.len() {
+                    f = f.at(i, h.span.clone());
+                }
+                findings.push(f);
+            }
+        }
+        let v = if block {
+            Verdict::block(Block::unsafe_output(
+                "The response was stopped by Parapet response-guard because it contained instructions aimed at an AI agent (prompt injection).",
+            ))
+        } else {
+            Verdict::allow()
+        };
+        Ok(v.with_findings(findings))
+    }
+}
+
+/// Categories a default (`{}`) configuration blocks.
+pub fn blocked_by_default() -> Vec<Category> {
+    Category::ALL
+        .into_iter()
+        .filter(|c| parapet_moderation::default_action(*c) == Action::Block)
+        .collect()
+}
+
+parapet_runtime::export_filter!(ResponseGuard);
