@@ -47,7 +47,9 @@ mod scan;
 mod text;
 pub mod validate;
 
-pub use action::{hash, mask, redact, restore_all, rewrite, HmacKey, Restorer, TokenVault};
+pub use action::{
+    hash, mask, redact, restore_all, rewrite, HmacKey, Restorer, TokenMatch, TokenVault,
+};
 pub use config::{ConfigError, CustomEntityConfig, DetectorConfig};
 pub use detector::Detector;
 pub use entity::{Category, EntityType, Finding};

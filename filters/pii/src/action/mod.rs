@@ -9,7 +9,7 @@ mod token;
 
 pub use key::HmacKey;
 pub use mask::mask;
-pub use restore::{restore_all, Restorer};
+pub use restore::{restore_all, Restorer, TokenMatch};
 pub use rewrite::rewrite;
 pub use token::TokenVault;
 

@@ -149,6 +149,67 @@ impl Restorer {
     }
 }
 
+/// A token of the vault found in a text (see [`TokenVault::find_tokens`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenMatch<'v> {
+    /// Byte range of the token in the text (escaped delimiters included).
+    pub range: std::ops::Range<usize>,
+    /// The original value.
+    pub value: &'v str,
+}
+
+impl TokenVault {
+    /// Every token this vault issued that occurs whole in `text`, in order. Also recognises
+    /// tokens whose `<`/`>` are written as JSON escapes (`\u003c…\u003e`), as they appear
+    /// inside JSON-encoded tool-call arguments. Tokens the vault did not issue are ignored.
+    pub fn find_tokens<'v>(&'v self, text: &str) -> Vec<TokenMatch<'v>> {
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            let (open_len, escaped) = if b[i] == b'<' {
+                (1, false)
+            } else if b[i] == b'\\'
+                && b.len() - i >= 6
+                && b[i..i + 6].eq_ignore_ascii_case(b"\\u003c")
+            {
+                (6, true)
+            } else {
+                i += 1;
+                continue;
+            };
+            let body_start = i + open_len;
+            let mut j = body_start;
+            while j < b.len()
+                && j - body_start <= MAX_NAME + 1 + TOKEN_HEX
+                && (is_name_byte(b[j]) || is_hex_lower(b[j]))
+            {
+                j += 1;
+            }
+            let close_len = if !escaped && j < b.len() && b[j] == b'>' {
+                1
+            } else if escaped && b.len() - j >= 6 && b[j..j + 6].eq_ignore_ascii_case(b"\\u003e") {
+                6
+            } else {
+                0
+            };
+            if close_len > 0 {
+                let token = format!("<{}>", &text[body_start..j]);
+                if let Some(value) = self.lookup(&token) {
+                    out.push(TokenMatch {
+                        range: i..j + close_len,
+                        value,
+                    });
+                    i = j + close_len;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+}
+
 /// Restores every token of `vault` in a complete text.
 pub fn restore_all(vault: &Arc<TokenVault>, text: &str) -> String {
     let mut r = Restorer::new(Arc::clone(vault));

@@ -62,6 +62,12 @@ impl TokenVault {
         self.by_token.get(token).map(String::as_str)
     }
 
+    /// True when `value` is one of the values this vault tokenized (the user's own data, which
+    /// a response may legitimately contain once restored).
+    pub fn contains_value(&self, value: &str) -> bool {
+        self.by_token.values().any(|v| v == value)
+    }
+
     /// Number of distinct tokens issued.
     pub fn len(&self) -> usize {
         self.by_token.len()

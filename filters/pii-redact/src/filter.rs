@@ -1,0 +1,246 @@
+//! The policy: findings → edits, blocks and reports; tokens → restored values.
+
+use crate::actions::{Action, Direction, EntityActions};
+use crate::config::PiiConfig;
+use parapet_pii::{Category, Detector, EntityType, Finding as PiiFinding, HmacKey, TokenVault};
+use parapet_runtime::prelude::*;
+use std::collections::BTreeSet;
+
+/// The pii-redact filter.
+pub struct PiiRedact {
+    detector: Detector,
+    actions: EntityActions,
+    key: HmacKey,
+    mask_keep: usize,
+    mask_char: char,
+    restore: bool,
+    scan_responses: bool,
+}
+
+/// Per-request state: the tokens issued for this request, for restoring them in its response.
+#[derive(Default)]
+pub struct State {
+    vault: Option<TokenVault>,
+}
+
+/// Longest token is 55 bytes: hold back 54 so a token split across stream events is still in
+/// the editable window when it completes; 128 also covers most single-line secrets for the
+/// response leak scan.
+const HOLD_BACK: usize = 128;
+
+fn rule_id(entity: &EntityType) -> String {
+    let prefix = if entity.category() == Category::Secret {
+        "secret"
+    } else {
+        "pii"
+    };
+    format!("{prefix}.{}", entity.name().to_ascii_lowercase())
+}
+
+fn category(entity: &EntityType) -> &'static str {
+    match entity.category() {
+        Category::Secret => "secret",
+        Category::Custom => "custom",
+        Category::ValidatedPii | Category::ContextPii => "pii",
+    }
+}
+
+fn runtime_finding(f: &PiiFinding, segment: usize) -> Finding {
+    Finding::new(rule_id(&f.entity), category(&f.entity))
+        .score(f64::from(f.score))
+        .entity(f.entity.name().to_ascii_lowercase())
+        .at(segment, f.span.clone())
+}
+
+/// `"a\"b"` → `a\"b`: a value restored inside JSON text (tool-call arguments) must stay valid JSON.
+fn json_escape_inner(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn block_message(types: &BTreeSet<String>, direction: Direction) -> String {
+    let list = types.iter().cloned().collect::<Vec<_>>().join(", ");
+    match direction {
+        Direction::Request => format!("request blocked by pii-redact: it contains {list}"),
+        Direction::Response => format!("response stopped by pii-redact: it contains {list}"),
+    }
+}
+
+impl PiiRedact {
+    /// The replacement for a value under `action` (None: the value stays).
+    fn replacement(
+        &self,
+        action: Action,
+        f: &PiiFinding,
+        value: &str,
+        vault: &mut Option<TokenVault>,
+    ) -> Option<String> {
+        match action {
+            Action::Redact => Some(parapet_pii::redact(&f.entity)),
+            Action::Mask => Some(parapet_pii::mask(value, self.mask_keep, self.mask_char)),
+            Action::Hash => Some(parapet_pii::hash(&self.key, &f.entity, value)),
+            Action::Tokenize => Some(
+                vault
+                    .get_or_insert_with(|| TokenVault::new(self.key.clone()))
+                    .tokenize(&f.entity, value),
+            ),
+            Action::Allow | Action::Report | Action::Block => None,
+        }
+    }
+}
+
+fn scans_request_segment(kind: SegmentKind) -> bool {
+    !matches!(
+        kind,
+        SegmentKind::ToolCallName | SegmentKind::ToolDefinition
+    )
+}
+
+impl Filter for PiiRedact {
+    const NAME: &'static str = "pii-redact";
+    const DEFAULT_HOLD_BACK_BYTES: usize = HOLD_BACK;
+    type Config = PiiConfig;
+    type State = State;
+
+    fn new(config: PiiConfig, _common: &Common) -> Result<Self, ConfigError> {
+        let mask_keep = config.mask.keep;
+        let mask_char = config.mask.mask_char;
+        let restore = config.restore_responses;
+        let scan_responses = config.scan_responses;
+        let r = config.resolve()?;
+        Ok(PiiRedact {
+            detector: r.detector,
+            actions: r.actions,
+            key: r.key,
+            mask_keep,
+            mask_char,
+            restore,
+            scan_responses,
+        })
+    }
+
+    fn may_rewrite_request(&self) -> bool {
+        true
+    }
+
+    fn inspects_responses(&self) -> bool {
+        self.restore || self.scan_responses
+    }
+
+    fn on_request(&self, cx: &mut Cx<State>, request: &RequestView) -> Outcome {
+        let mut edits = Vec::new();
+        let mut findings = Vec::new();
+        let mut blocked = BTreeSet::new();
+        for (i, seg) in request.segments.iter().enumerate() {
+            if !scans_request_segment(seg.kind) {
+                continue;
+            }
+            for f in self.detector.find(&seg.text) {
+                let action = self.actions.get(&f.entity, Direction::Request);
+                if action == Action::Allow {
+                    continue;
+                }
+                findings.push(runtime_finding(&f, i));
+                if action == Action::Block {
+                    blocked.insert(f.entity.name().to_owned());
+                    continue;
+                }
+                let value = f.value(&seg.text);
+                if let Some(r) = self.replacement(action, &f, value, &mut cx.state.vault) {
+                    edits.push(TextEdit::new(i, f.span.clone(), r));
+                }
+            }
+        }
+        if !blocked.is_empty() {
+            return Ok(
+                Verdict::block(Block::policy(block_message(&blocked, Direction::Request)))
+                    .with_findings(findings),
+            );
+        }
+        if !edits.is_empty() {
+            return Ok(Verdict::rewrite(edits).with_findings(findings));
+        }
+        Ok(Verdict::allow().with_findings(findings))
+    }
+
+    fn on_output(&self, cx: &mut Cx<State>, out: &Output) -> Outcome {
+        let text = out.text;
+        let mut edits: Vec<TextEdit> = Vec::new();
+        let mut findings = Vec::new();
+        // 1. Put the user's values back where the model repeated their tokens.
+        if self.restore {
+            if let Some(vault) = &cx.state.vault {
+                let in_json = out.kind == SegmentKind::ToolCallArguments;
+                for m in vault.find_tokens(text) {
+                    let value = if in_json {
+                        json_escape_inner(m.value)
+                    } else {
+                        m.value.to_owned()
+                    };
+                    edits.push(TextEdit::at(m.range, value));
+                }
+            }
+        }
+        // 2. Leak scan of the model's own output.
+        let mut blocked = BTreeSet::new();
+        if self.scan_responses {
+            for f in self.detector.find(text) {
+                // In a stream, a value touching the end may still grow: decide on the next event
+                // (it stays in the window); text before `new_from` was decided already.
+                if f.span.end < out.new_from || (!out.is_final && f.span.end >= text.len()) {
+                    continue;
+                }
+                if edits
+                    .iter()
+                    .any(|e| e.range.start < f.span.end && f.span.start < e.range.end)
+                {
+                    continue;
+                }
+                let value = f.value(text);
+                if cx
+                    .state
+                    .vault
+                    .as_ref()
+                    .is_some_and(|v| v.contains_value(value))
+                {
+                    continue; // the user's own data, restored
+                }
+                let action = self.actions.get(&f.entity, Direction::Response);
+                if action == Action::Allow {
+                    continue;
+                }
+                findings.push(runtime_finding(&f, 0));
+                if action == Action::Block {
+                    blocked.insert(f.entity.name().to_owned());
+                    continue;
+                }
+                if let Some(r) = self.replacement(action, &f, value, &mut None) {
+                    edits.push(TextEdit::at(f.span.clone(), r));
+                }
+            }
+        }
+        if !blocked.is_empty() {
+            return Ok(Verdict::block(Block::unsafe_output(block_message(
+                &blocked,
+                Direction::Response,
+            )))
+            .with_findings(findings));
+        }
+        if !edits.is_empty() {
+            edits.sort_by_key(|e| e.range.start);
+            return Ok(Verdict::rewrite(edits).with_findings(findings));
+        }
+        Ok(Verdict::allow().with_findings(findings))
+    }
+}
