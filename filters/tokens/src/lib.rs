@@ -15,4 +15,7 @@
 pub mod budget;
 pub mod estimate;
 
-pub use estimate::{estimate_tokens, Encoding, PromptEstimate, StreamCounter};
+pub use estimate::{
+    estimate_tokens, Encoding, PromptEstimate, StreamCounter, MESSAGE_OVERHEAD_TOKENS,
+    REPLY_PRIMING_TOKENS,
+};
