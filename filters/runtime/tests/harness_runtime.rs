@@ -331,9 +331,8 @@ fn rewrite_removes_content_length_so_the_upstream_gets_the_whole_body() {
             body["messages"][0]["content"], "my [REDACTED] and your [REDACTED]",
             "chunks {chunks:?}"
         );
-        match up.header("content-length") {
-            None => {}
-            Some(n) => assert_eq!(n, up.body.len().to_string(), "stale content-length"),
+        if let Some(n) = up.header("content-length") {
+            assert_eq!(n, up.body.len().to_string(), "stale content-length");
         }
         assert_eq!(
             out.filter_state_str("parapet.runtime-probe.action")
@@ -355,9 +354,12 @@ fn rewrite_removes_content_length_so_the_upstream_gets_the_whole_body() {
 
 // ------------------------------------------------------------------ provider error formats
 
+/// Checks an error body (given the request id).
+type Check = Box<dyn Fn(&Value, &str)>;
+
 #[test]
 fn local_replies_use_each_providers_error_format() {
-    let cases: Vec<(&str, Value, Box<dyn Fn(&Value, &str)>)> = vec![
+    let cases: Vec<(&str, Value, Check)> = vec![
         (
             CHAT,
             json!({"model":"gpt-4o","messages":[{"role":"user","content":"BLOCKME"}]}),
