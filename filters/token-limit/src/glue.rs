@@ -203,6 +203,20 @@ impl HttpContext for Http {
         action(flow)
     }
 
+    fn on_http_request_trailers(&mut self, _n: usize) -> Action {
+        // Trailers end a request whose body never said end of stream: decide it now.
+        let Some(p) = self.plugin.clone() else {
+            return Action::Continue;
+        };
+        let before = self.ticket.borrow().inspected;
+        let flow = self.exchange.on_request_trailers(&p, &WasmHost);
+        if flow == Flow::Continue && !before && self.ticket.borrow().inspected {
+            let size = WasmHost.request_body(usize::MAX).map_or(0, |b| b.len());
+            self.inject_include_usage(&p, size);
+        }
+        action(flow)
+    }
+
     fn on_http_response_headers(&mut self, _n: usize, end_of_stream: bool) -> Action {
         let Some(p) = self.plugin.clone() else {
             return Action::Continue;

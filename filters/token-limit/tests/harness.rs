@@ -228,6 +228,28 @@ fn streams_get_include_usage_and_the_extra_chunk_is_stripped() {
 }
 
 #[test]
+fn stream_split_anywhere_is_stripped_and_charged_exactly() {
+    let c = chain(json!({"tokens_per_minute": 100000}));
+    let body: String = sse_chunks(&["Once", " upon", " a", " time"], Some((9, 4))).concat();
+    for size in [1usize, 3, 7, 16, 50] {
+        let up = Upstream::new(200)
+            .header("content-type", "text/event-stream")
+            .body(body.clone())
+            .chunks(vec![size; body.len().div_ceil(size)]);
+        let before = counter(&c, "parapet_token_limit_tokens_total.kind.output");
+        let o = c.run(&stream_req("pia", None, 50), &up).unwrap();
+        let text = o.response.body_str();
+        assert!(!text.contains("\"choices\":[]"), "size {size}: {text}");
+        assert!(text.ends_with("data: [DONE]\n\n"), "size {size}: {text}");
+        assert_eq!(text.matches("data: ").count(), 5, "size {size}: {text}");
+        assert_eq!(
+            counter(&c, "parapet_token_limit_tokens_total.kind.output") - before,
+            4
+        );
+    }
+}
+
+#[test]
 fn a_client_that_asked_for_usage_keeps_its_usage_chunk() {
     let c = chain(json!({"tokens_per_minute": 10000}));
     let up = Upstream::sse(200, sse_chunks(&["Hi"], Some((4, 1))));
