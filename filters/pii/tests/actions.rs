@@ -191,3 +191,24 @@ proptest! {
         prop_assert_eq!(restore_chunks(&vault, &chunks), expected);
     }
 }
+
+#[test]
+fn find_tokens_handles_raw_and_json_escaped_delimiters_and_ignores_unissued() {
+    let (vault, t) = vault_with(&[
+        (EntityType::Email, "jane@example.com"),
+        (EntityType::Phone, "+1 415 555 0132"),
+    ]);
+    let escaped = t[1].replace('<', "\\u003c").replace('>', "\\u003E");
+    let text = format!(
+        "{{\"to\":\"{}\",\"tel\":\"{}\",\"x\":\"<EMAIL_000000000000>\"}}",
+        t[0], escaped
+    );
+    let found = vault.find_tokens(&text);
+    assert_eq!(found.len(), 2, "{text}");
+    assert_eq!(&text[found[0].range.clone()], t[0]);
+    assert_eq!(found[0].value, "jane@example.com");
+    assert_eq!(&text[found[1].range.clone()], escaped);
+    assert_eq!(found[1].value, "+1 415 555 0132");
+    assert!(vault.contains_value("jane@example.com"));
+    assert!(!vault.contains_value("john@example.com"));
+}
