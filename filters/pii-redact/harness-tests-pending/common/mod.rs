@@ -1,0 +1,364 @@
+//! Provider request/response builders and client-side decoders for pii-redact harness tests.
+#![allow(dead_code)]
+
+use parapet_harness::{Chain, Outcome, Request, Upstream};
+use parapet_pii::{EntityType, HmacKey, TokenVault};
+use parapet_runtime::core::stream::eventstream::{decode_frame, encode_frame};
+use serde_json::{json, Value};
+
+/// The HMAC key the tests configure through the VM environment.
+pub const KEY: &str = "harness-test-key-0123456789abcdef";
+pub const EMAIL: &str = "jane.roe@example.com";
+pub const CARD: &str = "4111 1111 1111 1111";
+pub const PROMPT: &str = "Email jane.roe@example.com and charge 4111 1111 1111 1111 today.";
+
+/// A chain with the filter configured from `config`, `PII_KEY` set in the VM environment.
+pub fn chain(config: Value) -> Chain {
+    try_chain(config).expect("chain")
+}
+
+pub fn try_chain(config: Value) -> Result<Chain, String> {
+    Chain::builder()
+        .filter(
+            "pii-redact",
+            parapet_harness::dist("pii-redact").expect("run scripts/build pii-redact first"),
+            config,
+        )
+        .vm_env("PII_KEY", KEY)
+        .build()
+        .map_err(|e| format!("{e:#}"))
+}
+
+/// The token the filter issues for `value` under the test key (tokens are deterministic).
+pub fn token(entity: EntityType, value: &str) -> String {
+    TokenVault::new(HmacKey::new(KEY.as_bytes().to_vec()).unwrap()).tokenize(&entity, value)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Provider {
+    OpenAiChat,
+    OpenAiToolArgs,
+    Anthropic,
+    Gemini,
+    Ollama,
+    Bedrock,
+}
+
+pub const ALL: [Provider; 6] = [
+    Provider::OpenAiChat,
+    Provider::OpenAiToolArgs,
+    Provider::Anthropic,
+    Provider::Gemini,
+    Provider::Ollama,
+    Provider::Bedrock,
+];
+
+fn sse(events: &[Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in events {
+        out.extend_from_slice(format!("data: {e}\n\n").as_bytes());
+    }
+    out
+}
+
+impl Provider {
+    /// A request whose user message is `user`.
+    pub fn request(self, user: &str, stream: bool) -> Request {
+        let (path, body) = match self {
+            Provider::OpenAiChat | Provider::OpenAiToolArgs => (
+                "/v1/chat/completions".to_owned(),
+                json!({"model":"gpt-4o","stream":stream,"messages":[{"role":"user","content":user}]}),
+            ),
+            Provider::Anthropic => (
+                "/v1/messages".to_owned(),
+                json!({"model":"claude-sonnet-4-5","stream":stream,"max_tokens":100,
+                    "messages":[{"role":"user","content":user}]}),
+            ),
+            Provider::Gemini => (
+                if stream {
+                    "/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse".to_owned()
+                } else {
+                    "/v1beta/models/gemini-2.0-flash:generateContent".to_owned()
+                },
+                json!({"contents":[{"role":"user","parts":[{"text":user}]}]}),
+            ),
+            Provider::Ollama => (
+                "/api/chat".to_owned(),
+                json!({"model":"llama3","stream":stream,"messages":[{"role":"user","content":user}]}),
+            ),
+            Provider::Bedrock => (
+                format!(
+                    "/model/anthropic.claude-3-haiku/{}",
+                    if stream {
+                        "converse-stream"
+                    } else {
+                        "converse"
+                    }
+                ),
+                json!({"messages":[{"role":"user","content":[{"text":user}]}]}),
+            ),
+        };
+        Request::post(&path)
+            .authority("api.example.com")
+            .header("content-type", "application/json")
+            .json_body(body.to_string())
+    }
+
+    /// The user text as the upstream received it.
+    pub fn upstream_user_text(self, body: &str) -> String {
+        let v: Value = serde_json::from_str(body).expect("upstream body is JSON");
+        let ptr = match self {
+            Provider::OpenAiChat
+            | Provider::OpenAiToolArgs
+            | Provider::Anthropic
+            | Provider::Ollama => "/messages/0/content",
+            Provider::Gemini => "/contents/0/parts/0/text",
+            Provider::Bedrock => "/messages/0/content/0/text",
+        };
+        v.pointer(ptr)
+            .and_then(Value::as_str)
+            .expect("user text")
+            .to_owned()
+    }
+
+    /// A non-streamed response carrying `text` (tool-call arguments for `OpenAiToolArgs`).
+    pub fn json_response(self, text: &str) -> Vec<u8> {
+        let v = match self {
+            Provider::OpenAiChat => json!({"id":"c1","object":"chat.completion","model":"gpt-4o",
+                "choices":[{"index":0,"message":{"role":"assistant","content":text},"finish_reason":"stop"}]}),
+            Provider::OpenAiToolArgs => {
+                json!({"id":"c1","object":"chat.completion","model":"gpt-4o",
+                "choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[
+                    {"id":"call_1","type":"function","function":{"name":"send","arguments":text}}]},"finish_reason":"tool_calls"}]})
+            }
+            Provider::Anthropic => {
+                json!({"id":"m1","type":"message","role":"assistant","model":"claude",
+                "content":[{"type":"text","text":text}],"stop_reason":"end_turn","usage":{"input_tokens":5,"output_tokens":9}})
+            }
+            Provider::Gemini => {
+                json!({"candidates":[{"content":{"parts":[{"text":text}],"role":"model"},"index":0,"finishReason":"STOP"}]})
+            }
+            Provider::Ollama => {
+                json!({"model":"llama3","message":{"role":"assistant","content":text},"done":true})
+            }
+            Provider::Bedrock => {
+                json!({"output":{"message":{"role":"assistant","content":[{"text":text}]}},"stopReason":"end_turn",
+                "usage":{"inputTokens":5,"outputTokens":9,"totalTokens":14}})
+            }
+        };
+        v.to_string().into_bytes()
+    }
+
+    /// The text a client reads from a non-streamed response.
+    pub fn json_text(self, body: &[u8]) -> String {
+        let v: Value = serde_json::from_slice(body).expect("client body is JSON");
+        let ptr = match self {
+            Provider::OpenAiChat => "/choices/0/message/content",
+            Provider::OpenAiToolArgs => "/choices/0/message/tool_calls/0/function/arguments",
+            Provider::Anthropic => "/content/0/text",
+            Provider::Gemini => "/candidates/0/content/parts/0/text",
+            Provider::Ollama => "/message/content",
+            Provider::Bedrock => "/output/message/content/0/text",
+        };
+        v.pointer(ptr)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Provider::Ollama => "application/x-ndjson",
+            Provider::Bedrock => "application/vnd.amazon.eventstream",
+            _ => "text/event-stream",
+        }
+    }
+
+    /// The upstream stream carrying `deltas` as successive text events.
+    pub fn stream_body(self, deltas: &[&str]) -> Vec<u8> {
+        match self {
+            Provider::OpenAiChat => {
+                let mut ev = vec![
+                    json!({"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}),
+                ];
+                for d in deltas {
+                    ev.push(json!({"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":d}}]}));
+                }
+                ev.push(json!({"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}));
+                let mut out = sse(&ev);
+                out.extend_from_slice(b"data: [DONE]\n\n");
+                out
+            }
+            Provider::OpenAiToolArgs => {
+                let mut ev = vec![
+                    json!({"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"send","arguments":""}}]}}]}),
+                ];
+                for d in deltas {
+                    ev.push(json!({"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":d}}]}}]}));
+                }
+                ev.push(json!({"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}));
+                let mut out = sse(&ev);
+                out.extend_from_slice(b"data: [DONE]\n\n");
+                out
+            }
+            Provider::Anthropic => {
+                let mut out = Vec::new();
+                let mut push = |name: &str, v: Value| {
+                    out.extend_from_slice(format!("event: {name}\ndata: {v}\n\n").as_bytes())
+                };
+                push(
+                    "message_start",
+                    json!({"type":"message_start","message":{"id":"m1","type":"message","role":"assistant","content":[],"model":"claude","usage":{"input_tokens":5,"output_tokens":1}}}),
+                );
+                push(
+                    "content_block_start",
+                    json!({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}),
+                );
+                for d in deltas {
+                    push(
+                        "content_block_delta",
+                        json!({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":d}}),
+                    );
+                }
+                push(
+                    "content_block_stop",
+                    json!({"type":"content_block_stop","index":0}),
+                );
+                push(
+                    "message_delta",
+                    json!({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":9}}),
+                );
+                push("message_stop", json!({"type":"message_stop"}));
+                out
+            }
+            Provider::Gemini => {
+                let ev: Vec<Value> = deltas
+                    .iter()
+                    .map(|d| json!({"candidates":[{"content":{"parts":[{"text":d}],"role":"model"},"index":0}]}))
+                    .collect();
+                sse(&ev)
+            }
+            Provider::Ollama => {
+                let mut out = Vec::new();
+                for d in deltas {
+                    out.extend_from_slice(format!("{}\n", json!({"model":"llama3","message":{"role":"assistant","content":d},"done":false})).as_bytes());
+                }
+                out.extend_from_slice(format!("{}\n", json!({"model":"llama3","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop"})).as_bytes());
+                out
+            }
+            Provider::Bedrock => {
+                let frame = |t: &str, v: Value| {
+                    encode_frame(
+                        &[
+                            (":event-type", t),
+                            (":content-type", "application/json"),
+                            (":message-type", "event"),
+                        ],
+                        v.to_string().as_bytes(),
+                    )
+                };
+                let mut out = frame("messageStart", json!({"role":"assistant"}));
+                for d in deltas {
+                    out.extend(frame(
+                        "contentBlockDelta",
+                        json!({"contentBlockIndex":0,"delta":{"text":d}}),
+                    ));
+                }
+                out.extend(frame("contentBlockStop", json!({"contentBlockIndex":0})));
+                out.extend(frame("messageStop", json!({"stopReason":"end_turn"})));
+                out
+            }
+        }
+    }
+
+    /// The text a client reads from a stream, and whether it carries an error event.
+    pub fn stream_text(self, body: &[u8]) -> (String, bool) {
+        let mut text = String::new();
+        let mut error = false;
+        let mut take = |v: &Value| {
+            if v.get("error").is_some() || v.get("type").and_then(Value::as_str) == Some("error") {
+                error = true;
+            }
+            let ptr = match self {
+                Provider::OpenAiChat => "/choices/0/delta/content",
+                Provider::OpenAiToolArgs => "/choices/0/delta/tool_calls/0/function/arguments",
+                Provider::Anthropic | Provider::Bedrock => "/delta/text",
+                Provider::Gemini => "/candidates/0/content/parts/0/text",
+                Provider::Ollama => "/message/content",
+            };
+            if let Some(s) = v.pointer(ptr).and_then(Value::as_str) {
+                text.push_str(s);
+            }
+        };
+        match self {
+            Provider::Ollama => {
+                for line in body.split(|&b| b == b'\n') {
+                    if let Ok(v) = serde_json::from_slice::<Value>(line) {
+                        take(&v);
+                    }
+                }
+            }
+            Provider::Bedrock => {
+                let mut pos = 0;
+                while pos + 12 <= body.len() {
+                    let total = u32::from_be_bytes([
+                        body[pos],
+                        body[pos + 1],
+                        body[pos + 2],
+                        body[pos + 3],
+                    ]) as usize;
+                    if total < 16 || pos + total > body.len() {
+                        break;
+                    }
+                    let bytes = &body[pos..pos + total];
+                    if let Ok(f) = decode_frame(bytes) {
+                        if f.header(":message-type") == Some("exception") {
+                            error = true;
+                        }
+                        if let Ok(v) = serde_json::from_slice::<Value>(&bytes[f.payload.clone()]) {
+                            take(&v);
+                        }
+                    }
+                    pos += total;
+                }
+            }
+            _ => {
+                let s = String::from_utf8_lossy(body);
+                for line in s.lines() {
+                    if let Some(d) = line.strip_prefix("data:") {
+                        if let Ok(v) = serde_json::from_str::<Value>(d.trim()) {
+                            take(&v);
+                        }
+                    }
+                    if line.trim() == "event: error" {
+                        error = true;
+                    }
+                }
+            }
+        }
+        (text, error)
+    }
+
+    pub fn stream_upstream(self, body: &[u8], split: Option<usize>) -> Upstream {
+        let up = Upstream::new(200).header("content-type", self.content_type());
+        match split {
+            Some(i) => up.body_chunks(vec![body[..i].to_vec(), body[i..].to_vec()]),
+            None => up.body(body.to_vec()),
+        }
+    }
+
+    pub fn json_upstream(self, body: Vec<u8>) -> Upstream {
+        Upstream::new(200)
+            .header("content-type", "application/json")
+            .body(body)
+    }
+}
+
+/// Every log line of an outcome, joined (to assert that raw values never reach logs).
+pub fn all_logs(out: &Outcome) -> String {
+    out.logs
+        .iter()
+        .map(|l| l.message.clone())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
