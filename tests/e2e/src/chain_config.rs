@@ -100,12 +100,29 @@ pub fn with_filter_config(
         .iter()
         .find(|w| w.name == name)
         .ok_or_else(|| format!("no filter {name}"))?;
-    let old = serde_json::to_string(&filter.config).map_err(|e| e.to_string())?;
     let new = serde_json::to_string(&f(&filter.config)).map_err(|e| e.to_string())?;
-    if yaml.matches(&format!("value: {old}\n")).count() != 1 {
-        return Err(format!("the config of {name} is not unique in the YAML"));
+    // Find the line by its decoded value (the YAML writer's escaping may differ from serde's).
+    let mut hits = 0;
+    let mut out = String::with_capacity(yaml.len() + new.len());
+    for line in yaml.split_inclusive('\n') {
+        let t = line.trim_start();
+        let decoded = t
+            .strip_prefix("value: ")
+            .and_then(|v| serde_json::from_str::<String>(v.trim_end()).ok());
+        if decoded.as_deref() == Some(filter.config.as_str()) {
+            hits += 1;
+            let indent = &line[..line.len() - t.len()];
+            out.push_str(&format!("{indent}value: {new}\n"));
+        } else {
+            out.push_str(line);
+        }
     }
-    Ok(yaml.replacen(&format!("value: {old}\n"), &format!("value: {new}\n"), 1))
+    if hits != 1 {
+        return Err(format!(
+            "the config of {name} appears {hits} times in the YAML"
+        ));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
