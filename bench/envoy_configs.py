@@ -1,0 +1,75 @@
+"""Writes the Envoy configs of the benchmark into OUT_DIR (run by scripts/bench).
+
+front-parapet.yaml: envoy-configs/parapet.yaml (the full chain) with the benchmark's ports,
+    no access log, and token-limit's budget raised so the load is never rate-limited.
+front-baseline.yaml: the very same listener, route and cluster with only the router filter.
+upstream.yaml: a fast upstream (a second Envoy, direct_response): an OpenAI JSON answer, or
+    the 200-event SSE stream when the request carries `x-bench-answer: sse`.
+
+Usage: envoy_configs.py REPO_ROOT OUT_DIR FRONT_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_ADMIN_PORT
+"""
+import copy
+import json
+import os
+import sys
+
+import yaml
+
+root, out, front, admin, up, up_admin = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:7])
+cfg = yaml.safe_load(open(os.path.join(root, "envoy-configs/parapet.yaml")))
+cfg["admin"]["address"]["socket_address"]["port_value"] = admin
+listener = cfg["static_resources"]["listeners"][0]
+listener["address"]["socket_address"]["port_value"] = front
+hcm = listener["filter_chains"][0]["filters"][0]["typed_config"]
+hcm.pop("access_log", None)
+for f in hcm["http_filters"]:
+    tc = f.get("typed_config", {})
+    conf = tc.get("config")
+    if not conf:
+        continue
+    code = conf["vm_config"]["code"]["local"]
+    code["filename"] = os.path.join(root, code["filename"])
+    if conf.get("name") == "token-limit":
+        c = json.loads(conf["configuration"]["value"])
+        c["tokens_per_minute"] = 1_000_000_000
+        conf["configuration"]["value"] = json.dumps(c)
+cluster = cfg["static_resources"]["clusters"][0]
+ep = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]
+ep["address"]["socket_address"]["port_value"] = up
+yaml.safe_dump(cfg, open(os.path.join(out, "front-parapet.yaml"), "w"), sort_keys=False)
+
+base = copy.deepcopy(cfg)
+bhcm = base["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
+bhcm["http_filters"] = [f for f in bhcm["http_filters"] if f["name"] == "envoy.filters.http.router"]
+base.pop("stats_config", None)
+yaml.safe_dump(base, open(os.path.join(out, "front-baseline.yaml"), "w"), sort_keys=False)
+
+bodies = os.path.join(out, "bodies")
+upstream = {
+    "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": up_admin}}},
+    "static_resources": {"listeners": [{
+        "name": "fast_upstream",
+        "address": {"socket_address": {"address": "127.0.0.1", "port_value": up}},
+        "filter_chains": [{"filters": [{
+            "name": "envoy.filters.network.http_connection_manager",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+                "stat_prefix": "fast_upstream",
+                "route_config": {
+                    "name": "answers",
+                    "max_direct_response_body_size_bytes": 1048576,
+                    "virtual_hosts": [{"name": "answers", "domains": ["*"], "routes": [
+                        {"match": {"prefix": "/", "headers": [{"name": "x-bench-answer", "string_match": {"exact": "sse"}}]},
+                         "direct_response": {"status": 200, "body": {"filename": os.path.join(bodies, "sse_200.txt")}},
+                         "response_headers_to_add": [{"header": {"key": "content-type", "value": "text/event-stream"}}]},
+                        {"match": {"prefix": "/"},
+                         "direct_response": {"status": 200, "body": {"filename": os.path.join(bodies, "answer_1k.json")}},
+                         "response_headers_to_add": [{"header": {"key": "content-type", "value": "application/json"}}]},
+                    ]}],
+                },
+                "http_filters": [{"name": "envoy.filters.http.router", "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}],
+            }}]}],
+    }]},
+}
+yaml.safe_dump(upstream, open(os.path.join(out, "upstream.yaml"), "w"), sort_keys=False)

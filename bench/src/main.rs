@@ -1,0 +1,47 @@
+//! `parapet-bench`: the in-process half of `scripts/bench`.
+//!
+//! ```text
+//! parapet-bench bodies DIR          write the benchmark bodies (used by the Envoy runs too)
+//! parapet-bench native  [--quick]   detectors and views natively, MB/s and ratios to floors
+//! parapet-bench wasm    [--quick]   each filter through the harness (wasmtime) vs native, VM start
+//! parapet-bench pii CORPUS.jsonl    PII throughput and recall per type on the labelled corpus (JSON)
+//! ```
+//!
+//! Timing: a warm-up, then 11 samples of a batch sized to fill the budget; the median sample
+//! is reported (the machine is shared, so medians and ratios are what to read).
+
+mod bodies;
+mod measure;
+mod native;
+mod pii;
+#[cfg(feature = "wasm")]
+mod wasm;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let rest: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let result = match rest.first().map(|s| s.as_str()) {
+        Some("bodies") => match rest.get(1) {
+            Some(dir) => bodies::write_all(std::path::Path::new(dir.as_str())),
+            None => Err("usage: parapet-bench bodies DIR".into()),
+        },
+        Some("native") => native::run(measure::Budget::new(quick)),
+        #[cfg(feature = "wasm")]
+        Some("wasm") => wasm::run(measure::Budget::new(quick)),
+        #[cfg(not(feature = "wasm"))]
+        Some("wasm") => Err("built without the `wasm` feature".into()),
+        Some("pii") => match rest.get(1) {
+            Some(path) => pii::run(path, measure::Budget::new(quick)),
+            None => Err("usage: parapet-bench pii CORPUS.jsonl".into()),
+        },
+        _ => Err("usage: parapet-bench bodies DIR | native | wasm | pii CORPUS [--quick]".into()),
+    };
+    if let Err(e) = result {
+        eprintln!("parapet-bench: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Errors are reported as text: this is a command-line driver.
+pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;

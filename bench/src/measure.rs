@@ -1,0 +1,61 @@
+//! A small timing loop: warm-up, batches sized to the budget, median of 11 samples.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// How long to spend on one measured case.
+#[derive(Clone, Copy)]
+pub struct Budget {
+    pub per_case: Duration,
+}
+
+impl Budget {
+    pub fn new(quick: bool) -> Budget {
+        Budget {
+            per_case: Duration::from_millis(if quick { 250 } else { 1500 }),
+        }
+    }
+}
+
+const SAMPLES: usize = 11;
+
+/// Median seconds per call of `f`.
+pub fn seconds_per_call<R>(budget: Budget, mut f: impl FnMut() -> R) -> f64 {
+    // Warm-up and calibration: how many calls fit in a tenth of the budget.
+    let calib = budget.per_case / 10;
+    let start = Instant::now();
+    let mut calls = 0u64;
+    while start.elapsed() < calib || calls == 0 {
+        black_box(f());
+        calls += 1;
+    }
+    let per_call = start.elapsed().as_secs_f64() / calls as f64;
+    let sample_time = budget.per_case.as_secs_f64() * 0.9 / SAMPLES as f64;
+    let batch = ((sample_time / per_call.max(1e-9)) as u64).max(1);
+    let mut samples = Vec::with_capacity(SAMPLES);
+    for _ in 0..SAMPLES {
+        let t = Instant::now();
+        for _ in 0..batch {
+            black_box(f());
+        }
+        samples.push(t.elapsed().as_secs_f64() / batch as f64);
+    }
+    samples.sort_by(|a, b| a.total_cmp(b));
+    samples[SAMPLES / 2]
+}
+
+/// MB/s (10^6 bytes) for `bytes` processed in `secs`.
+pub fn mbps(bytes: usize, secs: f64) -> f64 {
+    bytes as f64 / secs / 1e6
+}
+
+/// Human time: ns/µs/ms.
+pub fn fmt_time(secs: f64) -> String {
+    if secs < 1e-6 {
+        format!("{:.0} ns", secs * 1e9)
+    } else if secs < 1e-3 {
+        format!("{:.1} µs", secs * 1e6)
+    } else {
+        format!("{:.2} ms", secs * 1e3)
+    }
+}
