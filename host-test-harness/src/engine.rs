@@ -32,18 +32,35 @@ type Cell = Arc<OnceLock<std::result::Result<Arc<Loaded>, Error>>>;
 
 static CACHE: LazyLock<Mutex<HashMap<CacheKey, Cell>>> = LazyLock::new(Default::default);
 
+/// Compiled code per module bytes, shared by every host profile: compiling is the expensive
+/// step (seconds per filter), linking against a profile's host functions is cheap.
+type ModuleCell = Arc<OnceLock<std::result::Result<Module, Error>>>;
+static MODULES: LazyLock<Mutex<HashMap<(u64, usize), ModuleCell>>> =
+    LazyLock::new(Default::default);
+
 /// Compiles (or fetches from the cache) `bytes` for `profile`.
 pub(crate) fn load(bytes: &[u8], profile: HostProfile, what: &str) -> Result<Arc<Loaded>> {
     let mut hasher = DefaultHasher::new();
     bytes.hash(&mut hasher);
     let key = (hasher.finish(), bytes.len(), profile);
     let cell = lock(&CACHE).entry(key).or_default().clone();
-    cell.get_or_init(|| compile(bytes, profile, what)).clone()
+    cell.get_or_init(|| compile(bytes, (key.0, key.1), profile, what))
+        .clone()
 }
 
-fn compile(bytes: &[u8], profile: HostProfile, what: &str) -> Result<Arc<Loaded>> {
-    let module = Module::new(&ENGINE, bytes)
-        .map_err(|e| Error::new(format!("{what}: not a loadable wasm module: {e:#}")))?;
+fn compile(
+    bytes: &[u8],
+    module_key: (u64, usize),
+    profile: HostProfile,
+    what: &str,
+) -> Result<Arc<Loaded>> {
+    let module_cell = lock(&MODULES).entry(module_key).or_default().clone();
+    let module = module_cell
+        .get_or_init(|| {
+            Module::new(&ENGINE, bytes)
+                .map_err(|e| Error::new(format!("{what}: not a loadable wasm module: {e:#}")))
+        })
+        .clone()?;
     // proxy-wasm-cpp-host refuses a module without a known ABI version marker.
     let abi: Vec<String> = module
         .exports()
