@@ -63,7 +63,7 @@ pii_entity_types := [t | some t in input.findings["pii-redact"].categories]
 
 pii_removed if {
 	input.findings["pii-redact"].action == "rewrite"
-	input.findings["pii-redact"].mode != "monitor"
+	input.findings["pii-redact"].mode == "enforce"
 }
 
 # 4. Anonymous callers get short answers.

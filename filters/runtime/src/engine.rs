@@ -516,7 +516,7 @@ impl<F: Filter> Exchange<F> {
         );
         host.log(Level::Info, &event.to_json());
         self.count_action(plugin, host, "error");
-        self.publish(host, phase, "error", &[]);
+        self.publish(host, plugin.common.mode, phase, "error", &[]);
         if !closed {
             if phase == Phase::Request {
                 self.active = false;
@@ -552,7 +552,14 @@ impl<F: Filter> Exchange<F> {
         );
     }
 
-    fn publish(&self, host: &dyn Host, phase: Phase, action: &str, findings: &[Finding]) {
+    fn publish(
+        &self,
+        host: &dyn Host,
+        mode: Mode,
+        phase: Phase,
+        action: &str,
+        findings: &[Finding],
+    ) {
         let prefix = if phase == Phase::Request {
             ""
         } else {
@@ -564,6 +571,8 @@ impl<F: Filter> Exchange<F> {
             v.join(",")
         };
         crate::findings::publish(host, F::NAME, &format!("{prefix}action"), action);
+        // A monitored "rewrite" did not rewrite anything: later filters (policy) must know.
+        crate::findings::publish(host, F::NAME, &format!("{prefix}mode"), mode.as_str());
         crate::findings::publish(
             host,
             F::NAME,
@@ -603,7 +612,13 @@ impl<F: Filter> Exchange<F> {
             );
         }
         if phase == Phase::Request || !verdict.is_plain_allow() {
-            self.publish(host, phase, verdict.action(), &verdict.findings);
+            self.publish(
+                host,
+                plugin.common.mode,
+                phase,
+                verdict.action(),
+                &verdict.findings,
+            );
         }
         if verdict.is_plain_allow() && !plugin.common.events.log_allows {
             return;

@@ -34,16 +34,6 @@ fn e2e_yaml() -> String {
         v.to_string()
     })
     .expect("token-limit in parapet.yaml");
-    // Workaround, reported to the lead: the example policy reads `findings["pii-redact"].mode`,
-    // which the runtime does not publish (it publishes action, categories, rule_ids), so with the
-    // shipped files every request with PII is denied even though pii-redact tokenized it.
-    let yaml = with_filter_config(&yaml, "policy", |c| {
-        c.replace(
-            "input.findings[\"pii-redact\"].mode != \"monitor\"",
-            "object.get(input.findings[\"pii-redact\"], \"mode\", \"enforce\") != \"monitor\"",
-        )
-    })
-    .expect("policy in parapet.yaml");
     add_probe_listener(&yaml)
 }
 
