@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 python3 envoy-configs/generate.py --check
+python3 kong-configs/generate.py --check
 cargo run --quiet -p parapet-rego --bin parapet-rego-test -- envoy-configs/policies
