@@ -226,7 +226,7 @@ pub fn run(budget: Budget) -> crate::Result<()> {
         None,
     );
     let s = seconds_per_call(budget, || {
-        let mut p = StreamParser::new(api, framing, limits.clone());
+        let mut p = StreamParser::new(api, framing, limits);
         let mut events = 0;
         for c in &chunks {
             events += p.push(c).map(|e| e.len()).unwrap_or(0);

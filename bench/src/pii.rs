@@ -8,9 +8,12 @@ use crate::measure::{seconds_per_call, Budget};
 use parapet_pii::{Detector, DetectorConfig};
 use std::collections::BTreeMap;
 
+/// A labelled entity: type name, byte start, byte end.
+type Gold = (String, usize, usize);
+
 pub fn run(path: &str, budget: Budget) -> crate::Result<()> {
     let data = std::fs::read_to_string(path)?;
-    let mut rows: Vec<(String, Vec<(String, usize, usize)>)> = Vec::new();
+    let mut rows: Vec<(String, Vec<Gold>)> = Vec::new();
     for (n, line) in data.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
