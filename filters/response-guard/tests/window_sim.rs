@@ -9,8 +9,10 @@ use parapet_runtime::window::{HoldBack, Piece};
 const WINDOW: usize = 256;
 
 fn moderator() -> Moderator {
-    let mut cfg = ModerationConfig::default();
-    cfg.max_holdback_bytes = WINDOW;
+    let mut cfg = ModerationConfig {
+        max_holdback_bytes: WINDOW,
+        ..ModerationConfig::default()
+    };
     cfg.links.max_url_bytes = WINDOW / 2;
     Moderator::new(&cfg).unwrap()
 }
