@@ -185,7 +185,9 @@ fn scenarios() -> Vec<(Scenario, Check)> {
             Ok(())
         })),
         (Scenario::raw("schema: invalid JSON", r#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}"#), check!(blocked(400, "schema-guard"))),
-        (Scenario::raw("schema: not an object", r#"["model","gpt-4o-mini"]"#), check!(|o: &Observed| if o.status == 400 && o.upstream_body.is_none() { Ok(()) } else { Err(format!("status {}", o.status)) })),
+        // Not an LLM API body: schema-guard passes unknown APIs by default (`unknown_api`), and
+        // policy, which cannot decide on it, fails closed. Refused either way, never forwarded.
+        (Scenario::raw("schema: not an object", r#"["model","gpt-4o-mini"]"#), check!(|o: &Observed| if o.status >= 400 && o.upstream_body.is_none() { Ok(()) } else { Err(format!("status {}", o.status)) })),
         (Scenario::raw("schema: truncated string", r#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi}]}"#), check!(blocked(400, "schema-guard"))),
         (Scenario::chat("policy: model not allowed", json!({"model": "gpt-5-pro", "messages": [{"role": "user", "content": "hi"}]})), check!(blocked(403, "policy"))),
         (Scenario::chat("policy: tool not allowed", json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "run it"}], "tools": [{"type": "function", "function": {"name": "run_sql", "parameters": {"type": "object"}}}]})), check!(blocked(403, "policy"))),
@@ -279,7 +281,6 @@ fn kong_view(mut o: Observed) -> Observed {
 }
 
 #[test]
-#[ignore = "not yet run to completion (written against a 07:15 deadline): run with --ignored, fix divergences, then remove this"]
 fn full_chain_in_envoy_matches_harness_in_both_host_profiles() {
     let yaml = e2e_yaml();
     let mock = MockProvider::start(0).expect("mock provider");
@@ -338,6 +339,20 @@ fn full_chain_in_envoy_matches_harness_in_both_host_profiles() {
             let mut h = run_harness(&chain, s);
             if profile == HostProfile::Kong {
                 h = kong_view(h);
+                // Kong spools request bodies over client_body_buffer_size (8 KiB by default) to
+                // disk where filters cannot read them (kong-configs/README.md): the filters fail
+                // closed there instead of inspecting. That must be a refusal, never a pass.
+                if s.body.len() > 8 * 1024 {
+                    if h.status != 503 || h.upstream_body.is_some() {
+                        failures.push(format!(
+                            "Kong harness let an unreadable {}-byte body through in {:?}: {h:?}",
+                            s.body.len(),
+                            s.name
+                        ));
+                    }
+                    compared += 1;
+                    continue;
+                }
             }
             if &h != envoy_o {
                 failures.push(format!(
@@ -414,7 +429,6 @@ fn trap_then_reload(port: u16, mock: &MockProvider) -> Vec<String> {
 /// every filter accepts them (on_configure through the harness: Kong's in the Kong profile).
 /// Runs in this test binary so it shares the harness's compiled modules.
 #[test]
-#[ignore = "not yet run to completion (written against a 07:15 deadline): run with --ignored, fix divergences, then remove this"]
 fn kong_istio_and_envoy_gateway_examples_carry_accepted_configs() {
     let root = workspace_root();
     let read =
