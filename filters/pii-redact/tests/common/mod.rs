@@ -275,26 +275,24 @@ impl Provider {
     pub fn stream_text(self, body: &[u8]) -> (String, bool) {
         let mut text = String::new();
         let mut error = false;
+        let ptr = match self {
+            Provider::OpenAiChat => "/choices/0/delta/content",
+            Provider::OpenAiToolArgs => "/choices/0/delta/tool_calls/0/function/arguments",
+            Provider::Anthropic | Provider::Bedrock => "/delta/text",
+            Provider::Gemini => "/candidates/0/content/parts/0/text",
+            Provider::Ollama => "/message/content",
+        };
         let mut take = |v: &Value| {
-            if v.get("error").is_some() || v.get("type").and_then(Value::as_str) == Some("error") {
-                error = true;
-            }
-            let ptr = match self {
-                Provider::OpenAiChat => "/choices/0/delta/content",
-                Provider::OpenAiToolArgs => "/choices/0/delta/tool_calls/0/function/arguments",
-                Provider::Anthropic | Provider::Bedrock => "/delta/text",
-                Provider::Gemini => "/candidates/0/content/parts/0/text",
-                Provider::Ollama => "/message/content",
-            };
             if let Some(s) = v.pointer(ptr).and_then(Value::as_str) {
                 text.push_str(s);
             }
+            v.get("error").is_some() || v.get("type").and_then(Value::as_str) == Some("error")
         };
         match self {
             Provider::Ollama => {
                 for line in body.split(|&b| b == b'\n') {
                     if let Ok(v) = serde_json::from_slice::<Value>(line) {
-                        take(&v);
+                        error |= take(&v);
                     }
                 }
             }
@@ -316,7 +314,7 @@ impl Provider {
                             error = true;
                         }
                         if let Ok(v) = serde_json::from_slice::<Value>(&bytes[f.payload.clone()]) {
-                            take(&v);
+                            error |= take(&v);
                         }
                     }
                     pos += total;
@@ -327,7 +325,7 @@ impl Provider {
                 for line in s.lines() {
                     if let Some(d) = line.strip_prefix("data:") {
                         if let Ok(v) = serde_json::from_str::<Value>(d.trim()) {
-                            take(&v);
+                            error |= take(&v);
                         }
                     }
                     if line.trim() == "event: error" {
