@@ -1,6 +1,8 @@
 //! The per-request state machine: everything between the host callbacks and the filter's hooks.
 //! Host-independent (it talks to [`HttpHost`]), so it is unit-tested natively.
 
+use std::cell::RefCell;
+
 use parapet_core::{
     apply_edits, detect, framing_for, is_streaming_path, parse_request, parse_response, Api, Edit,
     Framing, Limits, Operation, Provider, ResponseView, Segment,
@@ -83,6 +85,8 @@ pub struct Exchange<F: Filter> {
     info: RequestInfo,
     state: F::State,
     response: ResponseMode,
+    /// Headers `on_request` asked to add to the client's response (`Cx::add_response_header`).
+    response_headers_out: RefCell<Vec<(String, String)>>,
 }
 
 impl<F: Filter> Default for Exchange<F> {
@@ -107,6 +111,7 @@ impl<F: Filter> Default for Exchange<F> {
             },
             state: F::State::default(),
             response: ResponseMode::Skip,
+            response_headers_out: RefCell::new(Vec::new()),
         }
     }
 }
@@ -276,6 +281,7 @@ impl<F: Filter> Exchange<F> {
             }
         }
         if self.info.api == Api::GENERIC
+            && !plugin.filter.inspects_unknown_apis()
             && !plugin
                 .common
                 .matcher
@@ -319,7 +325,9 @@ impl<F: Filter> Exchange<F> {
         );
         let started = host.now();
         let outcome = {
-            let mut cx = Cx::new(&mut self.state, &self.info, host as &dyn Host, F::NAME);
+            let mut cx = Cx::new(&mut self.state, &self.info, host as &dyn Host, F::NAME)
+                .with_body(&body)
+                .with_response_headers(&self.response_headers_out);
             plugin.filter.on_request(&mut cx, &view)
         };
         record_work(plugin, host, started);
@@ -396,7 +404,7 @@ impl<F: Filter> Exchange<F> {
                     Flow::Continue
                 }
             }
-            Decision::Rewrite(edits) => {
+            Decision::Rewrite(_) | Decision::ReplaceBody(_) => {
                 if !enforce {
                     self.record(
                         plugin,
@@ -409,9 +417,13 @@ impl<F: Filter> Exchange<F> {
                     );
                     return Flow::Continue;
                 }
-                let new_body = segments
-                    .ok_or_else(|| "no segments to rewrite".to_string())
-                    .and_then(|segs| rewrite_body(body, segs, edits));
+                let new_body = match &verdict.decision {
+                    Decision::ReplaceBody(replacement) => Ok(replacement.clone()),
+                    Decision::Rewrite(edits) => segments
+                        .ok_or_else(|| "no segments to rewrite".to_string())
+                        .and_then(|segs| rewrite_body(body, segs, edits)),
+                    _ => Err("not a rewrite".to_string()),
+                };
                 match new_body {
                     Ok(new_body) if new_body.len() != body.len() && !self.content_length_removed => {
                         self.fail(
@@ -473,9 +485,14 @@ impl<F: Filter> Exchange<F> {
             self.info.request_id.as_deref(),
             F::NAME,
         );
+        let added = std::mem::take(&mut *self.response_headers_out.borrow_mut());
         let headers: Vec<(&str, &str)> = r
             .headers
             .iter()
+            .chain(added.iter().filter(|(k, _)| {
+                // The reply's own headers (content-type, retry-after, ...) win.
+                !r.headers.iter().any(|(own, _)| own.eq_ignore_ascii_case(k))
+            }))
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         host.send_local_reply(r.status, &headers, &r.body);
@@ -649,6 +666,11 @@ impl<F: Filter> Exchange<F> {
         host: &dyn HttpHost,
         end_of_stream: bool,
     ) -> Flow {
+        if self.active && !self.replied {
+            for (name, value) in self.response_headers_out.borrow_mut().drain(..) {
+                host.add_response_header(&name, &value);
+            }
+        }
         if !self.active || self.replied || end_of_stream || !plugin.filter.inspects_responses() {
             return Flow::Continue;
         }
@@ -765,7 +787,7 @@ impl<F: Filter> Exchange<F> {
             body.len() as u64,
         );
         let started = host.now();
-        let verdict = self.decide_json_response(plugin, host, &view);
+        let verdict = self.decide_json_response(plugin, host, &view, &body);
         record_work(plugin, host, started);
         let verdict = match verdict {
             Ok(v) => v,
@@ -807,6 +829,18 @@ impl<F: Filter> Exchange<F> {
                     Phase::Response,
                     true,
                     Some(block.reason.status()),
+                    &text_of,
+                );
+            }
+            Decision::ReplaceBody(new_body) if enforce => {
+                host.replace_response_body(body_size, new_body);
+                self.record(
+                    plugin,
+                    host,
+                    &verdict,
+                    Phase::Response,
+                    true,
+                    None,
                     &text_of,
                 );
             }
@@ -855,10 +889,12 @@ impl<F: Filter> Exchange<F> {
         plugin: &Plugin<F>,
         host: &dyn HttpHost,
         view: &ResponseView,
+        body: &[u8],
     ) -> Result<Verdict, String> {
         let mut merged = Verdict::allow();
         let mut edits: Vec<TextEdit> = Vec::new();
         let mut block: Option<Block> = None;
+        let mut replacement: Option<Vec<u8>> = None;
         for (i, seg) in view.segments.iter().enumerate() {
             let output = Output {
                 choice: seg.choice_index.unwrap_or(0),
@@ -882,25 +918,34 @@ impl<F: Filter> Exchange<F> {
                 Decision::Rewrite(es) => {
                     edits.extend(es.into_iter().map(|e| TextEdit { segment: i, ..e }))
                 }
+                Decision::ReplaceBody(_) => {
+                    return Err("on_output cannot replace the body; use on_response".into())
+                }
                 Decision::Block(b) => {
                     block.get_or_insert(b);
                 }
             }
         }
-        let mut cx = Cx::new(&mut self.state, &self.info, host as &dyn Host, F::NAME);
+        let mut cx =
+            Cx::new(&mut self.state, &self.info, host as &dyn Host, F::NAME).with_body(body);
         let v = plugin.filter.on_response(&mut cx, view).map_err(|e| e.0)?;
         merged.findings.extend(v.findings);
         match v.decision {
             Decision::Allow => {}
             Decision::Rewrite(es) => edits.extend(es),
+            Decision::ReplaceBody(b) => replacement = Some(b),
             Decision::Block(b) => {
                 block.get_or_insert(b);
             }
         }
-        merged.decision = match (block, edits.is_empty()) {
-            (Some(b), _) => Decision::Block(b),
-            (None, false) => Decision::Rewrite(edits),
-            (None, true) => Decision::Allow,
+        merged.decision = match (block, replacement, edits.is_empty()) {
+            (Some(b), _, _) => Decision::Block(b),
+            (None, Some(_), false) => {
+                return Err("a body replacement and text edits cannot be combined".into())
+            }
+            (None, Some(r), true) => Decision::ReplaceBody(r),
+            (None, None, false) => Decision::Rewrite(edits),
+            (None, None, true) => Decision::Allow,
         };
         Ok(merged)
     }
@@ -955,6 +1000,10 @@ impl<F: Filter> Exchange<F> {
             match &verdict.decision {
                 Decision::Allow => {
                     this.record(plugin, host, &verdict, Phase::Stream, false, None, &text_of);
+                    StreamAction::Keep
+                }
+                Decision::ReplaceBody(_) => {
+                    failure.get_or_insert("a streamed response cannot be replaced whole".into());
                     StreamAction::Keep
                 }
                 Decision::Block(b) if enforce => {

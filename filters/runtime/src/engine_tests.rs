@@ -414,3 +414,132 @@ fn monitor_streams_pass_unchanged() {
         .iter()
         .any(|e| e["action"] == "block" && e["enforced"] == false));
 }
+
+/// A filter that works on whole bodies: switches the model, adds response headers, replaces
+/// JSON responses.
+struct Whole;
+
+impl Filter for Whole {
+    const NAME: &'static str = "whole";
+    type Config = Cfg;
+    /// Whether `add_response_header` was accepted in `on_response`.
+    type State = Option<bool>;
+
+    fn new(_: Cfg, _: &Common) -> Result<Self, ConfigError> {
+        Ok(Whole)
+    }
+    fn may_rewrite_request(&self) -> bool {
+        true
+    }
+    fn inspects_responses(&self) -> bool {
+        true
+    }
+    fn on_request(&self, cx: &mut Cx<Self::State>, r: &RequestView) -> Outcome {
+        let body = cx.body().ok_or_else(|| FilterError::new("no raw body"))?;
+        assert!(cx.add_response_header("x-whole", "seen"));
+        if r.segments.iter().any(|s| s.text.contains("DENY")) {
+            return Ok(Verdict::block(Block::policy("denied")));
+        }
+        match parapet_core::set_model(r.api, body, "small-model", &Default::default())? {
+            Some(new) => Ok(Verdict::replace_body(new)),
+            None => Ok(Verdict::allow()),
+        }
+    }
+    fn on_response(&self, cx: &mut Cx<Self::State>, _r: &ResponseView) -> Outcome {
+        *cx.state = Some(cx.add_response_header("x-late", "1"));
+        let body = cx.body().ok_or_else(|| FilterError::new("no raw body"))?;
+        if body.windows(4).any(|w| w == b"SWAP") {
+            return Ok(Verdict::replace_body(br#"{"swapped":true}"#.to_vec()));
+        }
+        Ok(Verdict::allow())
+    }
+}
+
+fn whole_request(config: &str, body: &[u8]) -> (FakeHost, Exchange<Whole>, Plugin<Whole>, Flow) {
+    let p: Plugin<Whole> = Plugin::configure(Some(config.as_bytes()), "9.9.9").unwrap();
+    let host = FakeHost::default();
+    {
+        let mut s = host.state.borrow_mut();
+        s.request_headers = headers(&[
+            (":method", "POST"),
+            (":path", CHAT),
+            ("content-length", &body.len().to_string()),
+        ]);
+        s.request_body = body.to_vec();
+    }
+    let mut ex = Exchange::<Whole>::new();
+    assert_eq!(ex.on_request_headers(&p, &host, false), Flow::Continue);
+    let f = ex.on_request_body(&p, &host, body.len(), true);
+    (host, ex, p, f)
+}
+
+#[test]
+fn replace_body_switches_the_model_and_keeps_every_other_byte() {
+    let body =
+        br#"{ "model" : "gpt-4o",  "messages":[{"role":"user","content":"hi \u00e9"}], "n":1.0 }"#;
+    let (host, _, _, flow) = whole_request("{}", body);
+    assert_eq!(flow, Flow::Continue);
+    let sent = String::from_utf8(host.state.borrow().request_body.clone()).unwrap();
+    assert_eq!(
+        sent,
+        r#"{ "model" : "small-model",  "messages":[{"role":"user","content":"hi \u00e9"}], "n":1.0 }"#
+    );
+    assert!(host
+        .events()
+        .iter()
+        .any(|e| e["action"] == "rewrite" && e["enforced"] == true));
+}
+
+#[test]
+fn replace_body_in_monitor_mode_changes_nothing() {
+    let body = br#"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#;
+    let (host, _, _, _) = whole_request(r#"{"mode":"monitor","events":{"log_allows":true}}"#, body);
+    assert_eq!(host.state.borrow().request_body, body.to_vec());
+    assert!(host
+        .events()
+        .iter()
+        .any(|e| e["action"] == "rewrite" && e["enforced"] == false));
+}
+
+#[test]
+fn request_phase_headers_reach_the_response_and_the_local_reply() {
+    let body = br#"{"model":"small-model","messages":[{"role":"user","content":"hi"}]}"#;
+    let (host, mut ex, p, _) = whole_request("{}", body);
+    host.state.borrow_mut().response_headers = headers(&[(":status", "200")]);
+    ex.on_response_headers(&p, &host, false);
+    let got = host.state.borrow().response_headers.clone();
+    assert!(
+        got.contains(&("x-whole".to_string(), "seen".to_string())),
+        "{got:?}"
+    );
+
+    let body = br#"{"model":"small-model","messages":[{"role":"user","content":"DENY"}]}"#;
+    let (host, _, _, flow) = whole_request("{}", body);
+    assert_eq!(flow, Flow::Pause);
+    let reply = host.state.borrow().local_reply.clone().unwrap();
+    assert_eq!(reply.status, 403);
+    assert!(reply
+        .headers
+        .contains(&("x-whole".to_string(), "seen".to_string())));
+}
+
+#[test]
+fn json_response_can_be_replaced_whole_but_headers_come_too_late() {
+    let body = br#"{"model":"small-model","messages":[{"role":"user","content":"hi"}]}"#;
+    let (host, mut ex, p, _) = whole_request("{}", body);
+    host.state.borrow_mut().response_headers =
+        headers(&[(":status", "200"), ("content-type", "application/json")]);
+    ex.on_response_headers(&p, &host, false);
+    let answer = br#"{"choices":[{"index":0,"message":{"role":"assistant","content":"SWAP"}}]}"#;
+    host.state.borrow_mut().response_body = answer.to_vec();
+    assert_eq!(
+        ex.on_response_body(&p, &host, answer.len(), true),
+        Flow::Continue
+    );
+    assert_eq!(
+        host.state.borrow().response_body,
+        br#"{"swapped":true}"#.to_vec()
+    );
+    let headers = host.state.borrow().response_headers.clone();
+    assert!(!headers.iter().any(|(k, _)| k == "x-late"), "{headers:?}");
+}

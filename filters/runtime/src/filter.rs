@@ -1,5 +1,6 @@
 //! The filter-author API: implement [`Filter`], export it with [`crate::export_filter!`].
 
+use std::cell::RefCell;
 use std::time::SystemTime;
 
 use parapet_core::{Api, RequestView, ResponseView, SegmentKind};
@@ -43,6 +44,14 @@ pub trait Filter: Sized + 'static {
     /// Whether responses must be inspected (`on_response` / `on_output`). When false the
     /// response passes untouched and unbuffered.
     fn inspects_responses(&self) -> bool {
+        false
+    }
+
+    /// Whether bodies the core does not recognise as an LLM API (generic JSON) reach
+    /// `on_request` even when `match.providers` does not list `generic` — for filters whose
+    /// policy applies to any JSON body (a configured request schema). When false, such bodies
+    /// follow `unknown_api`.
+    fn inspects_unknown_apis(&self) -> bool {
         false
     }
 
@@ -112,13 +121,16 @@ impl RequestInfo {
     }
 }
 
-/// What a hook gets besides the body: request facts, per-request state, host services.
+/// What a hook gets besides the parsed body: request facts, per-request state, host services,
+/// the raw body, and a way to add headers to the client's response.
 pub struct Cx<'a, S> {
     /// The filter's per-request state.
     pub state: &'a mut S,
     pub request: &'a RequestInfo,
     pub(crate) host: &'a dyn Host,
     pub(crate) filter: &'static str,
+    pub(crate) body: Option<&'a [u8]>,
+    pub(crate) response_headers: Option<&'a RefCell<Vec<(String, String)>>>,
 }
 
 impl<'a, S> Cx<'a, S> {
@@ -134,6 +146,53 @@ impl<'a, S> Cx<'a, S> {
             request,
             host,
             filter,
+            body: None,
+            response_headers: None,
+        }
+    }
+
+    /// The same context with the raw body (the runtime sets it in `on_request` and in
+    /// `on_response` for JSON bodies).
+    pub fn with_body(mut self, body: &'a [u8]) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// The same context with a list that collects [`Cx::add_response_header`] calls.
+    pub fn with_response_headers(mut self, headers: &'a RefCell<Vec<(String, String)>>) -> Self {
+        self.response_headers = Some(headers);
+        self
+    }
+
+    /// The raw body the parsed view was built from: the request body in `on_request`, the
+    /// JSON response body in `on_response`. `None` for streams and in `on_output`. Use it for
+    /// whole-body work the view does not cover (schema validation of the raw JSON, a body
+    /// rewrite with [`crate::Verdict::replace_body`]); prefer the view for text.
+    pub fn body(&self) -> Option<&'a [u8]> {
+        self.body
+    }
+
+    /// Adds a header to the response the client receives: the upstream's response (added in
+    /// the response-headers phase) or this filter's local reply if the request is blocked.
+    ///
+    /// Only possible while the response headers have not been sent, i.e. from `on_request`:
+    /// proxies send response headers before the response body is seen (Envoy refuses header
+    /// changes after the headers phase), so from response hooks this returns `false` and the
+    /// header is dropped (put response-phase annotations in findings and events instead).
+    /// Upstream request headers cannot be added from `on_request` for the same reason.
+    pub fn add_response_header(&self, name: &str, value: &str) -> bool {
+        match self.response_headers {
+            Some(list) => {
+                list.borrow_mut()
+                    .push((name.to_ascii_lowercase(), value.to_string()));
+                true
+            }
+            None => {
+                self.debug(&format!(
+                    "response header {name} dropped: response headers are already sent"
+                ));
+                false
+            }
         }
     }
 

@@ -60,6 +60,8 @@ pub trait HttpHost: Host {
     fn replace_request_body(&self, old_len: usize, body: &[u8]);
     fn response_headers(&self) -> Vec<(String, String)>;
     fn remove_response_header(&self, name: &str);
+    /// Adds a response header. Only valid in the response-headers phase (Envoy).
+    fn add_response_header(&self, name: &str, value: &str);
     fn response_body(&self, size: usize) -> Option<Vec<u8>>;
     fn replace_response_body(&self, old_len: usize, body: &[u8]);
     fn send_local_reply(&self, status: u16, headers: &[(&str, &str)], body: &[u8]);

@@ -127,6 +127,10 @@ impl HttpHost for WasmHost {
         let _ = hostcalls::remove_map_value(MapType::HttpResponseHeaders, name);
     }
 
+    fn add_response_header(&self, name: &str, value: &str) {
+        let _ = hostcalls::add_map_value(MapType::HttpResponseHeaders, name, value);
+    }
+
     fn response_body(&self, size: usize) -> Option<Vec<u8>> {
         hostcalls::get_buffer(BufferType::HttpResponseBody, 0, size)
             .ok()

@@ -178,6 +178,13 @@ impl HttpHost for FakeHost {
             .retain(|(k, _)| !k.eq_ignore_ascii_case(name));
     }
 
+    fn add_response_header(&self, name: &str, value: &str) {
+        self.state
+            .borrow_mut()
+            .response_headers
+            .push((name.to_string(), value.to_string()));
+    }
+
     fn response_body(&self, size: usize) -> Option<Vec<u8>> {
         let s = self.state.borrow();
         Some(s.response_body[..size.min(s.response_body.len())].to_vec())

@@ -157,6 +157,12 @@ impl Finding {
 pub enum Decision {
     Allow,
     Rewrite(Vec<TextEdit>),
+    /// Replace the whole body (request in `on_request`, JSON response in `on_response`) by
+    /// these bytes — for changes that are not text edits: clamping `max_tokens`, switching
+    /// `model`. Build them from `Cx::body()` with the core's byte-preserving helpers
+    /// (`parapet_core::clamp_max_tokens`, `set_model`), never by re-serialising a JSON value.
+    /// Not available for streams (an internal error there).
+    ReplaceBody(Vec<u8>),
     Block(Block),
 }
 
@@ -192,6 +198,13 @@ impl Verdict {
             findings: Vec::new(),
         }
     }
+    /// Replace the whole body; see [`Decision::ReplaceBody`].
+    pub fn replace_body(body: Vec<u8>) -> Self {
+        Verdict {
+            decision: Decision::ReplaceBody(body),
+            findings: Vec::new(),
+        }
+    }
     pub fn with_finding(mut self, finding: Finding) -> Self {
         self.findings.push(finding);
         self
@@ -208,7 +221,7 @@ impl Verdict {
     pub fn action(&self) -> &'static str {
         match self.decision {
             Decision::Allow => "allow",
-            Decision::Rewrite(_) => "rewrite",
+            Decision::Rewrite(_) | Decision::ReplaceBody(_) => "rewrite",
             Decision::Block(_) => "block",
         }
     }
