@@ -1,20 +1,47 @@
 //! Other actions and modes end to end: redact/mask/hash, hash stability, key from the VM
-//! environment, per-VM random key, block in the provider's format, monitor mode, defaults for
-//! `{}`, leak scanning of responses, and invalid configs.
+//! environment, per-VM random key, block in each provider's format, monitor mode, defaults for
+//! `{}`, leak scanning of responses, invalid configs, custom entities, metrics. Every test also
+//! checks that no log line or local reply carries a raw value.
 
 mod common;
 use common::*;
 use parapet_pii::{hash, EntityType, HmacKey};
-use serde_json::json;
+use serde_json::{json, Value};
+
+const SSN: &str = "536-22-8745";
+/// A GitHub token shape (not a real credential).
+fn github_token() -> String {
+    format!("ghp_{}", "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A")
+}
+/// An AWS access key id shape (not a real credential).
+fn aws_key() -> String {
+    format!("AKIA{}", "Z7QX2M4PLK9RT3WB")
+}
+
+fn run_json(c: &parapet_harness::Chain, p: Provider, prompt: &str) -> parapet_harness::Outcome {
+    c.run(
+        &p.request(prompt, false),
+        &p.json_upstream(p.json_response("ok")),
+    )
+    .unwrap()
+}
 
 fn user_text_sent(c: &parapet_harness::Chain, p: Provider, prompt: &str) -> String {
-    let out = c
-        .run(
-            &p.request(prompt, false),
-            &p.json_upstream(p.json_response("ok")),
-        )
-        .unwrap();
+    let out = run_json(c, p, prompt);
+    assert_no_raw(&out, &[EMAIL, SSN]);
     p.upstream_user_text(&out.upstream().body_str())
+}
+
+/// The first `<TYPE_hex12>` token of `entity` in `text`.
+fn first_token(text: &str, entity: &str) -> String {
+    let open = format!("<{entity}_");
+    let at = text
+        .find(&open)
+        .unwrap_or_else(|| panic!("no {open} in {text}"));
+    let len = open.len() + 12 + 1;
+    let t = &text[at..at + len];
+    assert!(t.ends_with('>'), "token shape: {t}");
+    t.to_owned()
 }
 
 #[test]
@@ -31,30 +58,63 @@ fn redact_mask_and_hash() {
         sent,
         format!(
             "a [EMAIL] b ****-****-****-1111 c {}",
-            hash(&key, &EntityType::UsSsn, "536-22-8745")
+            hash(&key, &EntityType::UsSsn, SSN)
         )
     );
 }
 
 #[test]
-fn hashes_are_stable_across_requests_and_depend_on_the_key() {
+fn hashes_are_stable_for_the_same_value_and_key_and_differ_by_key() {
     let cfg = json!({"key": {"env": "PII_KEY"}, "entities": {"EMAIL": "hash"}});
     let c1 = chain(cfg.clone());
-    let c2 = chain(cfg);
+    let c2 = chain(cfg.clone());
     let a = user_text_sent(&c1, Provider::Anthropic, "mail jane.roe@example.com");
     let b = user_text_sent(&c1, Provider::Anthropic, "mail jane.roe@example.com");
-    let d = user_text_sent(&c2, Provider::Anthropic, "mail jane.roe@example.com");
-    assert_eq!(a, b);
-    assert_eq!(a, d, "same key in another VM: same hash");
-    assert!(
-        a.starts_with("mail <EMAIL_") && a.len() == "mail <EMAIL_>".len() + 8,
-        "{a}"
+    let d = user_text_sent(&c2, Provider::Gemini, "mail jane.roe@example.com");
+    assert_eq!(a, b, "same value, same key: same hash");
+    assert_eq!(a, d, "same key in another VM (another provider): same hash");
+    // `<EMAIL_` + 8 hex + `>`: the key is the one the VM environment gave.
+    let key = HmacKey::new(KEY.as_bytes().to_vec()).unwrap();
+    assert_eq!(
+        a,
+        format!("mail {}", hash(&key, &EntityType::Email, EMAIL)),
+        "hash under the PII_KEY of the VM environment"
     );
-    let inline = chain(json!({"key": "another-key-0123456789", "entities": {"EMAIL": "hash"}}));
-    assert_ne!(
+    assert_eq!(a.len(), "mail <EMAIL_>".len() + 8, "{a}");
+    let other = user_text_sent(&c1, Provider::Anthropic, "mail john.doe@example.com");
+    assert_ne!(other, a, "different value, different hash");
+    // Another key in the VM environment: another hash.
+    let other_env = chain_with_env_key(cfg, "a-different-key-0123456789").unwrap();
+    let e = user_text_sent(&other_env, Provider::Anthropic, "mail jane.roe@example.com");
+    assert_ne!(e, a, "different key, different hash");
+    let key2 = HmacKey::new(b"a-different-key-0123456789".to_vec()).unwrap();
+    assert_eq!(
+        e,
+        format!("mail {}", hash(&key2, &EntityType::Email, EMAIL))
+    );
+    // An inline key works the same way.
+    let inline = chain(json!({"key": "a-different-key-0123456789", "entities": {"EMAIL": "hash"}}));
+    assert_eq!(
         user_text_sent(&inline, Provider::Anthropic, "mail jane.roe@example.com"),
-        a
+        e
     );
+}
+
+#[test]
+fn tokens_use_the_key_from_the_vm_environment() {
+    let cfg = json!({"key": {"env": "PII_KEY"}});
+    let a = user_text_sent(
+        &chain(cfg.clone()),
+        Provider::Ollama,
+        "mail jane.roe@example.com",
+    );
+    assert_eq!(a, format!("mail {}", token(EntityType::Email, EMAIL)));
+    let b = user_text_sent(
+        &chain_with_env_key(cfg, "a-different-key-0123456789").unwrap(),
+        Provider::Ollama,
+        "mail jane.roe@example.com",
+    );
+    assert_ne!(a, b);
 }
 
 #[test]
@@ -69,114 +129,211 @@ fn without_a_key_each_vm_draws_a_random_one() {
 }
 
 #[test]
-fn block_answers_in_the_provider_format_naming_the_type_only() {
+fn block_answers_in_each_provider_format_naming_the_type_only() {
     let c = chain(json!({"entities": {"US_SSN": "block"}}));
-    for p in [Provider::OpenAiChat, Provider::Anthropic, Provider::Gemini] {
-        let out = c
-            .run(
-                &p.request("my ssn is 536-22-8745", false),
-                &p.json_upstream(p.json_response("ok")),
-            )
-            .unwrap();
-        assert!(!out.reached_upstream, "{p:?}");
-        let reply = out.local_reply.as_ref().expect("local reply");
-        assert_eq!(reply.status, 403, "{p:?}");
-        let body = reply.body_str();
-        assert!(body.contains("US_SSN"), "{p:?}: {body}");
-        assert!(
-            !body.contains("536-22") && !all_logs(&out).contains("536-22-8745"),
-            "{p:?}: value leaked"
-        );
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-        match p {
-            Provider::Anthropic => assert_eq!(v["type"], "error"),
-            Provider::Gemini => assert_eq!(v["error"]["code"], 403),
-            _ => assert!(v["error"]["message"].is_string()),
+    for p in ALL {
+        for stream in [false, true] {
+            let out = c
+                .run(
+                    &p.request("my ssn is 536-22-8745, mail jane.roe@example.com", stream),
+                    &p.json_upstream(p.json_response("ok")),
+                )
+                .unwrap();
+            assert!(!out.reached_upstream, "{p:?}");
+            let reply = out.local_reply.as_ref().expect("local reply");
+            assert_eq!(reply.status, 403, "{p:?}");
+            let v: Value = serde_json::from_slice(&reply.body).unwrap();
+            let message = match p {
+                Provider::OpenAiChat | Provider::OpenAiToolArgs => {
+                    assert!(v["error"]["type"].is_string(), "{v}");
+                    &v["error"]["message"]
+                }
+                Provider::Anthropic => {
+                    assert_eq!(v["type"], "error", "{v}");
+                    &v["error"]["message"]
+                }
+                Provider::Gemini => {
+                    assert_eq!(v["error"]["code"], 403, "{v}");
+                    assert!(v["error"]["status"].is_string(), "{v}");
+                    &v["error"]["message"]
+                }
+                Provider::Bedrock => {
+                    assert!(reply.header("x-amzn-errortype").is_some(), "{p:?}");
+                    &v["message"]
+                }
+                Provider::Ollama => &v["error"],
+            };
+            let message = message.as_str().unwrap_or_default();
+            assert!(message.contains("US_SSN"), "{p:?}: {v}");
+            assert!(!message.contains("EMAIL"), "only the blocking type: {v}");
+            assert_no_raw(&out, &[SSN, "536-22", EMAIL]);
+            let ev = event(&out, "request");
+            assert_eq!(ev["action"], "block");
+            assert_eq!(ev["enforced"], true);
+            assert_eq!(ev["entities"]["us_ssn"], 1);
         }
     }
 }
 
 #[test]
-fn monitor_mode_reports_but_changes_nothing() {
-    let c = chain(json!({"mode": "monitor", "entities": {"US_SSN": "block"}}));
+fn monitor_mode_changes_nothing_and_the_event_says_what_would_have_happened() {
+    let c = chain(
+        json!({"mode": "monitor", "key": {"env": "PII_KEY"}, "entities": {"US_SSN": "block"}}),
+    );
     let p = Provider::OpenAiChat;
-    let out = c
-        .run(
-            &p.request(PROMPT, false),
-            &p.json_upstream(p.json_response("ok")),
-        )
-        .unwrap();
+    // Would have tokenized: the body goes upstream unchanged.
+    let out = run_json(&c, p, PROMPT);
     assert_eq!(p.upstream_user_text(&out.upstream().body_str()), PROMPT);
-    let logs = all_logs(&out);
-    assert!(logs.contains("\"mode\":\"monitor\""), "{logs}");
-    assert!(
-        logs.contains("email") && logs.contains("credit_card"),
-        "{logs}"
+    let ev = event(&out, "request");
+    assert_eq!(ev["action"], "rewrite", "{ev}");
+    assert_eq!(ev["mode"], "monitor");
+    assert_eq!(ev["enforced"], false);
+    assert_eq!(ev["entities"]["email"], 1);
+    assert_eq!(ev["entities"]["credit_card"], 1);
+    assert_no_raw(&out, &[EMAIL, CARD, "4111"]);
+    // Would have blocked: the request reaches the upstream anyway.
+    let out = run_json(&c, p, "ssn 536-22-8745");
+    assert!(out.reached_upstream && out.local_reply.is_none());
+    assert_eq!(
+        p.upstream_user_text(&out.upstream().body_str()),
+        "ssn 536-22-8745"
     );
+    let ev = event(&out, "request");
+    assert_eq!(ev["action"], "block", "{ev}");
+    assert_eq!(ev["mode"], "monitor");
+    assert_eq!(ev["enforced"], false);
     assert!(
-        !logs.contains(EMAIL) && !logs.contains("4111 1111"),
-        "{logs}"
+        ev["message"].as_str().unwrap_or("").contains("US_SSN"),
+        "{ev}"
     );
-    let blocked = c
-        .run(
-            &p.request("ssn 536-22-8745", false),
-            &p.json_upstream(p.json_response("ok")),
-        )
-        .unwrap();
-    assert!(blocked.reached_upstream && blocked.local_reply.is_none());
-}
-
-#[test]
-fn empty_config_redacts_secrets_tokenizes_pii_and_only_reports_names() {
-    let c = chain(json!({}));
-    let gh = format!("ghp_{}", "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A");
-    let prompt = format!("Dr. Jane Roe here, token {gh}, mail jane.roe@example.com");
-    let p = Provider::OpenAiChat;
-    let out = c
-        .run(
-            &p.request(&prompt, false),
-            &p.json_upstream(p.json_response("ok")),
-        )
-        .unwrap();
-    let sent = p.upstream_user_text(&out.upstream().body_str());
-    assert!(
-        sent.starts_with("Dr. Jane Roe here, token [GITHUB_TOKEN], mail <EMAIL_"),
-        "{sent}"
-    );
-    assert!(all_logs(&out).contains("person"), "person is reported");
-}
-
-#[test]
-fn secrets_the_model_leaks_are_redacted_in_json_and_streams() {
-    let c = chain(json!({}));
-    let key = format!("AKIA{}", "Z7QX2M4PLK9RT3WB");
-    let answer = format!("Use {key} as the key id.");
-    let expected = "Use [AWS_ACCESS_KEY] as the key id.";
-    let p = Provider::Anthropic;
+    assert_no_raw(&out, &[SSN]);
+    // A leaked secret in the answer: reported as a rewrite, left in place.
+    let answer = format!("key {}", aws_key());
     let out = c
         .run(
             &p.request("hi", false),
             &p.json_upstream(p.json_response(&answer)),
         )
         .unwrap();
+    assert_eq!(p.json_text(&out.response.body), answer);
+    let ev = event(&out, "response");
+    assert_eq!(ev["action"], "rewrite", "{ev}");
+    assert_eq!(ev["mode"], "monitor");
+    assert_no_raw(&out, &[&aws_key()]);
+    assert!(
+        out.metric("parapet_pii_redact_actions_total.action.block.mode.monitor")
+            .unwrap_or(0)
+            >= 1
+    );
+    assert_eq!(
+        out.metric("parapet_pii_redact_actions_total.action.block.mode.enforce"),
+        None
+    );
+}
+
+#[test]
+fn empty_config_behaves_as_the_readme_says() {
+    let c = chain(json!({}));
+    let gh = github_token();
+    let prompt = format!(
+        "Dr. Jane Roe here, DOB: 03/14/1985, token {gh}, mail jane.roe@example.com, card {CARD}"
+    );
+    let p = Provider::OpenAiChat;
+    let out = run_json(&c, p, &prompt);
+    let sent = p.upstream_user_text(&out.upstream().body_str());
+    // Secrets redacted; validated PII tokenized (random per-VM key); person and date of birth
+    // only reported.
+    let te = first_token(&sent, "EMAIL");
+    let tc = first_token(&sent, "CREDIT_CARD");
+    assert_eq!(
+        sent,
+        format!("Dr. Jane Roe here, DOB: 03/14/1985, token [GITHUB_TOKEN], mail {te}, card {tc}")
+    );
+    assert_ne!(te, token(EntityType::Email, EMAIL), "not the test key");
+    let ev = event(&out, "request");
+    assert_eq!(ev["action"], "rewrite");
+    assert_eq!(ev["mode"], "enforce");
+    for e in [
+        "person",
+        "date_of_birth",
+        "github_token",
+        "email",
+        "credit_card",
+    ] {
+        assert_eq!(ev["entities"][e], 1, "{e}: {ev}");
+    }
+    assert_no_raw(&out, &[&gh, EMAIL, CARD, "4111"]);
+
+    // The response: the user's values come back; a new email is only reported; a leaked
+    // secret is redacted.
+    let akia = aws_key();
+    let answer = format!("Sent to {te} ({tc}); cc bob.smith@example.org; key {akia}.");
+    let expected =
+        format!("Sent to {EMAIL} ({CARD}); cc bob.smith@example.org; key [AWS_ACCESS_KEY].");
+    let run = |up: parapet_harness::Upstream, stream: bool| {
+        c.run(&p.request(&prompt, stream), &up).unwrap()
+    };
+    let out = run(p.json_upstream(p.json_response(&answer)), false);
     assert_eq!(p.json_text(&out.response.body), expected);
-    let deltas: Vec<&str> = vec!["Use AK", "IAZ7QX2M4P", "LK9RT3WB as", " the key id."];
+    let ev = event(&out, "response");
+    assert_eq!(ev["entities"]["email"], 1, "the new email only: {ev}");
+    assert_eq!(ev["entities"]["aws_access_key"], 1, "{ev}");
+    assert_no_raw(&out, &[&akia, "bob.smith@example.org", EMAIL]);
+    // Streamed the same way (random key, 6-byte events, every split).
+    let deltas: Vec<&str> = answer
+        .as_bytes()
+        .chunks(6)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
     let body = p.stream_body(&deltas);
-    for split in 1..body.len() {
-        let out = c
-            .run(
-                &p.request("hi", true),
-                &p.stream_upstream(&body, Some(split)),
-            )
-            .unwrap();
-        let (text, _) = p.stream_text(&out.response.body);
-        assert_eq!(text, expected, "split {split}");
+    for sizes in cuts(body.len(), 10) {
+        let out = run(p.stream_upstream_sizes(&body, &sizes), true);
+        let (text, error) = p.stream_text(&out.response.body);
+        assert!(!error, "cut {sizes:?}");
+        assert_eq!(text, expected, "cut {sizes:?}");
     }
 }
 
 #[test]
-fn response_block_ends_the_stream_without_the_value() {
+fn secrets_the_model_leaks_are_redacted_in_json_and_streams() {
+    let c = chain(json!({}));
+    let key = aws_key();
+    let answer = format!("Use {key} as the key id.");
+    let expected = "Use [AWS_ACCESS_KEY] as the key id.";
+    for p in ALL {
+        if p == Provider::OpenAiToolArgs {
+            continue;
+        }
+        let out = c
+            .run(
+                &p.request("hi", false),
+                &p.json_upstream(p.json_response(&answer)),
+            )
+            .unwrap();
+        assert_eq!(p.json_text(&out.response.body), expected, "{p:?}");
+        assert_no_raw(&out, &[&key]);
+    }
+    let p = Provider::Anthropic;
+    let deltas: Vec<&str> = vec!["Use AK", "IAZ7QX2M4P", "LK9RT3WB as", " the key id."];
+    let body = p.stream_body(&deltas);
+    for sizes in cuts(body.len(), 20) {
+        let out = c
+            .run(
+                &p.request("hi", true),
+                &p.stream_upstream_sizes(&body, &sizes),
+            )
+            .unwrap();
+        let (text, _) = p.stream_text(&out.response.body);
+        assert_eq!(text, expected, "cut {sizes:?}");
+    }
+}
+
+#[test]
+fn response_block_ends_the_answer_without_the_value() {
     let c = chain(json!({"entities": {"PRIVATE_KEY": {"response": "block"}}}));
+    let pem =
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx4k2\n-----END RSA PRIVATE KEY-----\n";
+    // Streamed: an error event ends the stream.
     let p = Provider::OpenAiChat;
     let deltas = [
         "Here:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEow",
@@ -196,6 +353,25 @@ fn response_block_ends_the_stream_without_the_value() {
         String::from_utf8_lossy(&out.response.body)
     );
     assert!(!text.contains("MIIEow"), "{text}");
+    assert_no_raw(&out, &["MIIEow"]);
+    // JSON: the body becomes the provider's error (the status was already sent upstream-side).
+    for p in [Provider::Anthropic, Provider::Gemini, Provider::Bedrock] {
+        let out = c
+            .run(
+                &p.request("hi", false),
+                &p.json_upstream(p.json_response(&format!("Here:\n{pem}"))),
+            )
+            .unwrap();
+        let body = out.response.body_str();
+        assert!(!body.contains("MIIEow"), "{p:?}: {body}");
+        assert!(body.contains("PRIVATE_KEY"), "{p:?}: {body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert!(
+            v.get("error").is_some() || v.get("message").is_some(),
+            "{p:?}: {v}"
+        );
+        assert_eq!(event(&out, "response")["action"], "block");
+    }
 }
 
 #[test]
@@ -225,6 +401,9 @@ fn invalid_configs_are_rejected_naming_the_field() {
             .unwrap_or_else(|| panic!("{cfg} accepted"));
         assert!(err.contains(needle), "{cfg}: {err}");
     }
+    // The key never appears in an error about it.
+    let err = try_chain(json!({"key": "short"})).err().unwrap();
+    assert!(!err.contains("\"short\""), "{err}");
 }
 
 #[test]
@@ -234,25 +413,36 @@ fn custom_entities_from_config() {
         "entities": {"EMPLOYEE_ID": "tokenize"}, "key": {"env": "PII_KEY"}}),
     );
     let p = Provider::OpenAiChat;
-    let (answer, restored) = (
-        format!(
-            "Employee {} is on leave.",
-            token(EntityType::Custom("EMPLOYEE_ID".into()), "EMP-123456")
-        ),
-        "Employee EMP-123456 is on leave.",
-    );
+    let t = token(EntityType::Custom("EMPLOYEE_ID".into()), "EMP-123456");
     let out = c
         .run(
             &p.request("employee EMP-123456 asked", false),
-            &p.json_upstream(p.json_response(&answer)),
+            &p.json_upstream(p.json_response(&format!("Employee {t} is on leave."))),
         )
         .unwrap();
     assert_eq!(
         p.upstream_user_text(&out.upstream().body_str()),
-        format!(
-            "employee {} asked",
-            token(EntityType::Custom("EMPLOYEE_ID".into()), "EMP-123456")
-        )
+        format!("employee {t} asked")
     );
-    assert_eq!(p.json_text(&out.response.body), restored);
+    assert_eq!(
+        p.json_text(&out.response.body),
+        "Employee EMP-123456 is on leave."
+    );
+    assert_eq!(event(&out, "request")["entities"]["employee_id"], 1);
+    assert_no_raw(&out, &["EMP-123456"]);
+}
+
+#[test]
+fn metrics_are_named_as_the_readme_says() {
+    let c = chain(json!({"key": {"env": "PII_KEY"}}));
+    let p = Provider::OpenAiChat;
+    run_json(&c, p, "hello");
+    let out = run_json(&c, p, &format!("{PROMPT} {}", github_token()));
+    let m = |name: &str| out.metric(&format!("parapet_pii_redact_{name}"));
+    assert_eq!(m("requests_total"), Some(2));
+    assert_eq!(m("actions_total.action.rewrite.mode.enforce"), Some(1));
+    assert_eq!(m("detections_total.category.pii"), Some(2));
+    assert_eq!(m("detections_total.category.secret"), Some(1));
+    assert!(m("bytes_scanned_total").unwrap_or(0) > 0);
+    assert!(m("work_us").is_some());
 }

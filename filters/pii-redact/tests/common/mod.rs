@@ -18,13 +18,19 @@ pub fn chain(config: Value) -> Chain {
 }
 
 pub fn try_chain(config: Value) -> Result<Chain, String> {
+    chain_with_env_key(config, KEY)
+}
+
+/// A chain whose VM environment sets `PII_KEY` to `key` (Envoy
+/// `vm_config.environment_variables`).
+pub fn chain_with_env_key(config: Value, key: &str) -> Result<Chain, String> {
     Chain::builder()
         .filter(
             "pii-redact",
             parapet_harness::dist("pii-redact").expect("run scripts/build pii-redact first"),
             config,
         )
-        .vm_env("PII_KEY", KEY)
+        .vm_env("PII_KEY", key)
         .build()
         .map_err(|e| format!("{e:#}"))
 }
@@ -53,10 +59,32 @@ pub const ALL: [Provider; 6] = [
     Provider::Bedrock,
 ];
 
-fn sse(events: &[Value]) -> Vec<u8> {
+/// How the upstream serialises the JSON of each stream event.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Wire {
+    /// As serde_json writes it (`<`, `>` and letters literal).
+    Plain,
+    /// `<`, `>` and `E` written as `\u003c`, `\u003e`, `\u0045` (valid JSON some encoders emit;
+    /// outside the text these characters appear in no key or value of the test streams), so a
+    /// token arrives as `\u003c\u0045MAIL_…\u003e` and a chunk split can fall inside an escape.
+    Escaped,
+}
+
+fn wire(v: &Value, w: Wire) -> String {
+    let s = v.to_string();
+    match w {
+        Wire::Plain => s,
+        Wire::Escaped => s
+            .replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('E', "\\u0045"),
+    }
+}
+
+fn sse(events: &[Value], w: Wire) -> Vec<u8> {
     let mut out = Vec::new();
     for e in events {
-        out.extend_from_slice(format!("data: {e}\n\n").as_bytes());
+        out.extend_from_slice(format!("data: {}\n\n", wire(e, w)).as_bytes());
     }
     out
 }
@@ -176,6 +204,11 @@ impl Provider {
 
     /// The upstream stream carrying `deltas` as successive text events.
     pub fn stream_body(self, deltas: &[&str]) -> Vec<u8> {
+        self.stream_body_wire(deltas, Wire::Plain)
+    }
+
+    /// [`Provider::stream_body`] with the event JSON written as `w` says.
+    pub fn stream_body_wire(self, deltas: &[&str], w: Wire) -> Vec<u8> {
         match self {
             Provider::OpenAiChat => {
                 let mut ev = vec![
@@ -185,7 +218,7 @@ impl Provider {
                     ev.push(json!({"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":d}}]}));
                 }
                 ev.push(json!({"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}));
-                let mut out = sse(&ev);
+                let mut out = sse(&ev, w);
                 out.extend_from_slice(b"data: [DONE]\n\n");
                 out
             }
@@ -197,14 +230,16 @@ impl Provider {
                     ev.push(json!({"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":d}}]}}]}));
                 }
                 ev.push(json!({"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}));
-                let mut out = sse(&ev);
+                let mut out = sse(&ev, w);
                 out.extend_from_slice(b"data: [DONE]\n\n");
                 out
             }
             Provider::Anthropic => {
                 let mut out = Vec::new();
                 let mut push = |name: &str, v: Value| {
-                    out.extend_from_slice(format!("event: {name}\ndata: {v}\n\n").as_bytes())
+                    out.extend_from_slice(
+                        format!("event: {name}\ndata: {}\n\n", wire(&v, w)).as_bytes(),
+                    )
                 };
                 push(
                     "message_start",
@@ -236,12 +271,12 @@ impl Provider {
                     .iter()
                     .map(|d| json!({"candidates":[{"content":{"parts":[{"text":d}],"role":"model"},"index":0}]}))
                     .collect();
-                sse(&ev)
+                sse(&ev, w)
             }
             Provider::Ollama => {
                 let mut out = Vec::new();
                 for d in deltas {
-                    out.extend_from_slice(format!("{}\n", json!({"model":"llama3","message":{"role":"assistant","content":d},"done":false})).as_bytes());
+                    out.extend_from_slice(format!("{}\n", wire(&json!({"model":"llama3","message":{"role":"assistant","content":d},"done":false}), w)).as_bytes());
                 }
                 out.extend_from_slice(format!("{}\n", json!({"model":"llama3","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop"})).as_bytes());
                 out
@@ -254,7 +289,7 @@ impl Provider {
                             (":content-type", "application/json"),
                             (":message-type", "event"),
                         ],
-                        v.to_string().as_bytes(),
+                        wire(&v, w).as_bytes(),
                     )
                 };
                 let mut out = frame("messageStart", json!({"role":"assistant"}));
@@ -337,6 +372,25 @@ impl Provider {
         (text, error)
     }
 
+    /// The stream delivered in pieces of these sizes (the rest as a last piece), chunked.
+    pub fn stream_upstream_sizes(self, body: &[u8], sizes: &[usize]) -> Upstream {
+        let mut pieces = Vec::new();
+        let mut rest = body;
+        for &n in sizes {
+            let n = n.min(rest.len());
+            if n > 0 {
+                pieces.push(rest[..n].to_vec());
+                rest = &rest[n..];
+            }
+        }
+        if !rest.is_empty() {
+            pieces.push(rest.to_vec());
+        }
+        Upstream::new(200)
+            .header("content-type", self.content_type())
+            .body_chunks(pieces)
+    }
+
     pub fn stream_upstream(self, body: &[u8], split: Option<usize>) -> Upstream {
         let up = Upstream::new(200).header("content-type", self.content_type());
         match split {
@@ -349,6 +403,70 @@ impl Provider {
         Upstream::new(200)
             .header("content-type", "application/json")
             .body(body)
+    }
+}
+
+/// Every way the tests cut a response body of `len` bytes: whole, at every single split point,
+/// and `random` pseudo-random cuts into 3–12 pieces (fixed seed: failures reproduce).
+pub fn cuts(len: usize, random: usize) -> Vec<Vec<usize>> {
+    let mut out = vec![vec![]];
+    out.extend((1..len).map(|i| vec![i]));
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15 ^ len as u64;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    for _ in 0..random {
+        let pieces = 3 + next(10) as usize;
+        let mut cuts: Vec<usize> = (0..pieces - 1)
+            .map(|_| 1 + next(len.max(2) as u64 - 1) as usize)
+            .collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut sizes = Vec::new();
+        let mut at = 0;
+        for c in cuts {
+            sizes.push(c - at);
+            at = c;
+        }
+        out.push(sizes);
+    }
+    out
+}
+
+/// The security events (`parapet.security_event.v1` lines) of an outcome.
+pub fn events(out: &Outcome) -> Vec<Value> {
+    out.logs
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(&l.message).ok())
+        .filter(|v| v["schema"] == "parapet.security_event.v1")
+        .collect()
+}
+
+/// The event of one phase (`request`, `response`, `stream`).
+pub fn event(out: &Outcome, phase: &str) -> Value {
+    events(out)
+        .into_iter()
+        .find(|e| e["phase"] == phase)
+        .unwrap_or_else(|| panic!("no {phase} event in {:#?}", out.logs))
+}
+
+/// Asserts that no log line, event or local reply carries any of `values` (raw PII/secrets).
+pub fn assert_no_raw(out: &Outcome, values: &[&str]) {
+    let logs = all_logs(out);
+    let reply = out
+        .local_reply
+        .as_ref()
+        .map(|r| r.body_str())
+        .unwrap_or_default();
+    for v in values {
+        assert!(!logs.contains(v), "raw value {v:?} logged:\n{logs}");
+        assert!(
+            !reply.contains(v),
+            "raw value {v:?} in the local reply: {reply}"
+        );
     }
 }
 
