@@ -196,61 +196,77 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
     {
         return None;
     }
-    // One pass: tokens (byte span, char span) and a prefix sum of bigram costs over chars.
-    let mut tokens: Vec<(usize, usize, usize, usize)> = Vec::new();
-    let mut prefix: Vec<u32> = Vec::with_capacity(text.len() + 1);
-    prefix.push(0);
-    let mut prev: Option<usize> = None;
-    let mut start: Option<(usize, usize)> = None;
-    let mut ci = 0usize;
+    // Tokens (byte spans) with their two cheap features, in one pass; blobs (over 24 bytes)
+    // and URLs are left out. Surprisal and bracket balance are computed only for windows the
+    // features select.
+    let mut tokens: Vec<(usize, usize)> = Vec::new();
+    let mut weird: Vec<bool> = Vec::new();
+    let mut plain: Vec<bool> = Vec::new();
+    let mut tok = TokenFeatures::default();
+    let mut start: Option<usize> = None;
+    // Every bracket with its byte offset: balance is judged on these alone.
+    let mut brackets: Vec<(usize, char)> = Vec::new();
     for (i, c) in text.char_indices() {
-        let sym = symbol(c);
-        let add = prev.map(|p| COST[p][sym] as u32).unwrap_or(0);
-        prefix.push(prefix[ci] + add);
-        prev = Some(sym);
-        if c.is_whitespace() {
-            if let Some((bs, cs)) = start.take() {
-                tokens.push((bs, i, cs, ci));
-            }
-        } else if start.is_none() {
-            start = Some((i, ci));
+        if matches!(c, '(' | ')' | '[' | ']' | '{' | '}') {
+            brackets.push((i, c));
         }
-        ci += 1;
+        if c.is_whitespace() {
+            if let Some(s) = start.take() {
+                if i - s <= 24 && !tok.url {
+                    tokens.push((s, i));
+                    weird.push(tok.weird());
+                    plain.push(tok.plain());
+                }
+            }
+        } else {
+            if start.is_none() {
+                start = Some(i);
+                tok = TokenFeatures::default();
+            }
+            tok.feed(c);
+        }
     }
-    if let Some((bs, cs)) = start {
-        tokens.push((bs, text.len(), cs, ci));
+    if let Some(s) = start {
+        if text.len() - s <= 24 && !tok.url {
+            tokens.push((s, text.len()));
+            weird.push(tok.weird());
+            plain.push(tok.plain());
+        }
     }
-    let tokens: Vec<(usize, usize, usize, usize)> = tokens
-        .into_iter()
-        .filter(|&(s, e, _, _)| e - s <= 24 && !text[s..e].contains("://"))
-        .collect();
     if tokens.len() < TOKEN_WINDOW {
         return None;
     }
-    let weird: Vec<bool> = tokens
-        .iter()
-        .map(|&(s, e, _, _)| is_weird_token(&text[s..e]))
-        .collect();
-    let plain: Vec<bool> = tokens
-        .iter()
-        .map(|&(s, e, _, _)| is_plain_word(&text[s..e]))
-        .collect();
+    let count = |v: &[bool]| v.iter().filter(|&&x| x).count();
+    let mut n_weird = count(&weird[..TOKEN_WINDOW]);
+    let mut n_plain = count(&plain[..TOKEN_WINDOW]);
+    let mut costs: Option<TokenCosts> = None;
+    let mut stack: Vec<char> = Vec::new();
     let mut best: Option<(f32, Range<usize>)> = None;
     for w in 0..=tokens.len() - TOKEN_WINDOW {
-        let n_weird = weird[w..w + TOKEN_WINDOW].iter().filter(|&&x| x).count();
-        let n_plain = plain[w..w + TOKEN_WINDOW].iter().filter(|&&x| x).count();
+        if w > 0 {
+            let (out, inn) = (w - 1, w + TOKEN_WINDOW - 1);
+            n_weird = n_weird - usize::from(weird[out]) + usize::from(weird[inn]);
+            n_plain = n_plain - usize::from(plain[out]) + usize::from(plain[inn]);
+        }
         if n_weird < 4 || n_plain < 3 {
             continue;
         }
-        let (first, last) = (tokens[w], tokens[w + TOKEN_WINDOW - 1]);
-        let span = first.0..last.1;
-        let unmatched = unbalanced_brackets(&text[span.clone()]);
+        let last = w + TOKEN_WINDOW - 1;
+        let bits = costs
+            .get_or_insert_with(|| TokenCosts::new(text, &tokens))
+            .mean_bits(w, last);
+        // Both weights need at least 4 bits per character.
+        if bits < 4.0 {
+            continue;
+        }
+        let span = tokens[w].0..tokens[last].1;
+        let lo = brackets.partition_point(|&(i, _)| i < span.start);
+        let hi = brackets.partition_point(|&(i, _)| i < span.end);
+        let unmatched = unbalanced_brackets(brackets[lo..hi].iter().map(|&(_, c)| c), &mut stack);
         if unmatched < 1 {
             continue;
         }
-        let (cs, ce) = (first.2, last.3);
-        let bits = (prefix[ce] - prefix[cs + 1]) as f32 / 8.0 / (ce - cs - 1).max(1) as f32;
-        let weight = if n_weird >= 5 && unmatched >= 2 && bits >= 4.0 {
+        let weight = if n_weird >= 5 && unmatched >= 2 {
             0.8
         } else if bits >= 4.6 {
             0.4
@@ -259,51 +275,139 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
         };
         if best.as_ref().is_none_or(|(b, _)| weight > *b) {
             best = Some((weight, span));
+            if weight >= 0.8 {
+                // Nothing later can outweigh it, and ties keep the first window.
+                break;
+            }
         }
     }
     best
 }
 
-/// A word as prose has it: letters, optionally capitalized, optional trailing punctuation.
-fn is_plain_word(t: &str) -> bool {
-    let t = t.trim_end_matches(['.', ',', '!', '?', ';', ':']);
-    let mut cs = t.chars();
-    match cs.next() {
-        Some(f) if f.is_alphabetic() => cs.all(|c| c.is_lowercase() || c == '\'' || c == '-'),
-        _ => false,
+/// Running bigram cost at each token's first and last character, so any window's mean cost
+/// is two subtractions. Computed once, and only for texts with a candidate window.
+struct TokenCosts {
+    /// Cumulative cost up to and including the token's first character, and its char index.
+    first: Vec<(u32, usize)>,
+    /// Cumulative cost up to and including the token's last character, and the char index
+    /// after it.
+    last: Vec<(u32, usize)>,
+}
+
+impl TokenCosts {
+    fn new(text: &str, tokens: &[(usize, usize)]) -> Self {
+        let mut first = vec![(0, 0); tokens.len()];
+        let mut last = vec![(0, 0); tokens.len()];
+        let (mut cum, mut ci, mut k) = (0u32, 0usize, 0usize);
+        let mut prev: Option<usize> = None;
+        for (i, c) in text.char_indices() {
+            if k >= tokens.len() {
+                break;
+            }
+            let sym = symbol(c);
+            if let Some(p) = prev {
+                cum += COST[p][sym] as u32;
+            }
+            prev = Some(sym);
+            if i == tokens[k].0 {
+                first[k] = (cum, ci);
+            }
+            ci += 1;
+            if i + c.len_utf8() == tokens[k].1 {
+                last[k] = (cum, ci);
+                k += 1;
+            }
+        }
+        TokenCosts { first, last }
+    }
+
+    /// Mean cost in bits per character pair from token `a`'s first to token `b`'s last character.
+    fn mean_bits(&self, a: usize, b: usize) -> f32 {
+        let (c0, i0) = self.first[a];
+        let (c1, i1) = self.last[b];
+        (c1 - c0) as f32 / 8.0 / (i1 - i0).saturating_sub(1).max(1) as f32
     }
 }
 
-/// Punctuation-only tokens, letters glued to brackets or backslashes, mid-word capitals.
-fn is_weird_token(t: &str) -> bool {
-    let t = t.trim_end_matches(['.', ',', '!', '?', ';', ':']);
-    if t.is_empty() {
-        return false;
-    }
-    let letters = t.chars().filter(|c| c.is_alphabetic()).count();
-    let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
-    if letters == 0 && digits == 0 {
-        return true;
-    }
-    let odd = t.chars().any(|c| {
-        matches!(
+/// Two token features, computed while a token is read character by character:
+/// - weird: punctuation-only, letters glued to brackets or backslashes, mid-word capitals;
+/// - plain: a word as prose has it (letters, optionally capitalized, optional trailing
+///   punctuation).
+///
+/// Trailing `. , ! ? ; :` are ignored by both.
+#[derive(Default)]
+struct TokenFeatures {
+    chars: usize,
+    /// Characters outside the trailing-punctuation set seen so far.
+    any_untrimmed: bool,
+    wordy: bool,
+    odd: bool,
+    mid_cap: bool,
+    prev_lower: bool,
+    first_alpha: bool,
+    /// A character after the first that a plain word may not contain (trailing punctuation
+    /// excepted).
+    rest_bad: bool,
+    /// Trailing punctuation seen and not (yet) followed by anything else.
+    in_trim_run: bool,
+    /// Punctuation from the trim set followed by another character: not trailing.
+    trim_inside: bool,
+    url_state: u8,
+    url: bool,
+}
+
+fn is_trim_punct(c: char) -> bool {
+    matches!(c, '.' | ',' | '!' | '?' | ';' | ':')
+}
+
+impl TokenFeatures {
+    fn feed(&mut self, c: char) {
+        let trim = is_trim_punct(c);
+        if self.in_trim_run && !trim {
+            self.trim_inside = true;
+        }
+        self.in_trim_run = trim;
+        self.any_untrimmed |= !trim;
+        let alpha = c.is_alphabetic();
+        self.wordy |= alpha || c.is_ascii_digit();
+        self.odd |= matches!(
             c,
             '(' | ')' | '[' | ']' | '{' | '}' | '\\' | '<' | '>' | '*' | '#' | '$' | '"' | '='
-        )
-    });
-    let mid_cap = t
-        .chars()
-        .skip(1)
-        .zip(t.chars())
-        .any(|(c, p)| c.is_uppercase() && p.is_lowercase());
-    odd || mid_cap
+        );
+        let lower = c.is_lowercase();
+        self.mid_cap |= self.prev_lower && c.is_uppercase();
+        self.prev_lower = lower;
+        if self.chars == 0 {
+            self.first_alpha = alpha;
+        } else if !(lower || c == '\'' || c == '-' || trim) {
+            self.rest_bad = true;
+        }
+        self.chars += 1;
+        self.url_state = match (self.url_state, c) {
+            (_, ':') => 1,
+            (1, '/') => 2,
+            (2, '/') => {
+                self.url = true;
+                3
+            }
+            _ => 0,
+        };
+    }
+
+    fn weird(&self) -> bool {
+        self.any_untrimmed && (!self.wordy || self.odd || self.mid_cap)
+    }
+
+    fn plain(&self) -> bool {
+        self.any_untrimmed && self.first_alpha && !self.rest_bad && !self.trim_inside
+    }
 }
 
-/// Brackets without a partner inside `s`.
-fn unbalanced_brackets(s: &str) -> usize {
-    let mut stack: Vec<char> = Vec::new();
+/// Brackets without a partner among `chars` (`stack` is scratch space, reused across calls).
+fn unbalanced_brackets(chars: impl Iterator<Item = char>, stack: &mut Vec<char>) -> usize {
+    stack.clear();
     let mut unmatched = 0;
-    for c in s.chars() {
+    for c in chars {
         match c {
             '(' | '[' | '{' => stack.push(c),
             ')' | ']' | '}' => {

@@ -102,13 +102,15 @@ pub fn hex_payloads(text: &str, budget: &mut usize) -> Vec<Decoded> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
+    // Reused across runs: most runs are short words ("be", "face") and are dropped.
+    let mut digits = Vec::new();
     while i < b.len() && *budget > 0 {
         if !b[i].is_ascii_hexdigit() {
             i += 1;
             continue;
         }
         let start = i;
-        let mut digits = Vec::new();
+        digits.clear();
         // Accept "6967", "69 67", "\x69\x67", "0x69 0x67".
         loop {
             if i + 1 < b.len() && b[i].is_ascii_hexdigit() && b[i + 1].is_ascii_hexdigit() {
@@ -172,7 +174,14 @@ pub fn hex_payloads(text: &str, budget: &mut usize) -> Vec<Decoded> {
 /// Finds whitespace-delimited runs with several `%XX` escapes and percent-decodes them.
 pub fn url_payloads(text: &str, budget: &mut usize) -> Vec<Decoded> {
     let mut out = Vec::new();
-    if !text.contains('%') {
+    // Every decoded run needs MIN_PERCENT_ESCAPES escapes, so the text needs as many.
+    let escapes = text
+        .as_bytes()
+        .windows(3)
+        .filter(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
+        .take(MIN_PERCENT_ESCAPES)
+        .count();
+    if escapes < MIN_PERCENT_ESCAPES {
         return out;
     }
     let mut offset = 0;

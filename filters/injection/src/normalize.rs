@@ -106,7 +106,9 @@ pub(crate) fn is_word_char(c: char) -> bool {
 
 /// Han, kana and Hangul: scripts written without spaces, where each character counts as a word.
 pub(crate) fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
+    let cp = c as u32;
+    cp >= 0x3040
+        && matches!(cp,
         0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xAC00..=0xD7AF)
 }
 
@@ -183,11 +185,24 @@ fn leet_to_letter(c: char) -> Option<char> {
 
 /// Separators attackers put between single letters.
 fn is_letter_separator(c: char) -> bool {
-    matches!(
-        c,
-        ' ' | '.' | '-' | '_' | '*' | ',' | '/' | '|' | '+' | '~' | '·' | '•' | ':' | '\''
-    )
+    if c.is_ascii() {
+        ASCII_LETTER_SEPARATOR[c as usize]
+    } else {
+        matches!(c, '·' | '•')
+    }
 }
+
+/// The ASCII part of [`is_letter_separator`] as a table (it runs on every character).
+static ASCII_LETTER_SEPARATOR: [bool; 128] = {
+    let mut t = [false; 128];
+    let seps = b" .-_*,/|+~:'";
+    let mut i = 0;
+    while i < seps.len() {
+        t[seps[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// Strips Latin diacritics (é → e) but leaves other scripts' characters whole.
 fn strip_latin_diacritic(c: char) -> char {
@@ -215,8 +230,10 @@ pub fn normalize(input: &str) -> Normalized {
     let mut out = Normalized::default();
     let chars = per_char(input, &mut out);
     let chars = per_word(chars, &mut out.flags);
-    let chars = join_spaced_letters(chars, &mut out.flags);
-    build(chars, &mut out);
+    let mut flags = out.flags;
+    let mut sink = Builder::new(&mut out, chars.len());
+    join_spaced_letters(&chars, &mut flags, &mut sink);
+    out.flags = flags;
     out
 }
 
@@ -264,6 +281,32 @@ fn per_char(input: &str, out: &mut Normalized) -> Vec<NChar> {
         let e = s + c.len_utf8();
         let (s32, e32) = (s as u32, e as u32);
         let cp = c as u32;
+        // ASCII (most text) is none of the invisible, tag or combining characters below.
+        if c.is_ascii() {
+            in_flag_sequence = false;
+            if invisible_pending {
+                if c.is_ascii_alphanumeric() && last_visible.is_some_and(|p| p.is_alphanumeric()) {
+                    out.invisible_in_words += 1;
+                    out.flags.zero_width = true;
+                }
+                invisible_pending = false;
+            }
+            last_visible = Some(c);
+            let l = if c == '\r' || c == '\n' {
+                '\n'
+            } else if c.is_ascii_whitespace() || c.is_ascii_control() {
+                ' '
+            } else {
+                c.to_ascii_lowercase()
+            };
+            buf.push(NChar {
+                c: l,
+                s: s32,
+                e: e32,
+                glued: false,
+            });
+            continue;
+        }
         if (0xE0000..=0xE007F).contains(&cp) {
             // An emoji subdivision flag (🏴 + tag letters + cancel tag) is a legitimate use.
             if last_visible == Some('\u{1F3F4}') && !in_flag_sequence {
@@ -328,21 +371,7 @@ fn per_char(input: &str, out: &mut Normalized) -> Vec<NChar> {
             invisible_pending = false;
         }
         last_visible = Some(c);
-        if c.is_ascii() {
-            let l = if c == '\r' || c == '\n' {
-                '\n'
-            } else if c.is_ascii_whitespace() || c.is_ascii_control() {
-                ' '
-            } else {
-                c.to_ascii_lowercase()
-            };
-            buf.push(NChar {
-                c: l,
-                s: s32,
-                e: e32,
-                glued: false,
-            });
-        } else if c.is_whitespace() {
+        if c.is_whitespace() {
             let w = if matches!(cp, 0x2028 | 0x2029 | 0x85) {
                 '\n'
             } else {
@@ -397,6 +426,10 @@ fn per_word(mut buf: Vec<NChar>, flags: &mut Flags) -> Vec<NChar> {
         let mut j = i;
         while j < n {
             let c = buf[j].c;
+            if c.is_ascii_lowercase() {
+                j += 1;
+                continue;
+            }
             let leet_inside = leet_to_letter(c).is_some()
                 && !c.is_alphanumeric()
                 && ((j + 1 < n && buf[j + 1].c.is_alphanumeric()) || (c == '$' && j > start));
@@ -450,8 +483,8 @@ fn per_word(mut buf: Vec<NChar>, flags: &mut Flags) -> Vec<NChar> {
     buf
 }
 
-/// Step 3: joins `i g n o r e` / `i.g.n.o.r.e` runs.
-fn join_spaced_letters(buf: Vec<NChar>, flags: &mut Flags) -> Vec<NChar> {
+/// Step 3: joins `i g n o r e` / `i.g.n.o.r.e` runs, handing every character on to `sink`.
+fn join_spaced_letters(buf: &[NChar], flags: &mut Flags, sink: &mut Builder<'_>) {
     const MIN_LETTERS: usize = 4;
     let n = buf.len();
     let single = |k: usize| -> bool {
@@ -460,18 +493,20 @@ fn join_spaced_letters(buf: Vec<NChar>, flags: &mut Flags) -> Vec<NChar> {
             && (k == 0 || !buf[k - 1].c.is_alphanumeric())
             && (k + 1 >= n || !buf[k + 1].c.is_alphanumeric())
     };
-    let mut out: Vec<NChar> = Vec::with_capacity(n);
+    let mut letters: Vec<usize> = Vec::new();
+    let mut gaps: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < n {
         // Cheap test first: a spaced run needs a separator right after the letter.
         if i + 2 >= n || !is_letter_separator(buf[i + 1].c) || !single(i) {
-            out.push(buf[i]);
+            sink.push(buf[i]);
             i += 1;
             continue;
         }
         // Collect letters separated by short separator gaps.
-        let mut letters = vec![i];
-        let mut gaps: Vec<(usize, usize)> = Vec::new();
+        letters.clear();
+        gaps.clear();
+        letters.push(i);
         let mut k = i + 1;
         loop {
             let gs = k;
@@ -486,97 +521,136 @@ fn join_spaced_letters(buf: Vec<NChar>, flags: &mut Flags) -> Vec<NChar> {
             k += 1;
         }
         if letters.len() < MIN_LETTERS {
-            out.push(buf[i]);
+            sink.push(buf[i]);
             i += 1;
             continue;
         }
-        // The most common gap is the in-word gap; any other gap is a word break.
-        let gap_text =
-            |g: &(usize, usize)| -> String { buf[g.0..g.1].iter().map(|c| c.c).collect() };
-        let mut counts: Vec<(String, usize)> = Vec::new();
-        for g in &gaps {
-            let t = gap_text(g);
-            match counts.iter_mut().find(|(k, _)| *k == t) {
-                Some((_, c)) => *c += 1,
-                None => counts.push((t, 1)),
+        // The most common gap is the in-word gap; any other gap is a word break. Gaps are at
+        // most 3 separator characters, compared in place.
+        let gap = |g: &(usize, usize)| &buf[g.0..g.1];
+        let same = |x: &[NChar], y: &[NChar]| {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| a.c == b.c)
+        };
+        let mut common: Option<(usize, usize)> = None;
+        let mut best = 0usize;
+        for (gi, g) in gaps.iter().enumerate() {
+            // Each distinct gap counted once, at its first occurrence; ties go to the later one.
+            if gaps[..gi].iter().any(|h| same(gap(h), gap(g))) {
+                continue;
+            }
+            let count = gaps[gi..].iter().filter(|h| same(gap(h), gap(g))).count();
+            if count >= best {
+                best = count;
+                common = Some(*g);
             }
         }
-        let common = counts
-            .iter()
-            .max_by_key(|(_, c)| *c)
-            .map(|(t, _)| t.clone())
-            .unwrap_or_default();
         flags.spaced_letters = true;
         for (idx, &l) in letters.iter().enumerate() {
             let mut nc = buf[l];
             nc.glued = true;
-            out.push(nc);
+            sink.push(nc);
             if let Some(g) = gaps.get(idx) {
-                if gap_text(g) != common {
+                let is_common = common.is_some_and(|c| same(gap(&c), gap(g)));
+                if !is_common {
                     let mut sp = buf[g.0];
                     sp.c = ' ';
                     sp.glued = false;
-                    out.push(sp);
+                    sink.push(sp);
                 }
             }
         }
         i = letters.last().copied().unwrap_or(i) + 1;
     }
-    out
+    sink.finish();
 }
 
-/// Step 4: whitespace collapse and assembly of text, byte map, glue bits and word starts.
-fn build(buf: Vec<NChar>, out: &mut Normalized) {
-    out.text.reserve(buf.len() + 1);
-    out.text.push('\n');
-    out.map.push((0, 0));
-    out.glued.push(false);
-    let mut prev_space = true;
-    let mut prev_word = false;
-    let mut cjk_run = 0usize;
-    let mut i = 0;
-    while i < buf.len() {
-        let nc = buf[i];
+/// Step 4: whitespace collapse and assembly of text, byte map, glue bits and word starts,
+/// one character at a time.
+struct Builder<'a> {
+    out: &'a mut Normalized,
+    prev_space: bool,
+    prev_word: bool,
+    cjk_run: usize,
+    /// A whitespace run not yet written: (original start, original end, contains a newline).
+    pending: Option<(u32, u32, bool)>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(out: &'a mut Normalized, capacity: usize) -> Self {
+        out.text.reserve(capacity + 1);
+        out.map.reserve(capacity + 1);
+        out.glued.reserve(capacity + 1);
+        out.text.push('\n');
+        out.map.push((0, 0));
+        out.glued.push(false);
+        Builder {
+            out,
+            prev_space: true,
+            prev_word: false,
+            cjk_run: 0,
+            pending: None,
+        }
+    }
+
+    fn flush_space(&mut self) {
+        if let Some((s, e, newline)) = self.pending.take() {
+            if !self.prev_space || newline {
+                self.out.text.push(if newline { '\n' } else { ' ' });
+                self.out.map.push((s, e));
+                self.out.glued.push(false);
+            }
+            self.prev_space = true;
+            self.prev_word = false;
+            self.cjk_run = 0;
+        }
+    }
+
+    fn push(&mut self, nc: NChar) {
         if nc.c == ' ' || nc.c == '\n' {
-            let mut newline = false;
-            let s = nc.s;
-            let mut e = nc.e;
-            while i < buf.len() && (buf[i].c == ' ' || buf[i].c == '\n') {
-                newline |= buf[i].c == '\n';
-                e = buf[i].e;
-                i += 1;
+            let p = self.pending.get_or_insert((nc.s, nc.e, false));
+            p.1 = nc.e;
+            p.2 |= nc.c == '\n';
+            return;
+        }
+        self.flush_space();
+        let out = &mut *self.out;
+        if nc.c.is_ascii() {
+            let word = nc.c.is_ascii_alphanumeric();
+            if word && !self.prev_word {
+                out.word_starts.push(out.text.len() as u32);
             }
-            if !prev_space || newline {
-                out.text.push(if newline { '\n' } else { ' ' });
-                out.map.push((s, e));
-                out.glued.push(false);
-            }
-            prev_space = true;
-            prev_word = false;
-            cjk_run = 0;
-            continue;
+            self.prev_word = word;
+            self.cjk_run = 0;
+            out.text.push(nc.c);
+            out.map.push((nc.s, nc.e));
+            out.glued.push(nc.glued);
+            self.prev_space = false;
+            return;
         }
         let word = nc.c.is_alphanumeric();
         // CJK has no spaces: every two characters count as a word (a typical word length), so
         // proximity windows mean about the same in every language.
         let cjk = is_cjk(nc.c);
         if cjk {
-            cjk_run += 1;
+            self.cjk_run += 1;
         } else {
-            cjk_run = 0;
+            self.cjk_run = 0;
         }
-        if word && (!prev_word || (cjk && cjk_run % 2 == 1)) {
+        if word && (!self.prev_word || (cjk && self.cjk_run % 2 == 1)) {
             out.word_starts.push(out.text.len() as u32);
         }
-        prev_word = word;
+        self.prev_word = word;
         let before = out.text.len();
         out.text.push(nc.c);
         for _ in before..out.text.len() {
             out.map.push((nc.s, nc.e));
             out.glued.push(nc.glued);
         }
-        prev_space = false;
-        i += 1;
+        self.prev_space = false;
+    }
+
+    fn finish(&mut self) {
+        self.flush_space();
     }
 }
 
