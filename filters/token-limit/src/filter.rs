@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::UNIX_EPOCH;
 
+use parapet_core::SegmentKind;
 use parapet_runtime::host::{Host, SharedDataError};
 use parapet_runtime::metrics;
 use parapet_runtime::prelude::*;
@@ -58,6 +59,45 @@ enum Scope {
     Model(String),
 }
 
+/// A response's output channel: choice, kind (text, refusal, tool call, reasoning), tool call.
+type Channel = (usize, SegmentKind, Option<usize>);
+
+/// Output tokens counted per channel, so text of different channels never runs together into
+/// one word (and each channel's count does not depend on how its deltas were split).
+#[derive(Debug, Clone)]
+struct OutputCounter {
+    encoding: Encoding,
+    channels: Vec<(Channel, StreamCounter)>,
+}
+
+impl OutputCounter {
+    fn new(encoding: Encoding) -> Self {
+        OutputCounter {
+            encoding,
+            channels: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, channel: Channel, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let i = match self.channels.iter().position(|(c, _)| *c == channel) {
+            Some(i) => i,
+            None => {
+                self.channels
+                    .push((channel, StreamCounter::new(self.encoding)));
+                self.channels.len() - 1
+            }
+        };
+        self.channels[i].1.add(text);
+    }
+
+    fn tokens(&self) -> u64 {
+        self.channels.iter().map(|(_, c)| c.tokens()).sum()
+    }
+}
+
 /// One reservation held by a request.
 #[derive(Debug, Clone)]
 struct Grant {
@@ -72,7 +112,7 @@ pub struct Ticket {
     /// What every grant reserved, plus streamed overflow charged since.
     pub(crate) reserved: Amounts,
     input_estimate: u64,
-    counter: StreamCounter,
+    counter: OutputCounter,
     /// Header values to send with the response.
     pub(crate) headers: RateLimitHeaders,
     /// Usage was settled (reconciled, refunded or charged as estimate).
@@ -91,7 +131,7 @@ impl Default for Ticket {
             grants: Vec::new(),
             reserved: Amounts::default(),
             input_estimate: 0,
-            counter: StreamCounter::new(Encoding::Generic),
+            counter: OutputCounter::new(Encoding::Generic),
             headers: RateLimitHeaders::default(),
             settled: false,
             inspected: false,
@@ -307,7 +347,7 @@ impl TokenLimit {
             }
         }
         ticket.input_estimate = input;
-        ticket.counter = StreamCounter::new(encoding);
+        ticket.counter = OutputCounter::new(encoding);
         let amounts = Amounts {
             requests: 1,
             input_tokens: input,
@@ -463,7 +503,9 @@ impl Filter for TokenLimit {
             return Ok(Verdict::allow());
         }
         let new = output.text.get(output.new_from..).unwrap_or("");
-        ticket.counter.add(new);
+        ticket
+            .counter
+            .add((output.choice, output.kind, output.tool_call), new);
         let exhausted = self
             .charge_overflow(cx.host(), &mut ticket)
             .map_err(failure)?;
@@ -501,12 +543,10 @@ impl Filter for TokenLimit {
             }
             None => {
                 if ticket.counter.tokens() == 0 {
-                    let enc = ticket.counter.clone();
-                    let mut c = enc;
-                    for s in &response.segments {
-                        c.add(&s.text);
+                    // A JSON response: count its output segments, each on its own.
+                    for (i, s) in response.segments.iter().enumerate() {
+                        ticket.counter.add((i, s.kind, None), &s.text);
                     }
-                    ticket.counter = c;
                 }
                 self.metric(host, "usage_missing_total", &[], 1);
                 let used = Self::estimated_usage(&ticket);

@@ -134,34 +134,83 @@ impl PromptEstimate {
 
 /// Counts output tokens of a stream from its text deltas, delta by delta.
 ///
-/// Cheap enough for every delta; the running total is an upper-bound estimate used for mid-stream
-/// enforcement until the response's exact usage arrives.
+/// The count is the same however the text is split into deltas: it always equals
+/// [`estimate_tokens`] of everything added so far (providers split deltas anywhere, often inside
+/// a word, and estimating every delta on its own would count a word cut in three as three
+/// words — 2–3× too many tokens, which would end streams early). Pieces that later text can no
+/// longer change are costed once; the tail that still can (the last piece and the whitespace
+/// before it) is kept and re-costed with the next delta. A tail longer than [`MAX_PENDING_BYTES`]
+/// (one huge "word") is costed as it stands, so work per delta stays bounded; that is the only
+/// case where a split can raise the count.
+///
+/// ```
+/// use parapet_tokens::{estimate_tokens, Encoding, StreamCounter};
+/// let text = "The lighthouse keeper counted the ships.";
+/// let mut c = StreamCounter::new(Encoding::O200k);
+/// for piece in ["The light", "house kee", "per counted the sh", "ips."] {
+///     c.add(piece);
+/// }
+/// assert_eq!(c.tokens(), estimate_tokens(text, Encoding::O200k));
+/// ```
 #[derive(Debug, Clone)]
 pub struct StreamCounter {
     encoding: Encoding,
-    tokens: u64,
+    /// Cost of the pieces that are final, in milli-tokens before the margin.
+    settled_milli: u64,
+    /// Text whose pieces may still change with the next delta.
+    pending: String,
+    /// Cost of `pending` as it stands.
+    pending_milli: u64,
 }
+
+/// Longest tail [`StreamCounter`] keeps waiting for more text.
+pub const MAX_PENDING_BYTES: usize = 256;
 
 impl StreamCounter {
     /// A counter at zero.
     pub fn new(encoding: Encoding) -> Self {
         StreamCounter {
             encoding,
-            tokens: 0,
+            settled_milli: 0,
+            pending: String::new(),
+            pending_milli: 0,
         }
     }
 
     /// Adds one delta; returns the running total.
     pub fn add(&mut self, delta: &str) -> u64 {
-        if !delta.is_empty() {
-            self.tokens += estimate_tokens(delta, self.encoding);
+        if delta.is_empty() {
+            return self.tokens();
         }
-        self.tokens
+        self.pending.push_str(delta);
+        let model = cost::CostModel::for_encoding(self.encoding);
+        let mut pieces: Vec<(usize, u64, bool)> = Vec::new();
+        scan::for_each_piece_at(&self.pending, self.encoding, |p, start| {
+            let blank = matches!(
+                p.kind,
+                Some(scan::PieceKind::Space | scan::PieceKind::Newline)
+            );
+            pieces.push((start, model.piece_cost_milli(&p), blank));
+        });
+        // The last piece can grow; whitespace right before it can regroup with later
+        // whitespace (`\n` + `  ` + `\n` is one piece). Everything before is final.
+        let mut keep_from = pieces.len().saturating_sub(1);
+        while keep_from > 0 && pieces[keep_from - 1].2 {
+            keep_from -= 1;
+        }
+        if self.pending.len() - pieces.get(keep_from).map_or(0, |p| p.0) > MAX_PENDING_BYTES {
+            keep_from = pieces.len();
+        }
+        let cut = pieces.get(keep_from).map_or(self.pending.len(), |p| p.0);
+        self.settled_milli += pieces[..keep_from].iter().map(|p| p.1).sum::<u64>();
+        self.pending_milli = pieces[keep_from..].iter().map(|p| p.1).sum();
+        self.pending.drain(..cut);
+        self.tokens()
     }
 
     /// The running total.
     pub fn tokens(&self) -> u64 {
-        self.tokens
+        cost::CostModel::for_encoding(self.encoding).finish(self.settled_milli + self.pending_milli)
     }
 }
 
@@ -216,6 +265,46 @@ mod tests {
             let parts = estimate_tokens(a, Encoding::O200k) + estimate_tokens(b, Encoding::O200k);
             assert!(parts >= whole, "split at {i}: {parts} < {whole}");
         }
+    }
+
+    #[test]
+    fn stream_counter_is_the_same_at_every_split_point() {
+        let texts = [
+            "The quick brown fox jumps over the lazy dog; 東京は晴れ 🙂 {\"a\": [1, 2]}",
+            "line one\n  \n\tline  two   \r\n12345 camelCaseWord it's ... /path/x",
+            "hello hello hello hello hello hello hello hello",
+        ];
+        for text in texts {
+            for e in [Encoding::O200k, Encoding::Cl100k, Encoding::Generic] {
+                let whole = estimate_tokens(text, e);
+                for (i, _) in text.char_indices().skip(1) {
+                    let mut c = StreamCounter::new(e);
+                    c.add(&text[..i]);
+                    assert_eq!(c.add(&text[i..]), whole, "{e:?} split at {i} of {text:?}");
+                }
+                for n in 1..12 {
+                    let chars: Vec<char> = text.chars().collect();
+                    let mut c = StreamCounter::new(e);
+                    for chunk in chars.chunks(n) {
+                        c.add(&chunk.iter().collect::<String>());
+                    }
+                    assert_eq!(c.tokens(), whole, "{e:?} chunks of {n} chars of {text:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stream_counter_bounds_the_pending_tail() {
+        let long = "x".repeat(10 * MAX_PENDING_BYTES);
+        let mut c = StreamCounter::new(Encoding::O200k);
+        for ch in long.as_bytes().chunks(7) {
+            c.add(std::str::from_utf8(ch).unwrap_or(""));
+            assert!(c.pending.len() <= MAX_PENDING_BYTES + 7);
+        }
+        // Costed in pieces of about MAX_PENDING_BYTES: close to the whole, not equal.
+        let (got, whole) = (c.tokens(), estimate_tokens(&long, Encoding::O200k));
+        assert!(got.abs_diff(whole) * 10 <= whole, "{got} vs {whole}");
     }
 
     #[test]

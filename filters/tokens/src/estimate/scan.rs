@@ -188,10 +188,21 @@ impl Cursor<'_> {
 
 /// Calls `sink` with every piece of `text`, in order.
 pub(crate) fn for_each_piece(text: &str, encoding: Encoding, mut sink: impl FnMut(Piece)) {
+    for_each_piece_at(text, encoding, |p, _| sink(p));
+}
+
+/// Calls `sink` with every piece of `text` and the byte offset where it starts, in order.
+pub(crate) fn for_each_piece_at(
+    text: &str,
+    encoding: Encoding,
+    mut sink: impl FnMut(Piece, usize),
+) {
     let case_split = encoding == Encoding::O200k;
     let slash_after_punct = encoding == Encoding::O200k;
     let mut cur = Cursor { rest: text.chars() };
-    while let Some(c) = cur.bump() {
+    loop {
+        let start = text.len() - cur.rest.as_str().len();
+        let Some(c) = cur.bump() else { break };
         let k = class(c);
         let next = cur.peek().map(class);
         let mut p = Piece::default();
@@ -231,7 +242,7 @@ pub(crate) fn for_each_piece(text: &str, encoding: Encoding, mut sink: impl FnMu
             }
             Class::Space | Class::Newline => scan_space(&mut p, k, &mut cur),
         }
-        sink(p);
+        sink(p, start);
     }
 }
 
