@@ -206,11 +206,23 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
     let mut start: Option<usize> = None;
     // Every bracket with its byte offset: balance is judged on these alone.
     let mut brackets: Vec<(usize, char)> = Vec::new();
-    for (i, c) in text.char_indices() {
-        if matches!(c, '(' | ')' | '[' | ']' | '{' | '}') {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (c, class, len) = if b < 0x80 {
+            (b as char, ASCII_CLASS[b as usize], 1)
+        } else {
+            let c = text[i..]
+                .chars()
+                .next()
+                .unwrap_or(char::REPLACEMENT_CHARACTER);
+            (c, unicode_class(c), c.len_utf8())
+        };
+        if class & BRACKET != 0 {
             brackets.push((i, c));
         }
-        if c.is_whitespace() {
+        if class & SPACE != 0 {
             if let Some(s) = start.take() {
                 if i - s <= 24 && !tok.url {
                     tokens.push((s, i));
@@ -223,8 +235,9 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
                 start = Some(i);
                 tok = TokenFeatures::default();
             }
-            tok.feed(c);
+            tok.feed(c, class);
         }
+        i += len;
     }
     if let Some(s) = start {
         if text.len() - s <= 24 && !tok.url {
@@ -239,7 +252,7 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
     let count = |v: &[bool]| v.iter().filter(|&&x| x).count();
     let mut n_weird = count(&weird[..TOKEN_WINDOW]);
     let mut n_plain = count(&plain[..TOKEN_WINDOW]);
-    let mut costs: Option<TokenCosts> = None;
+    let mut costs = TokenCosts::new(text, tokens.len());
     let mut stack: Vec<char> = Vec::new();
     let mut best: Option<(f32, Range<usize>)> = None;
     for w in 0..=tokens.len() - TOKEN_WINDOW {
@@ -252,16 +265,17 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
             continue;
         }
         let last = w + TOKEN_WINDOW - 1;
-        let bits = costs
-            .get_or_insert_with(|| TokenCosts::new(text, &tokens))
-            .mean_bits(w, last);
+        let span = tokens[w].0..tokens[last].1;
+        let lo = brackets.partition_point(|&(i, _)| i < span.start);
+        let hi = brackets.partition_point(|&(i, _)| i < span.end);
+        if lo == hi {
+            continue;
+        }
+        let bits = costs.mean_bits(&tokens, w, last);
         // Both weights need at least 4 bits per character.
         if bits < 4.0 {
             continue;
         }
-        let span = tokens[w].0..tokens[last].1;
-        let lo = brackets.partition_point(|&(i, _)| i < span.start);
-        let hi = brackets.partition_point(|&(i, _)| i < span.end);
         let unmatched = unbalanced_brackets(brackets[lo..hi].iter().map(|&(_, c)| c), &mut stack);
         if unmatched < 1 {
             continue;
@@ -284,49 +298,157 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
     best
 }
 
-/// Running bigram cost at each token's first and last character, so any window's mean cost
-/// is two subtractions. Computed once, and only for texts with a candidate window.
-struct TokenCosts {
+/// Running bigram cost at each token's first and last character, so a window's mean cost is
+/// two subtractions. Filled lazily, front to back, only over the tokens of windows that get
+/// this far; a gap between such windows is skipped (only differences within one
+/// uninterrupted run are ever taken).
+struct TokenCosts<'t> {
+    text: &'t str,
     /// Cumulative cost up to and including the token's first character, and its char index.
     first: Vec<(u32, usize)>,
     /// Cumulative cost up to and including the token's last character, and the char index
     /// after it.
     last: Vec<(u32, usize)>,
+    /// Tokens `< done` are filled (those of the current run are consistent with each other).
+    done: usize,
+    /// Next byte to read, with the running state at that point.
+    pos: usize,
+    cum: u32,
+    ci: usize,
+    prev: Option<usize>,
 }
 
-impl TokenCosts {
-    fn new(text: &str, tokens: &[(usize, usize)]) -> Self {
-        let mut first = vec![(0, 0); tokens.len()];
-        let mut last = vec![(0, 0); tokens.len()];
-        let (mut cum, mut ci, mut k) = (0u32, 0usize, 0usize);
-        let mut prev: Option<usize> = None;
-        for (i, c) in text.char_indices() {
-            if k >= tokens.len() {
-                break;
-            }
-            let sym = symbol(c);
-            if let Some(p) = prev {
-                cum += COST[p][sym] as u32;
-            }
-            prev = Some(sym);
-            if i == tokens[k].0 {
-                first[k] = (cum, ci);
-            }
-            ci += 1;
-            if i + c.len_utf8() == tokens[k].1 {
-                last[k] = (cum, ci);
-                k += 1;
-            }
+impl<'t> TokenCosts<'t> {
+    fn new(text: &'t str, n: usize) -> Self {
+        TokenCosts {
+            text,
+            first: vec![(0, 0); n],
+            last: vec![(0, 0); n],
+            done: 0,
+            pos: 0,
+            cum: 0,
+            ci: 0,
+            prev: None,
         }
-        TokenCosts { first, last }
     }
 
     /// Mean cost in bits per character pair from token `a`'s first to token `b`'s last character.
-    fn mean_bits(&self, a: usize, b: usize) -> f32 {
+    fn mean_bits(&mut self, tokens: &[(usize, usize)], a: usize, b: usize) -> f32 {
+        if a >= self.done {
+            // Start a new run at token `a`.
+            self.done = a;
+            self.pos = tokens[a].0;
+            self.cum = 0;
+            self.ci = 0;
+            self.prev = None;
+        }
+        while self.done <= b {
+            let Some(c) = self.text[self.pos..].chars().next() else {
+                break;
+            };
+            let i = self.pos;
+            let sym = symbol(c);
+            if let Some(p) = self.prev {
+                self.cum += COST[p][sym] as u32;
+            }
+            self.prev = Some(sym);
+            let k = self.done;
+            if i == tokens[k].0 {
+                self.first[k] = (self.cum, self.ci);
+            }
+            self.ci += 1;
+            self.pos += c.len_utf8();
+            if self.pos == tokens[k].1 {
+                self.last[k] = (self.cum, self.ci);
+                self.done += 1;
+            }
+        }
         let (c0, i0) = self.first[a];
         let (c1, i1) = self.last[b];
         (c1 - c0) as f32 / 8.0 / (i1 - i0).saturating_sub(1).max(1) as f32
     }
+}
+
+/// Character classes for the token features (bits), one table lookup per ASCII byte.
+const SPACE: u16 = 1;
+const TRIM: u16 = 2;
+const ALPHA: u16 = 4;
+const DIGIT: u16 = 8;
+const ODD: u16 = 16;
+const UPPER: u16 = 32;
+const LOWER: u16 = 64;
+const BRACKET: u16 = 128;
+const APOS_HYPHEN: u16 = 256;
+
+static ASCII_CLASS: [u16; 128] = {
+    let mut t = [0u16; 128];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        let mut k = 0;
+        if matches!(c, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') {
+            k |= SPACE;
+        }
+        if matches!(c, b'.' | b',' | b'!' | b'?' | b';' | b':') {
+            k |= TRIM;
+        }
+        if c.is_ascii_alphabetic() {
+            k |= ALPHA;
+        }
+        if c.is_ascii_digit() {
+            k |= DIGIT;
+        }
+        if matches!(
+            c,
+            b'(' | b')'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'\\'
+                | b'<'
+                | b'>'
+                | b'*'
+                | b'#'
+                | b'$'
+                | b'"'
+                | b'='
+        ) {
+            k |= ODD;
+        }
+        if c.is_ascii_uppercase() {
+            k |= UPPER;
+        }
+        if c.is_ascii_lowercase() {
+            k |= LOWER;
+        }
+        if matches!(c, b'(' | b')' | b'[' | b']' | b'{' | b'}') {
+            k |= BRACKET;
+        }
+        if matches!(c, b'\'' | b'-') {
+            k |= APOS_HYPHEN;
+        }
+        t[i] = k;
+        i += 1;
+    }
+    t
+};
+
+fn unicode_class(c: char) -> u16 {
+    let mut k = 0;
+    if c.is_whitespace() {
+        k |= SPACE;
+    }
+    if c.is_alphabetic() {
+        k |= ALPHA;
+    }
+    if c.is_uppercase() {
+        k |= UPPER;
+    }
+    if c.is_lowercase() {
+        k |= LOWER;
+    }
+    k
 }
 
 /// Two token features, computed while a token is read character by character:
@@ -356,30 +478,22 @@ struct TokenFeatures {
     url: bool,
 }
 
-fn is_trim_punct(c: char) -> bool {
-    matches!(c, '.' | ',' | '!' | '?' | ';' | ':')
-}
-
 impl TokenFeatures {
-    fn feed(&mut self, c: char) {
-        let trim = is_trim_punct(c);
+    fn feed(&mut self, c: char, class: u16) {
+        let trim = class & TRIM != 0;
         if self.in_trim_run && !trim {
             self.trim_inside = true;
         }
         self.in_trim_run = trim;
         self.any_untrimmed |= !trim;
-        let alpha = c.is_alphabetic();
-        self.wordy |= alpha || c.is_ascii_digit();
-        self.odd |= matches!(
-            c,
-            '(' | ')' | '[' | ']' | '{' | '}' | '\\' | '<' | '>' | '*' | '#' | '$' | '"' | '='
-        );
-        let lower = c.is_lowercase();
-        self.mid_cap |= self.prev_lower && c.is_uppercase();
+        self.wordy |= class & (ALPHA | DIGIT) != 0;
+        self.odd |= class & ODD != 0;
+        let lower = class & LOWER != 0;
+        self.mid_cap |= self.prev_lower && class & UPPER != 0;
         self.prev_lower = lower;
         if self.chars == 0 {
-            self.first_alpha = alpha;
-        } else if !(lower || c == '\'' || c == '-' || trim) {
+            self.first_alpha = class & ALPHA != 0;
+        } else if !(lower || trim || class & APOS_HYPHEN != 0) {
             self.rest_bad = true;
         }
         self.chars += 1;

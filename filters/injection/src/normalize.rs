@@ -592,6 +592,7 @@ impl<'a> Builder<'a> {
         }
     }
 
+    #[inline]
     fn flush_space(&mut self) {
         if let Some((s, e, newline)) = self.pending.take() {
             if !self.prev_space || newline {
@@ -605,6 +606,7 @@ impl<'a> Builder<'a> {
         }
     }
 
+    #[inline]
     fn push(&mut self, nc: NChar) {
         if nc.c == ' ' || nc.c == '\n' {
             let p = self.pending.get_or_insert((nc.s, nc.e, false));
