@@ -3,6 +3,7 @@
 use crate::actions::{Action, Direction, EntityActions};
 use crate::config::PiiConfig;
 use parapet_pii::{Category, Detector, EntityType, Finding as PiiFinding, HmacKey, TokenVault};
+use parapet_runtime::core::Provider;
 use parapet_runtime::prelude::*;
 use std::collections::BTreeSet;
 
@@ -100,6 +101,17 @@ impl PiiRedact {
     }
 }
 
+/// Whether `out` is JSON text, so a value put back into it must be JSON-escaped: tool-call
+/// arguments that travel as a JSON-encoded string (OpenAI `arguments`, in every stream the
+/// argument fragments — OpenAI strings, Anthropic `partial_json`, Bedrock `toolUse.input`, Gemini
+/// and Ollama raw objects). A non-streamed arguments *object* (Anthropic `input`, Gemini `args`,
+/// Bedrock `input`, Ollama `arguments`) reaches `on_output` one decoded string at a time: the
+/// value goes in as it is and the core encodes it.
+fn arguments_are_json_text(request: &RequestInfo, out: &Output) -> bool {
+    out.kind == SegmentKind::ToolCallArguments
+        && (out.streamed || request.api.provider == Provider::OpenAi)
+}
+
 fn scans_request_segment(kind: SegmentKind) -> bool {
     !matches!(
         kind,
@@ -181,7 +193,7 @@ impl Filter for PiiRedact {
         // 1. Put the user's values back where the model repeated their tokens.
         if self.restore {
             if let Some(vault) = &cx.state.vault {
-                let in_json = out.kind == SegmentKind::ToolCallArguments;
+                let in_json = arguments_are_json_text(cx.request, out);
                 for m in vault.find_tokens(text) {
                     let value = if in_json {
                         json_escape_inner(m.value)

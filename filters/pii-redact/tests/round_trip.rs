@@ -269,6 +269,142 @@ fn tokens_escaped_inside_streamed_tool_call_arguments_are_restored_as_valid_json
     assert_eq!(parsed["to"], EMAIL);
 }
 
+/// A custom value with a `"` (JSON-escaped on the wire) and an email in tool-call arguments.
+fn tool_call_config() -> serde_json::Value {
+    json!({"key": {"env": "PII_KEY"},
+        "custom": [{"name": "CODE", "pattern": "Q\"[0-9]{6}"}],
+        "entities": {"CODE": "tokenize"}})
+}
+const CODE: &str = "Q\"123456";
+const TOOL_PROMPT: &str = "my code is Q\"123456, mail jane.roe@example.com";
+
+fn tool_args_with_tokens() -> (serde_json::Value, serde_json::Value) {
+    let tq = token(EntityType::Custom("CODE".into()), CODE);
+    let te = token(EntityType::Email, EMAIL);
+    (
+        json!({"to": te, "code": tq, "note": "<EMAIL_000000000000>"}),
+        json!({"to": EMAIL, "code": CODE, "note": "<EMAIL_000000000000>"}),
+    )
+}
+
+#[test]
+fn tool_call_arguments_are_restored_for_every_provider_json() {
+    let c = chain(tool_call_config());
+    let (args, expected) = tool_args_with_tokens();
+    for p in [
+        Provider::OpenAiChat,
+        Provider::Anthropic,
+        Provider::Gemini,
+        Provider::Ollama,
+        Provider::Bedrock,
+    ] {
+        let out = c
+            .run(
+                &p.request(TOOL_PROMPT, false),
+                &p.json_upstream(p.tool_call_json(&args)),
+            )
+            .unwrap();
+        assert!(
+            !out.upstream().body_str().contains("123456"),
+            "{p:?}: the provider saw the code"
+        );
+        assert_eq!(p.tool_call_json_args(&out.response.body), expected, "{p:?}");
+        assert_no_raw(&out, &[EMAIL, "123456"]);
+    }
+}
+
+#[test]
+fn streamed_tool_call_arguments_are_restored_for_every_provider_at_every_cut() {
+    let c = chain(tool_call_config());
+    let (args, expected) = tool_args_with_tokens();
+    let args = args.to_string();
+    for p in [
+        Provider::OpenAiChat,
+        Provider::Anthropic,
+        Provider::Gemini,
+        Provider::Ollama,
+        Provider::Bedrock,
+    ] {
+        let body = p.tool_call_stream(&args, 9);
+        for sizes in cuts(body.len(), 20) {
+            let out = c
+                .run(
+                    &p.request(TOOL_PROMPT, true),
+                    &p.stream_upstream_sizes(&body, &sizes),
+                )
+                .unwrap();
+            let (got, error) = p.tool_call_stream_args(&out.response.body);
+            assert!(!error, "{p:?} cut {sizes:?}: error event");
+            assert_eq!(got, expected, "{p:?} cut {sizes:?}");
+        }
+    }
+}
+
+#[test]
+fn tool_call_arguments_and_tool_results_in_the_history_are_tokenized() {
+    let c = chain(config());
+    let req = parapet_harness::Request::post("/v1/chat/completions").json_body(json!({
+        "model": "gpt-4o",
+        "messages": [
+            {"role": "user", "content": "send it"},
+            {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function",
+                "function": {"name": "send", "arguments": "{\"to\":\"jane.roe@example.com\",\"q\":\"a \\\"b\\\"\"}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": "sent to jane.roe@example.com"}
+        ]
+    }));
+    let out = c
+        .run(
+            &req,
+            &Provider::OpenAiChat.json_upstream(Provider::OpenAiChat.json_response("ok")),
+        )
+        .unwrap();
+    let sent = out.upstream().json().expect("upstream JSON");
+    let te = token(EntityType::Email, EMAIL);
+    let args: serde_json::Value = serde_json::from_str(
+        sent["messages"][1]["tool_calls"][0]["function"]["arguments"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(args, json!({"to": te, "q": "a \"b\""}));
+    assert_eq!(sent["messages"][2]["content"], format!("sent to {te}"));
+    assert_no_raw(&out, &[EMAIL]);
+}
+
+#[test]
+fn non_ascii_text_around_tokens_survives_every_cut() {
+    let c = chain(config());
+    let p = Provider::Anthropic;
+    let te = token(EntityType::Email, EMAIL);
+    let prompt = "Écris à jane.roe@example.com — merci 🙏";
+    let answer = format!("✓ écrit à {te} — 🙏 ok");
+    let expected = format!("✓ écrit à {EMAIL} — 🙏 ok");
+    let out = c
+        .run(
+            &p.request(prompt, false),
+            &p.json_upstream(p.json_response(&answer)),
+        )
+        .unwrap();
+    assert_eq!(
+        p.upstream_user_text(&out.upstream().body_str()),
+        format!("Écris à {te} — merci 🙏")
+    );
+    assert_eq!(p.json_text(&out.response.body), expected);
+    // 5-byte events cut inside multi-byte characters' neighbours; body cuts fall inside them.
+    let body = p.stream_body(&chunk_str(&answer, 5));
+    for sizes in cuts(body.len(), 20) {
+        let out = c
+            .run(
+                &p.request(prompt, true),
+                &p.stream_upstream_sizes(&body, &sizes),
+            )
+            .unwrap();
+        let (text, error) = p.stream_text(&out.response.body);
+        assert!(!error, "cut {sizes:?}");
+        assert_eq!(text, expected, "cut {sizes:?}");
+    }
+}
+
 #[test]
 fn a_second_turn_gets_the_same_tokens() {
     let c = chain(config());

@@ -308,8 +308,6 @@ impl Provider {
 
     /// The text a client reads from a stream, and whether it carries an error event.
     pub fn stream_text(self, body: &[u8]) -> (String, bool) {
-        let mut text = String::new();
-        let mut error = false;
         let ptr = match self {
             Provider::OpenAiChat => "/choices/0/delta/content",
             Provider::OpenAiToolArgs => "/choices/0/delta/tool_calls/0/function/arguments",
@@ -317,59 +315,179 @@ impl Provider {
             Provider::Gemini => "/candidates/0/content/parts/0/text",
             Provider::Ollama => "/message/content",
         };
-        let mut take = |v: &Value| {
-            if let Some(s) = v.pointer(ptr).and_then(Value::as_str) {
-                text.push_str(s);
+        let mut error = false;
+        let text = stream_payloads(self, body, &mut error)
+            .iter()
+            .filter_map(|v| v.pointer(ptr).and_then(Value::as_str))
+            .collect();
+        (text, error)
+    }
+
+    /// A non-streamed response whose only content is a tool call with these arguments
+    /// (`OpenAiChat`/`OpenAiToolArgs`: a JSON-encoded string; the others: an object).
+    pub fn tool_call_json(self, args: &Value) -> Vec<u8> {
+        let v = match self {
+            Provider::OpenAiChat | Provider::OpenAiToolArgs => {
+                return Provider::OpenAiToolArgs.json_response(&args.to_string())
             }
-            v.get("error").is_some() || v.get("type").and_then(Value::as_str) == Some("error")
+            Provider::Anthropic => {
+                json!({"id":"m1","type":"message","role":"assistant","model":"claude",
+                "content":[{"type":"tool_use","id":"tu1","name":"send","input":args}],"stop_reason":"tool_use"})
+            }
+            Provider::Gemini => {
+                json!({"candidates":[{"content":{"parts":[{"functionCall":{"name":"send","args":args}}],
+                "role":"model"},"index":0,"finishReason":"STOP"}]})
+            }
+            Provider::Ollama => json!({"model":"llama3","message":{"role":"assistant","content":"",
+                "tool_calls":[{"function":{"name":"send","arguments":args}}]},"done":true}),
+            Provider::Bedrock => {
+                json!({"output":{"message":{"role":"assistant","content":[{"toolUse":
+                {"toolUseId":"t1","name":"send","input":args}}]}},"stopReason":"tool_use"})
+            }
         };
+        v.to_string().into_bytes()
+    }
+
+    /// The arguments a client reads from [`Provider::tool_call_json`]'s shape.
+    pub fn tool_call_json_args(self, body: &[u8]) -> Value {
+        let v: Value = serde_json::from_slice(body).expect("client body is JSON");
+        let args = match self {
+            Provider::OpenAiChat | Provider::OpenAiToolArgs => {
+                let s = v
+                    .pointer("/choices/0/message/tool_calls/0/function/arguments")
+                    .and_then(Value::as_str)
+                    .expect("arguments string");
+                return serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"));
+            }
+            Provider::Anthropic => v.pointer("/content/0/input"),
+            Provider::Gemini => v.pointer("/candidates/0/content/parts/0/functionCall/args"),
+            Provider::Ollama => v.pointer("/message/tool_calls/0/function/arguments"),
+            Provider::Bedrock => v.pointer("/output/message/content/0/toolUse/input"),
+        };
+        args.cloned().expect("arguments")
+    }
+
+    /// A stream whose only content is a tool call: argument fragments of `delta` bytes
+    /// (OpenAI `arguments`, Anthropic `input_json_delta`, Bedrock `toolUse.input`), or one
+    /// event with the arguments object (Gemini, Ollama).
+    pub fn tool_call_stream(self, args: &str, delta: usize) -> Vec<u8> {
+        let pieces = chunk_str(args, delta);
         match self {
-            Provider::Ollama => {
-                for line in body.split(|&b| b == b'\n') {
-                    if let Ok(v) = serde_json::from_slice::<Value>(line) {
-                        error |= take(&v);
-                    }
+            Provider::OpenAiChat | Provider::OpenAiToolArgs => {
+                Provider::OpenAiToolArgs.stream_body(&pieces)
+            }
+            Provider::Anthropic => {
+                let mut out = String::new();
+                let mut push =
+                    |name: &str, v: Value| out.push_str(&format!("event: {name}\ndata: {v}\n\n"));
+                push(
+                    "message_start",
+                    json!({"type":"message_start","message":{"id":"m1","type":"message",
+                    "role":"assistant","content":[],"model":"claude","usage":{"input_tokens":5,"output_tokens":1}}}),
+                );
+                push(
+                    "content_block_start",
+                    json!({"type":"content_block_start","index":0,
+                    "content_block":{"type":"tool_use","id":"tu1","name":"send","input":{}}}),
+                );
+                for p in &pieces {
+                    push(
+                        "content_block_delta",
+                        json!({"type":"content_block_delta","index":0,
+                        "delta":{"type":"input_json_delta","partial_json":p}}),
+                    );
                 }
+                push(
+                    "content_block_stop",
+                    json!({"type":"content_block_stop","index":0}),
+                );
+                push(
+                    "message_delta",
+                    json!({"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":9}}),
+                );
+                push("message_stop", json!({"type":"message_stop"}));
+                out.into_bytes()
             }
             Provider::Bedrock => {
-                let mut pos = 0;
-                while pos + 12 <= body.len() {
-                    let total = u32::from_be_bytes([
-                        body[pos],
-                        body[pos + 1],
-                        body[pos + 2],
-                        body[pos + 3],
-                    ]) as usize;
-                    if total < 16 || pos + total > body.len() {
-                        break;
-                    }
-                    let bytes = &body[pos..pos + total];
-                    if let Ok(f) = decode_frame(bytes) {
-                        if f.header(":message-type") == Some("exception") {
-                            error = true;
-                        }
-                        if let Ok(v) = serde_json::from_slice::<Value>(&bytes[f.payload.clone()]) {
-                            error |= take(&v);
-                        }
-                    }
-                    pos += total;
+                let frame = |t: &str, v: Value| {
+                    encode_frame(
+                        &[
+                            (":event-type", t),
+                            (":content-type", "application/json"),
+                            (":message-type", "event"),
+                        ],
+                        v.to_string().as_bytes(),
+                    )
+                };
+                let mut out = frame("messageStart", json!({"role":"assistant"}));
+                out.extend(frame(
+                    "contentBlockStart",
+                    json!({"contentBlockIndex":0,
+                    "start":{"toolUse":{"toolUseId":"t1","name":"send"}}}),
+                ));
+                for p in &pieces {
+                    out.extend(frame(
+                        "contentBlockDelta",
+                        json!({"contentBlockIndex":0,"delta":{"toolUse":{"input":p}}}),
+                    ));
                 }
+                out.extend(frame("contentBlockStop", json!({"contentBlockIndex":0})));
+                out.extend(frame("messageStop", json!({"stopReason":"tool_use"})));
+                out
             }
-            _ => {
-                let s = String::from_utf8_lossy(body);
-                for line in s.lines() {
-                    if let Some(d) = line.strip_prefix("data:") {
-                        if let Ok(v) = serde_json::from_str::<Value>(d.trim()) {
-                            error |= take(&v);
-                        }
-                    }
-                    if line.trim() == "event: error" {
-                        error = true;
-                    }
-                }
+            Provider::Gemini => {
+                let args: Value = serde_json::from_str(args).expect("arguments are JSON");
+                format!("data: {}\n\n", json!({"candidates":[{"content":{"parts":[{"functionCall":
+                    {"name":"send","args":args}}],"role":"model"},"index":0,"finishReason":"STOP"}]}))
+                .into_bytes()
+            }
+            Provider::Ollama => {
+                let args: Value = serde_json::from_str(args).expect("arguments are JSON");
+                format!(
+                    "{}\n{}\n",
+                    json!({"model":"llama3","message":{"role":"assistant","content":"",
+                        "tool_calls":[{"function":{"name":"send","arguments":args}}]},"done":false}),
+                    json!({"model":"llama3","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop"})
+                )
+                .into_bytes()
             }
         }
-        (text, error)
+    }
+
+    /// The arguments a client reads from [`Provider::tool_call_stream`]'s shape, and whether the
+    /// stream carries an error event.
+    pub fn tool_call_stream_args(self, body: &[u8]) -> (Value, bool) {
+        let mut objects = Vec::new();
+        let mut fragments = String::new();
+        let mut error = false;
+        for v in stream_payloads(self, body, &mut error) {
+            let (frag, obj) = match self {
+                Provider::OpenAiChat | Provider::OpenAiToolArgs => (
+                    v.pointer("/choices/0/delta/tool_calls/0/function/arguments"),
+                    None,
+                ),
+                Provider::Anthropic => (v.pointer("/delta/partial_json"), None),
+                Provider::Bedrock => (v.pointer("/delta/toolUse/input"), None),
+                Provider::Gemini => (
+                    None,
+                    v.pointer("/candidates/0/content/parts/0/functionCall/args"),
+                ),
+                Provider::Ollama => (None, v.pointer("/message/tool_calls/0/function/arguments")),
+            };
+            if let Some(s) = frag.and_then(Value::as_str) {
+                fragments.push_str(s);
+            }
+            if let Some(o) = obj {
+                objects.push(o.clone());
+            }
+        }
+        let args = if objects.is_empty() {
+            serde_json::from_str(&fragments).unwrap_or_else(|e| panic!("{e}: {fragments}"))
+        } else {
+            assert_eq!(objects.len(), 1, "one arguments object expected");
+            objects.remove(0)
+        };
+        (args, error)
     }
 
     /// The stream delivered in pieces of these sizes (the rest as a last piece), chunked.
@@ -404,6 +522,76 @@ impl Provider {
             .header("content-type", "application/json")
             .body(body)
     }
+}
+
+/// `s` cut into pieces of about `n` bytes, never inside a UTF-8 character.
+pub fn chunk_str(s: &str, n: usize) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < s.len() {
+        let mut end = (start + n).min(s.len());
+        while !s.is_char_boundary(end) {
+            end += 1;
+        }
+        out.push(&s[start..end]);
+        start = end;
+    }
+    out
+}
+
+/// The JSON payloads of a stream as the client decodes it (SSE `data:`, NDJSON lines, AWS
+/// event-stream frames); sets `error` on an error event or exception frame.
+pub fn stream_payloads(p: Provider, body: &[u8], error: &mut bool) -> Vec<Value> {
+    let mut out = Vec::new();
+    match p {
+        Provider::Ollama => {
+            for line in body.split(|&b| b == b'\n') {
+                if let Ok(v) = serde_json::from_slice::<Value>(line) {
+                    out.push(v);
+                }
+            }
+        }
+        Provider::Bedrock => {
+            let mut pos = 0;
+            while pos + 12 <= body.len() {
+                let total =
+                    u32::from_be_bytes([body[pos], body[pos + 1], body[pos + 2], body[pos + 3]])
+                        as usize;
+                if total < 16 || pos + total > body.len() {
+                    break;
+                }
+                let bytes = &body[pos..pos + total];
+                if let Ok(f) = decode_frame(bytes) {
+                    if f.header(":message-type") == Some("exception") {
+                        *error = true;
+                    }
+                    if let Ok(v) = serde_json::from_slice::<Value>(&bytes[f.payload.clone()]) {
+                        out.push(v);
+                    }
+                }
+                pos += total;
+            }
+        }
+        _ => {
+            let s = String::from_utf8_lossy(body);
+            for line in s.lines() {
+                if let Some(d) = line.strip_prefix("data:") {
+                    if let Ok(v) = serde_json::from_str::<Value>(d.trim()) {
+                        out.push(v);
+                    }
+                }
+                if line.trim() == "event: error" {
+                    *error = true;
+                }
+            }
+        }
+    }
+    for v in &out {
+        if v.get("error").is_some() || v.get("type").and_then(Value::as_str) == Some("error") {
+            *error = true;
+        }
+    }
+    out
 }
 
 /// Every way the tests cut a response body of `len` bytes: whole, at every single split point,
