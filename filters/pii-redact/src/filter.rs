@@ -24,10 +24,15 @@ pub struct State {
     vault: Option<TokenVault>,
 }
 
-/// Longest token is 55 bytes: hold back 54 so a token split across stream events is still in
-/// the editable window when it completes; 128 also covers most single-line secrets for the
-/// response leak scan.
+/// Default stream window: above [`MIN_HOLD_BACK_FOR_RESTORE`] so a token split across stream
+/// events is still in the editable window when it completes; 128 also covers most single-line
+/// secrets for the response leak scan.
 const HOLD_BACK: usize = 128;
+
+/// Smallest `stream.hold_back_bytes` that still restores every token split across events: the
+/// longest token written with JSON-escaped delimiters (`\u003c` + 40-letter name + `_` + 12 hex +
+/// `\u003e`, 65 bytes, inside streamed tool-call arguments) minus one.
+const MIN_HOLD_BACK_FOR_RESTORE: usize = 64;
 
 fn rule_id(entity: &EntityType) -> String {
     let prefix = if entity.category() == Category::Secret {
@@ -125,7 +130,17 @@ impl Filter for PiiRedact {
     type Config = PiiConfig;
     type State = State;
 
-    fn new(config: PiiConfig, _common: &Common) -> Result<Self, ConfigError> {
+    fn new(config: PiiConfig, common: &Common) -> Result<Self, ConfigError> {
+        if config.restore_responses && common.hold_back_bytes < MIN_HOLD_BACK_FOR_RESTORE {
+            return Err(ConfigError::at(
+                "stream.hold_back_bytes",
+                format!(
+                    "must be at least {MIN_HOLD_BACK_FOR_RESTORE} while restore_responses is on: \
+                     a shorter window releases the start of a token split across stream events \
+                     before it can be restored"
+                ),
+            ));
+        }
         let mask_keep = config.mask.keep;
         let mask_char = config.mask.mask_char;
         let restore = config.restore_responses;

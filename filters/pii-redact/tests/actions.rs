@@ -267,9 +267,11 @@ fn empty_config_behaves_as_the_readme_says() {
     // The response: the user's values come back; a new email is only reported; a leaked
     // secret is redacted.
     let akia = aws_key();
-    let answer = format!("Sent to {te} ({tc}); cc bob.smith@example.org; key {akia}.");
-    let expected =
-        format!("Sent to {EMAIL} ({CARD}); cc bob.smith@example.org; key [AWS_ACCESS_KEY].");
+    let answer =
+        format!("Dr. Jane Roe: sent to {te} ({tc}); cc bob.smith@example.org; key {akia}.");
+    let expected = format!(
+        "Dr. Jane Roe: sent to {EMAIL} ({CARD}); cc bob.smith@example.org; key [AWS_ACCESS_KEY]."
+    );
     let run = |up: parapet_harness::Upstream, stream: bool| {
         c.run(&p.request(&prompt, stream), &up).unwrap()
     };
@@ -278,6 +280,10 @@ fn empty_config_behaves_as_the_readme_says() {
     let ev = event(&out, "response");
     assert_eq!(ev["entities"]["email"], 1, "the new email only: {ev}");
     assert_eq!(ev["entities"]["aws_access_key"], 1, "{ev}");
+    assert!(
+        ev["entities"].get("person").is_none(),
+        "person: allow in responses: {ev}"
+    );
     assert_no_raw(&out, &[&akia, "bob.smith@example.org", EMAIL]);
     // Streamed the same way (random key, 6-byte events, every split).
     let deltas: Vec<&str> = answer
@@ -394,6 +400,10 @@ fn invalid_configs_are_rejected_naming_the_field() {
         ),
         (json!({"mask": {"keep": 99}}), "mask.keep"),
         (json!({"colour": "blue"}), "colour"),
+        (
+            json!({"stream": {"hold_back_bytes": 63}}),
+            "stream.hold_back_bytes",
+        ),
     ];
     for (cfg, needle) in cases {
         let err = try_chain(cfg.clone())
@@ -401,6 +411,10 @@ fn invalid_configs_are_rejected_naming_the_field() {
             .unwrap_or_else(|| panic!("{cfg} accepted"));
         assert!(err.contains(needle), "{cfg}: {err}");
     }
+    // A window too short to restore tokens is fine when nothing is restored.
+    assert!(
+        try_chain(json!({"stream": {"hold_back_bytes": 8}, "restore_responses": false})).is_ok()
+    );
     // The key never appears in an error about it.
     let err = try_chain(json!({"key": "short"})).err().unwrap();
     assert!(!err.contains("\"short\""), "{err}");
@@ -430,6 +444,44 @@ fn custom_entities_from_config() {
     );
     assert_eq!(event(&out, "request")["entities"]["employee_id"], 1);
     assert_no_raw(&out, &["EMP-123456"]);
+    // A custom entity without an action: redacted in requests (the default).
+    let c = chain(json!({"custom": [{"name": "TICKET", "pattern": "\\bTCK-[0-9]{5}\\b"}]}));
+    assert_eq!(
+        user_text_sent(&c, p, "see TCK-12345 please"),
+        "see [TICKET] please"
+    );
+}
+
+#[test]
+fn the_users_own_values_are_never_flagged_in_the_answer() {
+    let c = chain(json!({"key": {"env": "PII_KEY"}, "entities": {"EMAIL": {"response": "block"}}}));
+    let p = Provider::OpenAiChat;
+    let te = token(EntityType::Email, EMAIL);
+    let out = c
+        .run(
+            &p.request(PROMPT, false),
+            &p.json_upstream(p.json_response(&format!("Wrote to {te}."))),
+        )
+        .unwrap();
+    assert_eq!(
+        p.json_text(&out.response.body),
+        format!("Wrote to {EMAIL}.")
+    );
+    // Another address in the answer is a leak: blocked, by type only.
+    let out = c
+        .run(
+            &p.request(PROMPT, false),
+            &p.json_upstream(p.json_response(&format!("Wrote to {te} and bob.smith@example.org."))),
+        )
+        .unwrap();
+    let body = out.response.body_str();
+    assert!(
+        body.contains("EMAIL") && !body.contains("bob.smith"),
+        "{body}"
+    );
+    assert!(!body.contains(EMAIL), "{body}");
+    assert_eq!(event(&out, "response")["action"], "block");
+    assert_no_raw(&out, &["bob.smith@example.org", EMAIL]);
 }
 
 #[test]

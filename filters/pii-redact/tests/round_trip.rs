@@ -258,6 +258,20 @@ fn tokens_escaped_inside_streamed_tool_call_arguments_are_restored_as_valid_json
         assert_eq!(parsed["to"], EMAIL, "cut {sizes:?}");
         assert_eq!(parsed["n"], "<EMAIL_000000000000>", "cut {sizes:?}");
     }
+    // The smallest window the filter accepts (64 bytes) still restores the longest form.
+    let small = chain(json!({"key": {"env": "PII_KEY"}, "stream": {"hold_back_bytes": 64}}));
+    for sizes in cuts(body.len(), 20) {
+        let out = small
+            .run(
+                &p.request(PROMPT, true),
+                &p.stream_upstream_sizes(&body, &sizes),
+            )
+            .unwrap();
+        let (text, _) = p.stream_text(&out.response.body);
+        let parsed: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("cut {sizes:?}: {e}: {text}"));
+        assert_eq!(parsed["to"], EMAIL, "64-byte window, cut {sizes:?}");
+    }
     // Non-streamed too.
     let out = c
         .run(
