@@ -12,6 +12,7 @@
 use crate::category::Category;
 use crate::lexicon::{Cue, Strength};
 use crate::normalize::NormText;
+use crate::scanner::TextShape;
 use std::collections::VecDeque;
 
 /// Negation must be this close before the match.
@@ -82,13 +83,19 @@ fn sentence_start(norm: &NormText, at: usize) -> usize {
     start
 }
 
-/// Whether `at` is inside double quotes opened in the current paragraph.
-fn inside_quotes(norm: &NormText, at: usize) -> bool {
+/// Whether `at` is inside double quotes opened in the current paragraph (in JSON: escaped
+/// quotes, since the JSON syntax quotes every string).
+fn inside_quotes(norm: &NormText, at: usize, shape: TextShape) -> bool {
     let from = at.saturating_sub(TOPIC_REACH).max(norm.base());
     let from = norm
         .last_line_break_before(at)
         .map_or(from, |lb| from.max(lb + 1));
-    norm.slice(from, at).iter().filter(|&&c| c == b'"').count() % 2 == 1
+    let text = norm.slice(from, at);
+    let quotes = match shape {
+        TextShape::Prose => text.iter().filter(|&&c| c == b'"').count(),
+        TextShape::Json => text.windows(2).filter(|w| *w == b"\\\"").count(),
+    };
+    quotes % 2 == 1
 }
 
 /// The multiplier (0 < m ≤ 1) that context applies to a match of `category` starting at `at`.
@@ -98,6 +105,7 @@ pub(crate) fn multiplier(
     at: usize,
     category: Category,
     strength: Strength,
+    shape: TextShape,
 ) -> f32 {
     let sentence = sentence_start(norm, at);
     let mut m = 1.0f32;
@@ -106,7 +114,7 @@ pub(crate) fn multiplier(
     } else {
         0.3
     };
-    if inside_quotes(norm, at) {
+    if inside_quotes(norm, at, shape) {
         m = m.min(quoted);
     }
     for h in cues.iter().rev() {

@@ -57,7 +57,9 @@ pub use config::{
 };
 pub use finding::Finding;
 pub use leak::{canary_instruction, generate_canary};
-pub use scanner::{Redacted, RequestContext, ScanMode, ScanStats, ScanStep, StreamScanner};
+pub use scanner::{
+    Redacted, RequestContext, ScanMode, ScanStats, ScanStep, StreamScanner, TextShape,
+};
 
 use engine::Engine;
 use std::sync::Arc;

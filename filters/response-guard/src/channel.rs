@@ -10,7 +10,9 @@
 //! scanner applies maps onto the pending text by that shift.
 
 use crate::pii::PiiScan;
-use parapet_moderation::{Finding, Moderator, RequestContext, ScanMode, ScanStep, StreamScanner};
+use parapet_moderation::{
+    Finding, Moderator, RequestContext, ScanMode, ScanStep, StreamScanner, TextShape,
+};
 use std::ops::Range;
 
 /// What one look at a channel decided.
@@ -36,14 +38,20 @@ pub struct ChannelScan {
 }
 
 impl ChannelScan {
-    pub fn new(moderator: &Moderator, ctx: &RequestContext, enforce: bool) -> ChannelScan {
+    /// A channel of `shape` text (tool-call arguments are JSON).
+    pub fn new(
+        moderator: &Moderator,
+        ctx: &RequestContext,
+        enforce: bool,
+        shape: TextShape,
+    ) -> ChannelScan {
         let mode = if enforce {
             ScanMode::Enforce
         } else {
             ScanMode::Monitor
         };
         ChannelScan {
-            scanner: moderator.stream(ctx, mode),
+            scanner: moderator.stream(ctx, mode).with_shape(shape),
             pending_after: 0,
             held: 0,
             enforce,

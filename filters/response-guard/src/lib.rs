@@ -19,20 +19,18 @@
 
 mod channel;
 mod config;
+mod hold_back;
 mod pii;
 
 pub use channel::{merge_edits, ChannelDecision, ChannelScan};
 pub use config::{Config, InjectionConfig, OnBlock, PiiConfig};
+pub use hold_back::{HoldBackPlan, DEFAULT_HOLD_BACK_BYTES, INSERTED_CANARY_BYTES};
 
 use parapet_injection::{Inspector, InspectorConfig, Source, Verdict as InjectionVerdict};
-use parapet_moderation::{Action, Category, Moderator, RequestContext};
+use parapet_moderation::{Action, Category, Moderator, RequestContext, TextShape};
 use parapet_runtime::prelude::*;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// Default stream hold-back: the scanner's tail (about twice the longest lexicon phrase, or a
-/// URL being judged) must fit in it.
-pub const HOLD_BACK_BYTES: usize = 256;
 
 /// Distinguishes canaries of requests that share a request id and a clock tick.
 static CANARY_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -62,6 +60,14 @@ fn kind_code(kind: SegmentKind) -> Option<u8> {
         SegmentKind::Other => 3,
         _ => return None,
     })
+}
+
+/// Tool-call arguments are JSON: their syntax quotes are not quotation.
+fn shape_of(kind: SegmentKind) -> TextShape {
+    match kind {
+        SegmentKind::ToolCallArguments => TextShape::Json,
+        _ => TextShape::Prose,
+    }
 }
 
 fn host_of(authority: &str) -> String {
@@ -155,7 +161,7 @@ impl ResponseGuard {
 
 impl Filter for ResponseGuard {
     const NAME: &'static str = "response-guard";
-    const DEFAULT_HOLD_BACK_BYTES: usize = HOLD_BACK_BYTES;
+    const DEFAULT_HOLD_BACK_BYTES: usize = DEFAULT_HOLD_BACK_BYTES;
     type Config = Config;
     type State = State;
 
@@ -164,22 +170,7 @@ impl Filter for ResponseGuard {
         let window = common.hold_back_bytes;
         let moderator = Moderator::new(&cfg.moderation(window))
             .map_err(|e| ConfigError::at(e.path, e.message))?;
-        let longest_canary = cfg
-            .leak
-            .canaries
-            .iter()
-            .map(|c| c.len())
-            .max()
-            .unwrap_or(24);
-        let needed = 2 * moderator.max_pattern_bytes().max(longest_canary) + 32;
-        if window < needed {
-            return Err(ConfigError::at(
-                "stream.hold_back_bytes",
-                format!(
-                    "response-guard needs at least {needed} bytes to catch its longest pattern across stream events"
-                ),
-            ));
-        }
+        HoldBackPlan::derive(&cfg, &moderator, window)?;
         let pii = pii::PiiScan::new(&cfg.pii)?;
         let injection = if cfg.injection.action == Action::Off {
             None
@@ -266,7 +257,12 @@ impl Filter for ResponseGuard {
                 None => {
                     state.channels.push((
                         key,
-                        ChannelScan::new(&self.moderator, &state.ctx, self.enforce),
+                        ChannelScan::new(
+                            &self.moderator,
+                            &state.ctx,
+                            self.enforce,
+                            shape_of(output.kind),
+                        ),
                     ));
                     state.channels.len() - 1
                 }
@@ -278,7 +274,12 @@ impl Filter for ResponseGuard {
                 self.pii.as_ref(),
             )
         } else {
-            let mut scan = ChannelScan::new(&self.moderator, &cx.state.ctx, self.enforce);
+            let mut scan = ChannelScan::new(
+                &self.moderator,
+                &cx.state.ctx,
+                self.enforce,
+                shape_of(output.kind),
+            );
             scan.on_text(output.text, 0, true, self.pii.as_ref())
         };
         let decision = decision.map_err(FilterError::new)?;

@@ -2,7 +2,7 @@
 //! every size, text released only through `HoldBack`, edits applied to pending text the way the
 //! runtime applies them.
 
-use parapet_moderation::{ModerationConfig, Moderator, RequestContext};
+use parapet_moderation::{ModerationConfig, Moderator, RequestContext, TextShape};
 use parapet_response_guard::ChannelScan;
 use parapet_runtime::window::{HoldBack, Piece};
 
@@ -20,7 +20,7 @@ fn moderator() -> Moderator {
 /// Streams `text` in events of `size` bytes (char-aligned); returns (client text, blocked).
 fn simulate(m: &Moderator, text: &str, size: usize) -> (String, bool) {
     let mut hold: HoldBack<usize, u8> = HoldBack::new(WINDOW);
-    let mut scan = ChannelScan::new(m, &RequestContext::default(), true);
+    let mut scan = ChannelScan::new(m, &RequestContext::default(), true, TextShape::Prose);
     let mut client = String::new();
     let mut rest = text;
     let mut n = 0;

