@@ -543,3 +543,60 @@ fn json_response_can_be_replaced_whole_but_headers_come_too_late() {
     let headers = host.state.borrow().response_headers.clone();
     assert!(!headers.iter().any(|(k, _)| k == "x-late"), "{headers:?}");
 }
+
+/// Blocks a stream at its last look: proves every channel gets `is_final`, even when its text
+/// was all released already (window 0).
+struct AtEnd;
+
+impl Filter for AtEnd {
+    const NAME: &'static str = "at-end";
+    type Config = Cfg;
+    type State = String;
+
+    fn new(_: Cfg, _: &Common) -> Result<Self, ConfigError> {
+        Ok(AtEnd)
+    }
+    fn inspects_responses(&self) -> bool {
+        true
+    }
+    fn on_request(&self, _: &mut Cx<String>, _: &RequestView) -> Outcome {
+        Ok(Verdict::allow())
+    }
+    fn on_output(&self, cx: &mut Cx<String>, o: &Output) -> Outcome {
+        cx.state.push_str(&o.text[o.new_from..]);
+        if o.is_final && cx.state.as_str() == "whole answer" {
+            return Ok(Verdict::block(Block::unsafe_output("checked at the end")));
+        }
+        Ok(Verdict::allow())
+    }
+}
+
+#[test]
+fn every_stream_channel_gets_a_final_look_with_a_zero_window() {
+    let p: Plugin<AtEnd> = Plugin::configure(Some(b"{}"), "9.9.9").unwrap();
+    let host = FakeHost::default();
+    let body = chat_body("hi");
+    {
+        let mut s = host.state.borrow_mut();
+        s.request_headers = headers(&[(":method", "POST"), (":path", CHAT)]);
+        s.request_body = body.clone();
+    }
+    let mut ex = Exchange::<AtEnd>::new();
+    ex.on_request_headers(&p, &host, false);
+    ex.on_request_body(&p, &host, body.len(), true);
+    host.state.borrow_mut().response_headers =
+        headers(&[(":status", "200"), ("content-type", "text/event-stream")]);
+    ex.on_response_headers(&p, &host, false);
+    let wire = sse(&["whole ", "answer"]);
+    let mut client = Vec::new();
+    let events: Vec<&[u8]> = vec![&wire[..wire.len() - 14], &wire[wire.len() - 14..]];
+    for (i, chunk) in events.iter().enumerate() {
+        host.state.borrow_mut().response_body = chunk.to_vec();
+        ex.on_response_body(&p, &host, chunk.len(), i == 1);
+        client.extend(host.state.borrow().response_body.clone());
+    }
+    let text = String::from_utf8_lossy(&client);
+    assert_eq!(sse_text(&client), "whole answer", "released as it came");
+    assert!(text.contains("checked at the end"), "{text}");
+    assert!(!text.contains("[DONE]"), "{text}");
+}

@@ -225,7 +225,11 @@ impl StreamProc {
         decide: &mut dyn FnMut(&Output) -> StreamAction,
     ) -> Result<(), StreamError> {
         if !self.finalized {
-            for channel in self.hold.channels() {
+            // Every channel seen, not only those with text still held: with a small window a
+            // channel's text may all be released already, and filters still need their final
+            // look (e.g. validating the whole output once it is complete).
+            let channels: Vec<Channel> = self.kinds.keys().copied().collect();
+            for channel in channels {
                 let pending = self.hold.pending(&channel);
                 let action = decide(&self.output_for(&channel, &pending, pending.len(), true));
                 self.apply(&channel, action)?;
