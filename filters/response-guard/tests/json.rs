@@ -138,6 +138,20 @@ fn harmful_json_is_replaced_by_the_provider_error_in_every_shape() {
         assert_eq!(ev.len(), 1, "{api:?}: {ev:?}");
         assert_eq!(ev[0]["action"], "block", "{api:?}");
         assert!(
+            out.metric("parapet_response_guard_actions_total.action.block.mode.enforce")
+                .unwrap_or(0)
+                >= 1,
+            "{api:?}: {:?}",
+            out.metrics.keys().collect::<Vec<_>>()
+        );
+        assert!(
+            out.metric("parapet_response_guard_detections_total.category.weapons")
+                .unwrap_or(0)
+                >= 1,
+            "{api:?}: {:?}",
+            out.metrics.keys().collect::<Vec<_>>()
+        );
+        assert!(
             !serde_json::to_string(&ev).unwrap().contains("pipe bomb"),
             "{api:?}: raw text in an event"
         );
@@ -258,5 +272,30 @@ fn invalid_config_is_rejected_with_the_field_path() {
             Ok(_) => panic!("{cfg} was accepted"),
             Err(e) => assert!(e.to_string().contains(path), "{cfg}: {e}"),
         }
+    }
+}
+
+#[test]
+fn annotations_go_to_events_and_filter_state_not_to_the_body() {
+    // Raw URLs carrying data to another host are annotated by default (not rewritten).
+    let c = chain(json!({}));
+    let text = "Open https://tracker.example/p?uid=42 to continue.";
+    for api in APIS {
+        let out = api.run(&c, text);
+        assert_eq!(out.response.body_str(), api.response(text), "{api:?}");
+        assert_eq!(
+            out.filter_state_str("parapet.response-guard.response_categories")
+                .as_deref(),
+            Some("exfiltration"),
+            "{api:?}: {:?}",
+            out.filter_state
+        );
+        let rules = out
+            .filter_state_str("parapet.response-guard.response_rule_ids")
+            .unwrap_or_default();
+        assert!(rules.contains("exfiltration.raw_url"), "{api:?}: {rules}");
+        let ev = serde_json::to_string(&events(&out)).unwrap();
+        assert!(ev.contains("exfiltration.raw_url"), "{api:?}: {ev}");
+        assert!(!ev.contains("uid=42"), "{api:?}: raw URL in an event");
     }
 }

@@ -289,3 +289,23 @@ fn defaults_leave_canaries_off_and_do_not_touch_the_request() {
         assert_eq!(out.response.body, body, "{p:?}");
     }
 }
+
+#[test]
+fn stream_annotations_reach_filter_state_and_leave_the_stream_unchanged() {
+    let c = chain(json!({}));
+    let deltas = ["Open https://tracker.exa", "mple/p?uid=42 to continue."];
+    for p in ALL {
+        let body = p.body(&deltas);
+        for_every_split(&c, p, &deltas, |how, out, _view| {
+            assert_eq!(out.response.body, body, "{how}");
+            let cats = out
+                .filter_state_str("parapet.response-guard.response_categories")
+                .unwrap_or_default();
+            assert!(
+                cats.contains("exfiltration"),
+                "{how}: {:?}",
+                out.filter_state
+            );
+        });
+    }
+}
