@@ -64,6 +64,44 @@ fn redact_mask_and_hash() {
 }
 
 #[test]
+fn response_actions_apply_to_model_output() {
+    let c = chain(json!({"key": {"env": "PII_KEY"}, "entities": {
+        "EMAIL": {"request": "redact", "response": "redact"},
+        "CREDIT_CARD": {"request": "mask", "response": "mask"},
+        "US_SSN": {"request": "hash", "response": "hash"}}}));
+    let key = HmacKey::new(KEY.as_bytes().to_vec()).unwrap();
+    let answer = "card 5555 5555 5555 4444, ssn 536-22-8745, mail bob.smith@example.org";
+    let expected = format!(
+        "card **** **** **** 4444, ssn {}, mail [EMAIL]",
+        hash(&key, &EntityType::UsSsn, SSN)
+    );
+    for p in [Provider::Gemini, Provider::Ollama] {
+        let out = c
+            .run(
+                &p.request("hi", false),
+                &p.json_upstream(p.json_response(answer)),
+            )
+            .unwrap();
+        assert_eq!(p.json_text(&out.response.body), expected, "{p:?}");
+        assert_no_raw(&out, &[SSN, "bob.smith@example.org", "5555 5555"]);
+        let body = p.stream_body(&chunk_str(answer, 6));
+        for sizes in cuts(body.len(), 10) {
+            let out = c
+                .run(
+                    &p.request("hi", true),
+                    &p.stream_upstream_sizes(&body, &sizes),
+                )
+                .unwrap();
+            assert_eq!(
+                p.stream_text(&out.response.body).0,
+                expected,
+                "{p:?} cut {sizes:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn hashes_are_stable_for_the_same_value_and_key_and_differ_by_key() {
     let cfg = json!({"key": {"env": "PII_KEY"}, "entities": {"EMAIL": "hash"}});
     let c1 = chain(cfg.clone());
@@ -220,6 +258,18 @@ fn monitor_mode_changes_nothing_and_the_event_says_what_would_have_happened() {
     assert_eq!(ev["action"], "rewrite", "{ev}");
     assert_eq!(ev["mode"], "monitor");
     assert_no_raw(&out, &[&aws_key()]);
+    // Streamed: every byte passes as it came, at every cut.
+    let p = Provider::Anthropic;
+    let body = p.stream_body(&chunk_str(&answer, 5));
+    for sizes in cuts(body.len(), 10) {
+        let out = c
+            .run(
+                &p.request("hi", true),
+                &p.stream_upstream_sizes(&body, &sizes),
+            )
+            .unwrap();
+        assert_eq!(out.response.body, body, "cut {sizes:?}");
+    }
     assert!(
         out.metric("parapet_pii_redact_actions_total.action.block.mode.monitor")
             .unwrap_or(0)

@@ -420,6 +420,37 @@ fn non_ascii_text_around_tokens_survives_every_cut() {
 }
 
 #[test]
+fn kong_round_trip_for_every_provider_json_and_streamed() {
+    let c = chain_on(parapet_harness::HostProfile::Kong, config(), KEY).unwrap();
+    for p in ALL {
+        let (model_text, expected) = answer_with_tokens(p);
+        let out = c
+            .run(
+                &p.request(PROMPT, false),
+                &p.json_upstream(p.json_response(&model_text)),
+            )
+            .unwrap();
+        assert!(
+            !out.upstream().body_str().contains(EMAIL),
+            "{p:?}: the provider saw the value"
+        );
+        assert_eq!(p.json_text(&out.response.body), expected, "{p:?} JSON");
+        let body = p.stream_body(&chunk_str(&model_text, 7));
+        for sizes in cuts(body.len(), 20).into_iter().step_by(5) {
+            let out = c
+                .run(
+                    &p.request(PROMPT, true),
+                    &p.stream_upstream_sizes(&body, &sizes),
+                )
+                .unwrap();
+            let (text, error) = p.stream_text(&out.response.body);
+            assert!(!error, "{p:?} cut {sizes:?}");
+            assert_eq!(text, expected, "{p:?} cut {sizes:?}");
+        }
+    }
+}
+
+#[test]
 fn a_second_turn_gets_the_same_tokens() {
     let c = chain(config());
     let p = Provider::OpenAiChat;

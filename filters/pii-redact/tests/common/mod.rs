@@ -1,7 +1,7 @@
 //! Provider request/response builders and client-side decoders for pii-redact harness tests.
 #![allow(dead_code)]
 
-use parapet_harness::{Chain, Outcome, Request, Upstream};
+use parapet_harness::{Chain, HostProfile, Outcome, Request, Upstream};
 use parapet_pii::{EntityType, HmacKey, TokenVault};
 use parapet_runtime::core::stream::eventstream::{decode_frame, encode_frame};
 use serde_json::{json, Value};
@@ -24,7 +24,13 @@ pub fn try_chain(config: Value) -> Result<Chain, String> {
 /// A chain whose VM environment sets `PII_KEY` to `key` (Envoy
 /// `vm_config.environment_variables`).
 pub fn chain_with_env_key(config: Value, key: &str) -> Result<Chain, String> {
+    chain_on(HostProfile::Envoy, config, key)
+}
+
+/// A chain on the given host profile (Envoy or Kong), `PII_KEY` = `key` in the VM environment.
+pub fn chain_on(profile: HostProfile, config: Value, key: &str) -> Result<Chain, String> {
     Chain::builder()
+        .profile(profile)
         .filter(
             "pii-redact",
             parapet_harness::dist("pii-redact").expect("run scripts/build pii-redact first"),
