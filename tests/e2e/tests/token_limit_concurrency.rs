@@ -155,8 +155,9 @@ fn ask_tier(
     let mut headers = vec![
         ("authorization", auth.as_str()),
         ("x-mock-reply", answer),
-        ("x-mock-chunk-chars", "50"),
-        ("x-mock-delay-ms", "5"),
+        // Deltas of 7 characters cut most words: mid-stream counting must not overcount them.
+        ("x-mock-chunk-chars", "7"),
+        ("x-mock-delay-ms", "1"),
     ];
     if let Some(t) = tier {
         headers.push(("x-parapet-tier", t));
