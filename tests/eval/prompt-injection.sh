@@ -7,4 +7,5 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 CORPUS=tests/corpus/prompt-injection
 cargo run --quiet --release -p parapet-injection --example eval_corpus -- \
-  "$CORPUS/dev.jsonl" "$CORPUS/heldout.jsonl" "$CORPUS/heldout2.jsonl" "$@"
+  "$CORPUS/dev.jsonl" "$CORPUS/dev2.jsonl" "$CORPUS/heldout.jsonl" "$CORPUS/heldout2.jsonl" \
+  "$CORPUS/heldout3.jsonl" "$@"

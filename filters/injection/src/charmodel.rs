@@ -565,6 +565,17 @@ mod suffix_tests {
     }
 }
 
+/// Whether ROT13 makes `text`, or one of its clauses, read more like ordinary language: a
+/// ROT13 payload often follows a plain-text lead-in ("Message from support: …") that would
+/// dilute a whole-text comparison.
+pub fn rot13_reads_better_somewhere(text: &str) -> bool {
+    rot13_reads_better(text)
+        || text
+            .split(['\n', ':', '.', ';', '!', '?'])
+            .filter(|c| c.len() < text.len())
+            .any(rot13_reads_better)
+}
+
 /// Whether ROT13 makes `text` read more like ordinary language (mean bigram cost drops by a
 /// clear margin) — then the rotated text is worth re-scanning. Needs some letters to judge.
 pub fn rot13_reads_better(text: &str) -> bool {
@@ -618,6 +629,12 @@ mod rot13_tests {
         ));
         assert!(!rot13_reads_better(
             "Please summarize the attached quarterly report for the board."
+        ));
+        // A plain lead-in does not hide a rotated clause.
+        let led = format!("Message from support: {hidden}");
+        assert!(rot13_reads_better_somewhere(&led));
+        assert!(!rot13_reads_better_somewhere(
+            "Message from support: your parcel arrives on Tuesday between nine and noon."
         ));
     }
 }

@@ -33,6 +33,7 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// Per-category settings.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct CategoryConfig {
@@ -55,6 +56,7 @@ impl Default for CategoryConfig {
 }
 
 /// Score thresholds for one source of text.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SourceThresholds {
@@ -66,6 +68,7 @@ pub struct SourceThresholds {
 
 /// Thresholds per source. Indirect content (tool results, documents) is stricter by default:
 /// it should contain no instructions to the model at all.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Thresholds {
@@ -110,6 +113,7 @@ impl Thresholds {
 }
 
 /// Everything the detector can be told.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct InspectorConfig {

@@ -521,7 +521,7 @@ impl Inspector {
         }
         // ROT13 keeps byte lengths, so hits in the rotated text map to the same spans. It is
         // tried when the rotated text reads more like language than the text itself does.
-        if *budget >= text.len() && charmodel::rot13_reads_better(text) {
+        if *budget >= text.len() && charmodel::rot13_reads_better_somewhere(text) {
             *budget -= text.len();
             let mut inner = Vec::new();
             let mut inner_flags = Flags::default();

@@ -66,6 +66,21 @@ impl Category {
     }
 }
 
+/// Hand-written: a plain `enum` of the names, so that maps keyed by category (`categories`) get
+/// one property per name and refuse other keys (a derived schema documents each variant with
+/// `oneOf`, which schemars cannot turn into property names).
+#[cfg(feature = "config-schema")]
+impl schemars::JsonSchema for Category {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Category".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+        schemars::json_schema!({"type": "string", "enum": names})
+    }
+}
+
 impl fmt::Display for Category {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -74,6 +89,7 @@ impl fmt::Display for Category {
 
 /// Where a text segment came from. Indirect content (tool results, retrieved documents) is not
 /// written by the user and gets its own, stricter thresholds.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
