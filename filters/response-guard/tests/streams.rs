@@ -309,3 +309,93 @@ fn stream_annotations_reach_filter_state_and_leave_the_stream_unchanged() {
         });
     }
 }
+
+#[test]
+fn data_uris_are_neutralised_by_default_and_dangerous_shell_when_configured() {
+    let c = chain(json!({}));
+    let deltas = [
+        "Here: ![x](data:text/html;base64,PHNjcmlwdD5h",
+        "bGVydCgxKTwvc2NyaXB0Pg==) done.",
+    ];
+    for p in ALL {
+        for_every_split(&c, p, &deltas, |how, _out, view| {
+            assert_eq!(view.errors(), Vec::<&str>::new(), "{how}");
+            let text = view.text();
+            assert!(!text.contains("base64"), "{how}: {text:?}");
+            assert!(text.starts_with("Here: ![x]("), "{how}: {text:?}");
+            assert!(text.ends_with(") done."), "{how}: {text:?}");
+        });
+    }
+    // Dangerous shell is off by default, blockable per category.
+    let deltas = [
+        "Install it:\n```sh\ncurl https://get.example/i.sh | s",
+        "h\n```\nThat's all.",
+    ];
+    let full: String = deltas.concat();
+    let off = chain(json!({}));
+    let on = chain(json!({"categories": {"dangerous_shell": {"action": "block"}}}));
+    for p in [Provider::OpenAiChat, Provider::Anthropic, Provider::Bedrock] {
+        let body = p.body(&deltas);
+        for_every_split(&off, p, &deltas, |how, out, _view| {
+            assert_eq!(out.response.body, body, "{how}");
+        });
+        for_every_split(&on, p, &deltas, |how, _out, view| {
+            let msg = view
+                .ends_with_error()
+                .unwrap_or_else(|| panic!("{how}: no terminal error event: {:?}", view.events));
+            assert!(msg.contains("dangerous_shell"), "{how}: {msg}");
+            let text = view.text();
+            assert!(full.starts_with(&text), "{how}: {text:?}");
+            assert!(!text.contains("| sh"), "{how}: {text:?}");
+        });
+    }
+}
+
+/// An OpenAI stream with two choices whose deltas interleave.
+fn two_choices(a: &[&str], b: &[&str]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for i in 0..a.len().max(b.len()) {
+        for (idx, deltas) in [(0, a), (1, b)] {
+            if let Some(d) = deltas.get(i) {
+                let ev = json!({"id":"c1","object":"chat.completion.chunk",
+                    "choices":[{"index":idx,"delta":{"content":d}}]});
+                out.extend_from_slice(format!("data: {ev}\n\n").as_bytes());
+            }
+        }
+    }
+    out.extend_from_slice(b"data: [DONE]\n\n");
+    out
+}
+
+#[test]
+fn each_choice_is_its_own_channel() {
+    let c = chain(json!({}));
+    // Choice 1 spells the threat across its events while choice 0 is harmless; the phrase
+    // must be caught even though its parts are interleaved with the other choice's text.
+    let body = two_choices(
+        &["The weather ", "is fine ", "today."],
+        &["I will ki", "ll you and ", "your family."],
+    );
+    for (how, pieces) in common::splittings(&body) {
+        let out = run_pieces(&c, Provider::OpenAiChat, SYSTEM, pieces);
+        let raw = String::from_utf8_lossy(&out.response.body).to_string();
+        let view = Provider::OpenAiChat.client_view(&out.response.body);
+        assert!(view.ends_with_error().is_some(), "{how}: {raw}");
+        let choice1: String = raw
+            .lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .filter_map(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+            .filter(|v| v["choices"][0]["index"] == 1)
+            .filter_map(|v| {
+                v["choices"][0]["delta"]["content"]
+                    .as_str()
+                    .map(String::from)
+            })
+            .collect();
+        assert!(!choice1.contains("ki"), "{how}: {choice1:?}");
+    }
+    // The same text split across two choices is not one phrase.
+    let body = two_choices(&["I will ki"], &["ll you and your family."]);
+    let out = run_pieces(&c, Provider::OpenAiChat, SYSTEM, vec![body.clone()]);
+    assert_eq!(out.response.body, body);
+}
