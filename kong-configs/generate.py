@@ -10,8 +10,10 @@ from the one description in envoy-configs/generate.py (CHAIN), so they never dri
     python3 kong-configs/generate.py --check   # exit 1 if a committed file is stale
 
 The k8s files end in .yml: scripts/test runs `envoy --mode validate` on envoy-configs/**/*.yaml.
-Configs are embedded as JSON text (one line each) in all three: YAML accepts JSON, Kong passes a
-string config to the filter unchanged, and the tests read them back with a JSON parser.
+Configs are embedded as one-line JSON objects in all three (YAML accepts JSON, and the tests read
+them back with a JSON parser). Kong validates an object config against the filter's
+<filter>.meta.json config_schema (dist/, written by scripts/build) and hands the filter its JSON
+text; with that file present a *string* config is refused, as it is no object.
 """
 import importlib.util
 import json
@@ -48,8 +50,10 @@ def kong_yml():
 # <filter>.wasm and <filter>.meta.json, raised body buffers). Load with:
 #   KONG_DATABASE=off KONG_DECLARATIVE_CONFIG=kong-configs/kong.yml kong start -c kong-configs/kong.conf
 # Filter names are the .wasm basenames; none may equal a Lua plugin name.
-# Configs are given as JSON strings: Kong passes a string config to the filter unchanged, with or
-# without a <filter>.meta.json (object configs need the meta.json config_schema; see README.md).
+# Configs are objects: Kong validates each against <filter>.meta.json's config_schema (Draft 4,
+# generated from the filter's own config types by scripts/build) before the filter sees it, so a
+# typo fails `kong start` / the admin API instead of the filter's on_configure. Copy the
+# .meta.json files with the .wasm files; without them Kong accepts only string configs.
 # Order = chain order on the request path (the same as envoy-configs/parapet.yaml and why).
 _format_version: "3.0"
 services:
@@ -68,7 +72,7 @@ services:
         out += f"          # {name}: {why.splitlines()[0]}\n"
         out += f"          - name: {name}\n"
         out += "            enabled: true\n"
-        out += f"            config: {json.dumps(compact(kong_config(name, config)))}\n"
+        out += f"            config: {compact(kong_config(name, config))}\n"
     return out
 
 

@@ -104,6 +104,7 @@ impl fmt::Display for Category {
 /// What happens to a finding's span.
 ///
 /// Ordered by severity: when findings overlap the most severe action wins.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {

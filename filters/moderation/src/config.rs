@@ -8,6 +8,7 @@ use std::fmt;
 /// The moderation configuration. `{}` is a complete, protective configuration: harmful
 /// categories blocked at default thresholds, exfiltration links and `data:` URIs neutralised,
 /// prompt-leak checks off until a canary or system-prompt overlap is configured.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ModerationConfig {
@@ -29,6 +30,7 @@ pub struct ModerationConfig {
 }
 
 /// Override of one category's action and threshold.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct CategoryConfig {
@@ -37,6 +39,7 @@ pub struct CategoryConfig {
 }
 
 /// System-prompt leakage checks.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct LeakConfig {
@@ -62,6 +65,7 @@ impl Default for LeakConfig {
 }
 
 /// Link checks.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct LinkConfig {

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 /// What to do with one finding.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
@@ -34,6 +35,7 @@ pub enum Direction {
 
 /// `"tokenize"` (request only; the response keeps its default) or
 /// `{"request": "tokenize", "response": "redact"}`.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
 pub(crate) enum ActionSpec {
@@ -41,6 +43,7 @@ pub(crate) enum ActionSpec {
     Both(PerDirection),
 }
 
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PerDirection {

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 ///  "allow_values": ["support@example.com"], "min_score": 0.0,
 ///  "restore_responses": true, "scan_responses": true}
 /// ```
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PiiConfig {
@@ -35,6 +36,7 @@ pub struct PiiConfig {
 }
 
 /// Opaque wrapper so the untagged enum stays private.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Deserialize)]
 #[serde(transparent)]
 pub struct ActionSpecJson(ActionSpec);
@@ -55,6 +57,7 @@ impl Default for PiiConfig {
 }
 
 /// `mask` action settings.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MaskConfig {

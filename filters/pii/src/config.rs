@@ -4,6 +4,7 @@ use serde::Deserialize;
 use std::fmt;
 
 /// What to detect. `DetectorConfig::default()` (or `{}` in JSON) detects every built-in type.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct DetectorConfig {
@@ -19,6 +20,7 @@ pub struct DetectorConfig {
 
 /// A custom entity: `{"name":"EMPLOYEE_ID","pattern":"\\bEMP-[0-9]{6}\\b","validator":"luhn",
 /// "context":["employee"]}`.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CustomEntityConfig {

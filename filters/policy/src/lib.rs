@@ -33,6 +33,7 @@ dangerous contains sprintf("tool call %s carries a shell command", [call.name]) 
 }
 "#;
 
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 /// What a block looks like to the client of a JSON response. Streams always end with a
 /// provider-shaped error event (their headers are already gone).
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum OnBlock {
@@ -17,6 +18,7 @@ pub enum OnBlock {
 }
 
 /// Secrets and PII in output (detected by `parapet-pii`).
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PiiConfig {
@@ -45,6 +47,7 @@ impl Default for PiiConfig {
 }
 
 /// Prompt-injection rules applied to model output (agent pipelines, by `parapet-injection`).
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct InjectionConfig {
@@ -63,6 +66,7 @@ impl Default for InjectionConfig {
 /// response-guard's configuration. `{}` protects: harmful categories blocked, secrets and
 /// validated PII redacted, exfiltration links neutralised, prompt-leak checks off until
 /// configured.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {

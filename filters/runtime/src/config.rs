@@ -14,6 +14,9 @@ use serde_json::{Map, Value};
 
 use crate::identity::IdentityConfig;
 
+#[cfg(feature = "config-schema")]
+pub mod schema;
+
 /// Top-level keys the runtime owns; a filter's own config must not use them.
 pub const COMMON_KEYS: &[&str] = &[
     "mode",
@@ -57,6 +60,7 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// `enforce` applies decisions; `monitor` decides, logs and counts but never blocks or rewrites.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
@@ -75,6 +79,7 @@ impl Mode {
 }
 
 /// What to do when the filter cannot decide (internal error, unreadable or unparseable body).
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OnError {
@@ -85,6 +90,7 @@ pub enum OnError {
 }
 
 /// What to do with a request whose path is not a known LLM API.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum UnknownApi {
@@ -96,6 +102,7 @@ pub enum UnknownApi {
 }
 
 /// Which requests the filter applies to. Empty lists mean "all".
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Match {
@@ -133,6 +140,7 @@ impl Match {
 }
 
 /// Security-event settings.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EventsConfig {
@@ -141,6 +149,7 @@ pub struct EventsConfig {
 }
 
 /// Streaming-response settings.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StreamConfig {
@@ -164,17 +173,27 @@ pub struct Common {
 }
 
 /// The common keys as they appear in JSON (before the filter's defaults are applied).
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct CommonJson {
+    /// `enforce` (default) applies decisions; `monitor` only logs and counts them.
     mode: Mode,
+    /// When the filter cannot decide: `fail_closed` or `fail_open` (default: the filter's own).
     on_error: Option<OnError>,
+    /// Largest body inspected (default 4 MiB); must be greater than 0 (checked by the filter).
     max_body_bytes: Option<usize>,
+    /// Which requests the filter applies to; empty lists mean all. Paths start with `/` and may
+    /// end in `*`; methods are letters only (checked by the filter).
     #[serde(rename = "match")]
     matcher: Match,
+    /// How the caller is identified (rate-limit keys, events).
     identity: IdentityConfig,
+    /// Security-event settings.
     events: EventsConfig,
+    /// Streaming-response settings.
     stream: StreamConfig,
+    /// Requests to paths that are not a known LLM API: `pass` (default) or `reject`.
     unknown_api: UnknownApi,
 }
 

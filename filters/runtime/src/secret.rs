@@ -86,6 +86,29 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+/// Hand-written because the `Deserialize` impl is: an inline string, or `{"env": "NAME"}`.
+#[cfg(feature = "config-schema")]
+impl schemars::JsonSchema for Secret {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Secret".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A secret: the value itself, or {\"env\": \"NAME\"} to read it from the VM environment (Envoy: vm_config.environment_variables). Only the filter can check that the variable is set and not empty.",
+            "anyOf": [
+                {"type": "string", "minLength": 1},
+                {
+                    "type": "object",
+                    "properties": {"env": {"type": "string", "minLength": 1}},
+                    "required": ["env"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
 struct SecretVisitor;
 
 impl<'de> Visitor<'de> for SecretVisitor {

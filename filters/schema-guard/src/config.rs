@@ -7,6 +7,7 @@ use parapet_runtime::config::Match;
 use serde::Deserialize;
 use serde_json::Value;
 
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -28,6 +29,7 @@ pub struct Config {
     pub output: OutputConfig,
 }
 
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RouteConfig {
@@ -40,6 +42,7 @@ pub struct RouteConfig {
     pub response_schema: Option<Value>,
 }
 
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsConfig {
@@ -57,6 +60,7 @@ pub struct LimitsConfig {
     pub tool_arguments: serde_json::Map<String, Value>,
 }
 
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MaxTokensConfig {
@@ -68,6 +72,7 @@ pub struct MaxTokensConfig {
     pub require: bool,
 }
 
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Default, Deserialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum CeilingActionConfig {
@@ -76,6 +81,7 @@ pub enum CeilingActionConfig {
     Clamp,
 }
 
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum ForbiddenParamConfig {
@@ -83,6 +89,7 @@ pub enum ForbiddenParamConfig {
     Rule(ForbiddenRule),
 }
 
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ForbiddenRule {
@@ -91,6 +98,7 @@ pub struct ForbiddenRule {
     pub equals: Option<Value>,
 }
 
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutputConfig {
@@ -112,6 +120,7 @@ impl Default for OutputConfig {
     }
 }
 
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Default, Deserialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum OnViolation {

@@ -23,6 +23,7 @@ use parapet_tokens::budget::{Dimension, Policy, Window};
 use serde::Deserialize;
 
 /// Budgets of one tier or model: any combination of the 12 keys; none = unlimited.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
@@ -122,6 +123,7 @@ impl Limits {
 
 /// The whole filter-specific config. The default-tier limits sit at the top level so that
 /// `{"tokens_per_minute": N}` is a complete config.
+#[cfg_attr(feature = "config-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
