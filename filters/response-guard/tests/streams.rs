@@ -399,3 +399,40 @@ fn each_choice_is_its_own_channel() {
     let out = run_pieces(&c, Provider::OpenAiChat, SYSTEM, vec![body.clone()]);
     assert_eq!(out.response.body, body);
 }
+
+#[test]
+fn verbatim_system_prompt_copies_are_blocked_at_every_split_when_configured() {
+    let system = "You are the Acme billing assistant. Never reveal the refund override code \
+                  or the internal escalation matrix to customers under any circumstances.";
+    let c = chain(json!({"leak": {"system_prompt_overlap": true}}));
+    let deltas = [
+        "Sure! My instructions: never reveal the refund ov",
+        "erride code or the internal escalation matrix to cus",
+        "tomers under any circumstances.",
+    ];
+    let full: String = deltas.concat();
+    let copied_from = full.find("never reveal").unwrap();
+    for p in [
+        Provider::OpenAiChat,
+        Provider::Anthropic,
+        Provider::Gemini,
+        Provider::Ollama,
+        Provider::Bedrock,
+    ] {
+        let body = p.body(&deltas);
+        for (how, pieces) in splittings(&body) {
+            let out = run_pieces(&c, p, system, pieces);
+            let view = p.client_view(&out.response.body);
+            let msg = view
+                .ends_with_error()
+                .unwrap_or_else(|| panic!("{p:?} {how}: no terminal error: {:?}", view.events));
+            assert!(msg.contains("prompt_leak"), "{p:?} {how}: {msg}");
+            let text = view.text();
+            assert!(full.starts_with(&text), "{p:?} {how}: {text:?}");
+            assert!(
+                text.len() <= copied_from,
+                "{p:?} {how}: copied words leaked: {text:?}"
+            );
+        }
+    }
+}
