@@ -298,6 +298,31 @@ fn mid_stream_enforcement_ends_the_stream_with_an_error_event() {
 }
 
 #[test]
+fn deltas_that_cut_words_are_counted_like_the_whole_text() {
+    // ~100 output tokens in 3-character deltas, reservation 120 output tokens, budget 180:
+    // counting each delta on its own would see ~2x the tokens, charge the overflow and cut the
+    // stream; counted as the whole text it stays within the reservation and completes.
+    let c = chain(json!({"tokens_per_minute": 180}));
+    let text = format!("{} goodbye", vec!["hello"; 99].join(" "));
+    let chars: Vec<char> = text.chars().collect();
+    let deltas: Vec<String> = chars.chunks(3).map(|c| c.iter().collect()).collect();
+    let refs: Vec<&str> = deltas.iter().map(String::as_str).collect();
+    let up = Upstream::sse(200, sse_chunks(&refs, Some((11, 101))));
+    let o = c.run(&stream_req("ivy", None, 120), &up).unwrap();
+    let body = o.response.body_str();
+    assert!(body.ends_with("data: [DONE]\n\n"), "stream was cut: {body}");
+    assert!(!body.contains("Rate limit reached"), "{body}");
+    assert_eq!(
+        counter(&c, "parapet_token_limit_stream_terminations_total"),
+        0
+    );
+    assert_eq!(
+        counter(&c, "parapet_token_limit_tokens_total.kind.output"),
+        101
+    );
+}
+
+#[test]
 fn anthropic_and_gemini_refusals_use_their_error_formats() {
     let c = chain(json!({"requests_per_minute": 1}));
     let anthropic = Request::post("/v1/messages")
