@@ -40,8 +40,10 @@ pub struct CategoryConfig {
     /// Off: the category's rules never fire.
     pub enabled: bool,
     /// Multiplies every weight of the category (0–2). 1 = built-in calibration.
+    #[cfg_attr(feature = "config-schema", schemars(range(min = 0.0, max = 2.0)))]
     pub weight: f32,
     /// When set, a category score at or above this blocks whatever the combined score is.
+    #[cfg_attr(feature = "config-schema", schemars(range(min = 0.0, max = 1.0)))]
     pub block_threshold: Option<f32>,
 }
 
@@ -61,8 +63,10 @@ impl Default for CategoryConfig {
 #[serde(deny_unknown_fields)]
 pub struct SourceThresholds {
     /// At or above: monitor (event, optional upstream header).
+    #[cfg_attr(feature = "config-schema", schemars(range(min = 0.0, max = 1.0)))]
     pub monitor: f32,
     /// At or above: block.
+    #[cfg_attr(feature = "config-schema", schemars(range(min = 0.0, max = 1.0)))]
     pub block: f32,
 }
 
@@ -127,21 +131,26 @@ pub struct InspectorConfig {
     /// Extra regexes (regex-lite syntax) matched on the normalized (lower-cased) text.
     pub deny_regexes: Vec<String>,
     /// Weight of a deny phrase/regex hit (category `custom`).
+    #[cfg_attr(feature = "config-schema", schemars(range(min = 0.0, max = 1.0)))]
     pub deny_weight: f32,
     /// Phrases whose matches suppress any overlapping hit (known-good templates).
     pub allow_phrases: Vec<String>,
     /// Regexes (normalized text) whose matches suppress any overlapping hit.
     pub allow_regexes: Vec<String>,
     /// Longer texts are scanned on their first and last `max_scan_bytes / 2` bytes.
+    #[cfg_attr(feature = "config-schema", schemars(range(min = 64)))]
     pub max_scan_bytes: usize,
     /// How many nested encodings are decoded (base64 inside URL-encoding …). 0 = no decoding.
+    #[cfg_attr(feature = "config-schema", schemars(range(max = 4)))]
     pub max_decode_depth: u8,
     /// Total decoded bytes re-scanned per inspection.
     pub max_decoded_bytes: usize,
     /// How many recent user turns are concatenated to catch attacks split across messages.
+    #[cfg_attr(feature = "config-schema", schemars(range(min = 1, max = 64)))]
     pub recent_user_turns: usize,
     /// Restrict the phrase lexicon to these languages (codes: en es fr de pt it ru zh ja).
     /// Default: all.
+    #[cfg_attr(feature = "config-schema", schemars(length(min = 1)))]
     pub languages: Option<Vec<String>>,
 }
 

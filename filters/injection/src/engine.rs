@@ -5,7 +5,7 @@
 use crate::config::ConfigError;
 use crate::lexicon::{lang_bit, LEXICON};
 use crate::normalize::{normalize, Normalized};
-use crate::rules::{RuleDef, NEGATION};
+use crate::rules::{RuleDef, DESCRIPTIVE_FORM, NEGATION};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::collections::HashMap;
 
@@ -346,6 +346,7 @@ pub fn drop_subsumed(rules: &[CompiledRule], mut hits: Vec<RuleHit>) -> Vec<Rule
 /// Evaluates the rules over the occurrences.
 pub fn evaluate(lex: &Lexicon, rules: &[CompiledRule], occ: &Occurrences) -> Vec<RuleHit> {
     let negation = lex.concept(NEGATION);
+    let descriptive = lex.concept(DESCRIPTIVE_FORM);
     let mut hits = Vec::new();
     for (ri, r) in rules.iter().enumerate() {
         let Some((&last, earlier)) = r.seq.split_last() else {
@@ -386,6 +387,13 @@ pub fn evaluate(lex: &Lexicon, rules: &[CompiledRule], occ: &Occurrences) -> Vec
                 continue;
             }
             if r.def.negatable {
+                if let Some(d) = descriptive {
+                    let l = occ.of(d);
+                    let idx = l.partition_point(|x| x.ns <= first.ns);
+                    if l[..idx].iter().rev().take(4).any(|x| x.ne > first.ns) {
+                        continue;
+                    }
+                }
                 if let Some(neg) = negation {
                     let l = occ.of(neg);
                     let idx = l.partition_point(|x| x.word < first.word.saturating_sub(2));

@@ -18,7 +18,7 @@
 pub(crate) const LEXICON: &str = r#"
 
 @override_verb
-en: ignor* | disregard* | forget* | forgot | overrid* | overrul* | bypass* | skip | discard* | abandon* | neglect* | set aside | put aside | leave behind | shelve | throw out | throw away | revoke | cancel | nullify | dismiss | erase | wipe | delete | nullify | circumvent* | disobey* | pay no attention to | pay zero attention to | pay no heed to | take no notice of | no attention to | stop following | stop obeying | no longer follow | no longer obey | do not follow | don't follow | dont follow | do not obey | don't obey | supersede* | scrap | ditch | drop | wipe out | withdraw | rescind* | scratch | put to one side | set to one side | to one side | put on hold | on hold | suspend | do not listen to | don't listen to | dont listen to | stop listening to | refuse to comply with | refuse to follow | refuse to obey | do not comply with | don't comply with | stop complying with | no need to follow | don't need to follow | do not need to follow | need not follow | no longer need to follow | don't have to follow | do not have to follow | no longer have to follow | don't bother with | stop adhering to | do not adhere to | let go of | move past | move beyond | step outside | step out of | break out of | break free of | deviate from | depart from | clear your memory of | wipe your memory of | reset your
+en: ignor* | disregard* | forget* | forgot | overrid* | overrul* | bypass* | skip | discard* | abandon* | neglect* | set aside | put aside | leave behind | shelve | throw out | throw away | revoke | cancel | nullify | dismiss | erase | wipe | delete | nullify | circumvent* | disobey* | pay no attention to | pay zero attention to | pay no heed to | take no notice of | no attention to | stop following | stop obeying | no longer follow | no longer obey | do not follow | don't follow | dont follow | do not obey | don't obey | supersede* | scrap | ditch | drop | wipe out | withdraw | rescind* | scratch | put to one side | set to one side | to one side | put on hold | on hold | suspend | do not listen to | don't listen to | dont listen to | stop listening to | refuse to comply with | refuse to follow | refuse to obey | do not comply with | don't comply with | stop complying with | no need to follow | don't need to follow | do not need to follow | need not follow | no longer need to follow | don't have to follow | do not have to follow | no longer have to follow | don't bother with | stop adhering to | do not adhere to | let go of | move past | move beyond | step outside | step out of | break out of | break free of | deviate from | depart from | clear your memory of | wipe your memory of | reset your | break character from | break from | step away from | stray from
 es: ignor* | olvid* | descart* | omit* | pasa por alto | pase por alto | haz caso omiso | hagas caso omiso | no sigas | no siga | deja de seguir | anula* | desobedec* | borra* | salt* | prescinde | deja de obedecer | no obedezcas | deja de cumplir | no cumplas | salte de | sal de | no hagas caso | no tengas en cuenta | deja de lado | olvidate de | olvidate
 fr: ignor* | oubli* | ne tiens pas compte | ne tenez pas compte | ne tiens plus compte | fais abstraction | faites abstraction | neglig* | contourn* | passe outre | passez outre | annul* | efface* | ne suis plus | ne suivez plus | ecarte* | arrete de suivre | arretez de suivre | cesse de suivre | cessez de suivre | n'obeis plus | arrete d'obeir | sors de | laisse de cote | laissez de cote | ne prends pas en compte | ne prenez pas en compte | oubliez | mets de cote
 de: ignorier* | vergiss | vergesst | vergessen | missacht* | ubersieh | uberseh* | verwirf | verwerft | ubergeh* | umgeh* | losch* | nicht mehr befolgen | befolge nicht | befolgen sie nicht | ausser acht | hor auf | hort auf | horen sie auf | gehorche nicht | folge nicht | setze ausser kraft | beachte nicht | lass beiseite | lasse beiseite | vergessen sie | schieb beiseite
@@ -29,7 +29,7 @@ zh: 忽略 | 忽视 | 忽視 | 无视 | 無視 | 忘记 | 忘記 | 忘掉 | 不�
 ja: 無視 | 忘れ | 従わな | 従うな | 破棄 | 取り消 | 放棄 | 無効に | 捨て | 従うのはやめ | 従うのをやめ | 従わないで | 守らなくてい | 解除 | 無効化 | 気にしないで | 気にせず | 従わなくていい | 従う必要はありません | 守る必要はない | 従う必要はない
 
 @prior_qualifier
-en: previous* | prior | above | earlier | preceding | foregoing | original | initial | all | your | system | starting | first | before | beforehand | at the start | at the beginning | you started with | you began with | they gave you | you were handed | handed to you | existing | default | preset | built-in | hidden | before this | so far | until now | given to you | you were given | you've been given | you have been given | you received | from your developers | from openai | from anthropic | developer | developers | developer's | the developer | operator | operator's | creators | your creators | you got | you were configured with | configured with | the system | admin's | safety
+en: previous* | prior | above | earlier | preceding | foregoing | original | initial | all | your | system | starting | first | before | beforehand | at the start | at the beginning | you started with | you began with | they gave you | you were handed | handed to you | existing | default | preset | built-in | hidden | before this | so far | until now | given to you | you were given | you've been given | you have been given | you received | from your developers | from openai | from anthropic | developer | developers | developer's | the developer | operator | operator's | creators | your creators | you got | you were configured with | configured with | the system | admin's | safety | assigned | you were loaded with | loaded with | you were initialized with | initialized with | you were primed with | primed with
 es: anterior* | previa* | previo* | todas | todos | tus | sus | de arriba | original* | inicial* | del sistema | dadas | recibidas | hasta ahora | que te dieron | inicial | iniciales | del desarrollador | la configuracion
 fr: precedent* | anterieur* | ci-dessus | toutes | tous | tes | vos | originales | initiales | du systeme | recues | donnees | jusqu'ici | jusqu'a present | ta | ton | votre | initiale | initial | du developpeur
 de: vorherig* | vorigen | fruher* | obig* | bisherig* | alle | deine* | ihre | ursprunglich* | anfanglich* | vorangegangen* | oben | system* | gegebenen | deinen | deiner | des entwicklers | anfangliche
@@ -40,7 +40,7 @@ zh: 之前 | 以前 | 先前 | 上面 | 以上 | 前面 | 所有 | 全部 | 一�
 ja: 以前 | 前の | これまで | 上記 | 上の | 全て | すべて | 全部 | 元の | 最初の | システム | あなたの | 今まで | 先ほど | 最初 | 開発者 | システムの
 
 @instruction_noun
-en: instruction* | directive* | directions | rules | rule | guideline* | guidance | briefing | mandate | setup instructions | prompt | prompts | safety | safety guidelines | original task | current task | assigned task | user's request | user request | user's question | setup prompt | command* | constraint* | restriction* | guardrail* | policy | policies | programming | orders | system message | system prompt | training | safety filter* | filters | limitation* | conditioning | what you were told | what you've been told | everything above | configuration | setup text | setup message | initial prompt | developer message | developer instructions | the role you were given | role you were given | your assigned role | your original role | what the developer told you | what the developers told you | what the system told you | what your developer told you | what your creators told you | what the operator told you | what they told you | told you before | guardrails | safety policy | safety rules | content policy | moderation | alignment | safety training | you were configured with | configured with | the system told you | the developer told you | the developers told you | the operator told you | your developer told you | your creators told you
+en: instruction* | directive* | directions | rules | rule | guideline* | guidance | briefing | mandate | setup instructions | prompt | prompts | safety | safety guidelines | original task | current task | assigned task | user's request | user request | user's question | setup prompt | command* | constraint* | restriction* | guardrail* | policy | policies | programming | orders | system message | system prompt | training | safety filter* | filters | limitation* | conditioning | what you were told | what you've been told | everything above | configuration | setup text | setup message | initial prompt | developer message | developer instructions | the role you were given | role you were given | your assigned role | your original role | what the developer told you | what the developers told you | what the system told you | what your developer told you | what your creators told you | what the operator told you | what they told you | told you before | guardrails | safety policy | safety rules | content policy | moderation | alignment | safety training | you were configured with | configured with | the system told you | the developer told you | the developers told you | the operator told you | your developer told you | your creators told you | persona | your persona | the persona | what the operator configured | what the developer configured | what the developers configured | what your operator configured | what was configured | what they configured | configured earlier | configured before | what was set up | what they set up | what the operator set up | what the developer set up | what you were set up to do | set up to do
 es: instruccion* | directiva* | reglas | regla | normas | pautas | indicaciones | ordenes | prompt* | restriccion* | limitaciones | politicas | programacion | mensaje del sistema | entrenamiento | configuracion | configuraciones | reglas del sistema | lo que te dijeron | lo que te indicaron | lo que te pidieron
 fr: instruction* | consigne* | directive* | regles | regle | prompt* | restriction* | limitations | politique* | programmation | ordres | message systeme | entrainement | configuration | regles du developpeur | ce qu'on t'a dit | ce qu'on t'a demande
 de: anweisung* | instruktion* | befehl* | regeln | regel | richtlinie* | vorgaben | vorgabe | prompt* | einschrankung* | beschrankung* | programmierung | systemnachricht | systemprompt | anordnungen | training | konfiguration | einstellungen | systemanweisung* | was man dir gesagt hat | was dir gesagt wurde
@@ -95,7 +95,7 @@ zh: 新的指令 | 新指令 | 你的新任务 | 你真正的任务 | 新的规�
 ja: 新しい指示 | 新しいルール | 本当のタスク | 新しいタスク
 
 @addresses_ai
-en: assistant instructions | ai instructions | instructions for the ai | instructions for ai | note to the ai | note for the ai | note to ai | note for ai | dear ai | attention ai | ai model: | ai assistant: | to the ai reading | if you are an ai | if you're an ai | ai agents | ai agent | any ai | language model reading | llm reading | assistant reading this | ai reading this | model reading this | when you read this | to any llm | ai reviewer | ai reviewers | ai screener | ai screening | automated screeners | automated screening | instruction for automated | instructions for automated | llm instructions | instructions for llms | instructions for the model | attention language model | attention model | attention, language model | attention llm | attention assistant | to the model reading | to the ai model | as the model | ai model reading | system note to | note to the language model | note to the model | to the language model | to any ai | to all ai | hey assistant | hey ai | dear assistant | dear model | instruction to the assistant | instructions to the assistant | message to the assistant | message for the assistant | message to the ai | message for the ai | if an ai is reading | if an llm is reading | if you are a language model | if you are an llm | ai summarizing | llm summarizing | model summarizing | assistant summarizing | ai processing this | ai crawler | ai coding assistant | ai coding assistants | coding assistants | ai tools | automated tools
+en: assistant instructions | ai instructions | instructions for the ai | instructions for ai | note to the ai | note for the ai | note to ai | note for ai | dear ai | attention ai | ai model: | ai assistant: | to the ai reading | if you are an ai | if you're an ai | ai agents | ai agent | any ai | language model reading | llm reading | assistant reading this | ai reading this | model reading this | when you read this | to any llm | ai reviewer | ai reviewers | ai screener | ai screening | automated screeners | automated screening | instruction for automated | instructions for automated | llm instructions | instructions for llms | instructions for the model | attention language model | attention model | attention, language model | attention llm | attention assistant | to the model reading | to the ai model | as the model | ai model reading | system note to | note to the language model | note to the model | to the language model | to any ai | to all ai | hey assistant | hey ai | dear assistant | dear model | instruction to the assistant | instructions to the assistant | message to the assistant | message for the assistant | message to the ai | message for the ai | if an ai is reading | if an llm is reading | if you are a language model | if you are an llm | ai summarizing | llm summarizing | model summarizing | assistant summarizing | ai processing this | ai crawler | ai coding assistant | ai coding assistants | coding assistants | ai tools | automated tools | note for the model | hidden note | note for the llm | note to the llm | hidden instruction | hidden instructions for
 es: instrucciones para la ia | nota para la ia | si eres una ia | querida ia | aviso para el asistente | aviso para la ia | nota para el asistente | asistente de ia: | mensaje para la ia | a la ia que lea | para el modelo
 fr: instructions pour l'ia | note pour l'ia | si tu es une ia | chere ia | message pour l'ia | message a l'ia | a l'ia qui lit | pour l'assistant ia | remarque pour l'assistant | note pour l'assistant | au modele
 de: anweisungen fur die ki | hinweis fur die ki | wenn du eine ki bist | liebe ki | an das ki-modell | an die ki | an den ki-assistenten | hinweis fur den assistenten | nachricht an die ki | ki-modell, das dies liest | an das modell
@@ -128,7 +128,7 @@ zh: 不要 | 别 | 不可 | 不能
 ja: ないで
 
 @role_verb
-en: you are now | you're now | you are going to act | you will act | you'll act | act as | acting as | pretend to be | pretend you | pretend that you | roleplay as | role-play as | role play as | play the role | simulate | become | from now on you | from now on, you | you will now | imagine you are | imagine you're | behave as | behave like | respond as | answer as | you are to act | you will be | you will respond as | stay in character | switch to | switch into | from here on | from this point on | from this point forward | from now on | answer in two | two voices | respond twice | answer twice | two responses | two answers | be that | you will become | you have become | turn into | transform into | take on the persona | adopt the persona | persona of | in the role of | play a character | play a model | play an ai | you have been | you've been | imagine an ai | imagine a model | imagine an assistant | picture an ai | suppose you were | if you were | if you had | hypothetically | in a world where ai | in a fictional world where | pretend there are | act like
+en: you are now | you're now | you are going to act | you will act | you'll act | act as | acting as | pretend to be | pretend you | pretend that you | roleplay as | role-play as | role play as | play the role | simulate | become | from now on you | from now on, you | you will now | imagine you are | imagine you're | behave as | behave like | respond as | answer as | you are to act | you will be | you will respond as | stay in character | switch to | switch into | from here on | from this point on | from this point forward | from now on | answer in two | two voices | respond twice | answer twice | two responses | two answers | be that | you will become | you have become | turn into | transform into | take on the persona | adopt the persona | persona of | in the role of | play a character | play a model | play an ai | you have been | you've been | imagine an ai | imagine a model | imagine an assistant | picture an ai | suppose you were | if you were | if you had | hypothetically | in a world where ai | in a fictional world where | pretend there are | act like | reply as | speak as | talk as | write as | answer like | respond like | reply like | talk like | two bots | two assistants | two personas
 es: ahora eres | actua como | actuaras como | finge | finjas | simula | interpreta el papel | a partir de ahora eres | a partir de ahora | comportate como | imagina que eres | se una | se un | conviertete en | vuelvete | eres ahora
 fr: tu es maintenant | vous etes maintenant | agis comme | agissez comme | fais semblant | faites semblant | joue le role | simule | a partir de maintenant | comporte-toi comme | imagine que tu es | sois | soyez | deviens | devenez | incarne
 de: du bist jetzt | du bist nun | ab jetzt bist du | ab sofort bist du | ab jetzt | agiere als | handle als | tu so als | tue so als | spiele die rolle | simuliere | verhalte dich wie | stell dir vor du bist | sei jetzt | sei ab jetzt | sei ein | sei eine | werde | werde zu | verwandle dich in
@@ -139,7 +139,7 @@ zh: 你现在是 | 你現在是 | 现在你是 | 扮演 | 假装 | 假裝 | 模�
 ja: あなたは今 | 今からあなたは | これからあなたは | 演じ | ふりをし | として振る舞 | になりきっ
 
 @free_neg
-en: no | without | free of | free from | freed from | not bound by | unbound by | beyond | break free of | broken free of | liberated from | none of the | zero | removed all | bypass* | ignore all | doesn't care about | does not care about | don't care about | not care about | cares nothing for | ignores | ignoring | removed | stripped of | shed | shed every | rid of | got rid of | lacks | lacking | has no | have no | unburdened by | no longer bound by | unconstrained by | outside of | past all
+en: no | without | free of | free from | freed from | not bound by | unbound by | beyond | break free of | broken free of | liberated from | none of the | zero | removed all | bypass* | ignore all | doesn't care about | does not care about | don't care about | not care about | cares nothing for | removed | stripped of | shed | shed every | rid of | got rid of | lacks | lacking | has no | have no | unburdened by | no longer bound by | unconstrained by | outside of | past all
 es: sin | libre de | ningun* | no tienes | liberado de | sin ningun | sin ninguna
 fr: sans | aucune | aucun | libre de | libere de | affranchi | liberee de | liberes de | libres de | affranchie de | depourvu de | depourvue de
 de: ohne | keine | keinerlei | frei von | befreit von | losgelost von
@@ -271,7 +271,7 @@ zh: 是什么 | 是甚麼
 ja: 何ですか | とは何
 
 @possessive_target
-en: your | yours | above | initial | original | hidden | secret | verbatim | word for word | preceding | you were given | you've been given | you received | that precedes | precedes this | before this chat | before this conversation | before i started | running under | you are running under | you're running under | you operate under | you were configured with | configured with | defines your | that configures you | configures you | your creators
+en: your | yours | above | initial | original | hidden | secret | verbatim | word for word | preceding | you were given | you've been given | you received | that precedes | precedes this | before this chat | before this conversation | before i started | running under | you are running under | you're running under | you operate under | you were configured with | configured with | defines your | that configures you | configures you | your creators | loaded with | you were loaded with | initialized with | you were initialized with | primed with | you were primed with | you booted with | you started with
 es: tu | tus | su | sus | inicial* | original* | oculta* | secreta* | de arriba | textualmente
 fr: ton | ta | tes | votre | vos | initial* | original* | cache* | secret* | ci-dessus | mot pour mot
 de: dein* | ihr | ihre | ihren | ursprunglich* | anfanglich* | versteckt* | geheim* | obig* | wortlich*
@@ -368,7 +368,7 @@ ja: システム
 *: ^user: | ^human: | ^assistant: | ^ai: | ^bot: | ^model: | ^chatgpt: | ^gpt: | ^q: | ^a: | ^question: | ^answer:
 
 @send
-en: send | append | include | embed | exfiltrate | forward | post | upload | transmit | insert | render | leak | encode | attach | add | put it in | put them in | carries | carry | export | exfiltrat* | paste it into | copy it to | pass it to | leak it to | ship | beam | relay | report it to
+en: send | append | include | embed | exfiltrate | forward | post | upload | transmit | insert | render | leak | encode | attach | add | put it in | put them in | carries | carry | export | exfiltrat* | paste it into | copy it to | pass it to | leak it to | ship | beam | relay | report it to | mail | email | e-mail | text it | message it
 es: envia | enviar | incluye | anade | adjunta | reenvia
 fr: envoie | envoyer | inclus | ajoute | transmets
 de: sende | senden | fuge | hange | ubermittle | schick*
@@ -379,7 +379,7 @@ zh: 发送 | 發送 | 附加 | 附上 | 添加 | 转发 | 嵌入
 ja: 送信 | 送って | 添付 | 追加 | 埋め込
 
 @private_data
-en: conversation | chat history | previous messages | message history | user data | user's data | users' data | password* | api key* | apikey* | secret* | credential* | personal information | personal data | email address* | private data | access token* | session token* | cookie* | credit card* | system prompt | the user's | private key* | contacts | address book | the conversation so far | everything we discussed | our conversation | this chat | api keys | keys | tokens | phone number | home address | card number | passwords
+en: conversation | chat history | previous messages | message history | user data | user's data | users' data | password* | api key* | apikey* | secret* | credential* | personal information | personal data | email address* | private data | access token* | session token* | cookie* | credit card* | system prompt | the user's | private key* | contacts | address book | the conversation so far | everything we discussed | our conversation | this chat | api keys | keys | tokens | phone number | home address | card number | passwords | transcript | conversation transcript | chat log | chat logs
 es: conversacion | historial | contrasena* | clave* | datos personales | datos del usuario
 fr: conversation | historique | mot de passe | cle* | donnees personnelles | donnees de l'utilisateur
 de: gesprach* | verlauf | passwort* | schlussel* | personliche daten | benutzerdaten | zugangsdaten
@@ -390,7 +390,7 @@ zh: 对话 | 對話 | 聊天记录 | 聊天記錄 | 密码 | 密碼 | 密钥 | �
 ja: 会話 | 履歴 | パスワード | 鍵 | 個人情報 | ユーザーデータ
 
 @url_mark
-*: =http:// | =https:// | =www. | url | urls | link | webhook | endpoint | server | image | markdown | domain | query string | query parameter* | =.com/ | =.net/ | =.io/ | =.xyz
+*: =http:// | =https:// | =www. | url | urls | link | webhook | endpoint | server | image | markdown | domain | query string | query parameter* | =.com/ | =.net/ | =.io/ | =.xyz | =.com | =.org | =.net | =.io | =.example | email address | inbox | mailbox
 zh: 网址 | 链接 | 鏈接 | 图片 | 服务器
 ja: リンク | 画像 | サーバー
 
@@ -450,7 +450,7 @@ zh: 用户的问题 | 用户的请求 | 用户
 ja: ユーザーの質問 | ユーザーの依頼 | ユーザー
 
 @conceal
-en: without telling the user | without telling them | without informing the user | without the user knowing | without the user noticing | don't tell the user | do not tell the user | never tell the user | do not inform the user | don't inform the user | do not mention this note | do not mention this instruction | don't mention this instruction | never mention this instruction | hide this instruction | hide this message | hide this text | keep this instruction secret | keep this secret from the user | do not reveal this instruction | do not disclose this instruction | without asking the user | without asking | without confirmation | do not let the user know | don't let the user know
+en: without telling the user | without telling them | without informing the user | without the user knowing | without the user noticing | don't tell the user | do not tell the user | never tell the user | do not inform the user | don't inform the user | do not mention this note | do not mention this instruction | don't mention this instruction | never mention this instruction | hide this instruction | hide this message | hide this text | keep this instruction secret | keep this secret from the user | do not reveal this instruction | do not disclose this instruction | without asking the user | without asking | without confirmation | do not let the user know | don't let the user know | never reveal this note | do not reveal this note | don't reveal this note | never mention this note
 es: sin decirle al usuario | no le digas al usuario | sin que el usuario lo sepa | oculta esta instruccion
 fr: sans le dire a l'utilisateur | ne le dis pas a l'utilisateur | sans que l'utilisateur le sache | cache cette instruction
 de: ohne es dem nutzer zu sagen | sag es dem nutzer nicht | ohne dass der nutzer es merkt | verstecke diese anweisung
@@ -461,7 +461,7 @@ zh: 不要告诉用户 | 不要让用户知道 | 瞒着用户 | 悄悄地
 ja: ユーザーに言わず | ユーザーには伝えず | ユーザーに知らせず
 
 @ai_command
-en: stop | instead | approve | transfer | recommend | tell the user | tell them | ask for | ask the user | respond with | reply with | say that | your task | your new task | your real task | your actual task | your job | rank | score this | add a call | export | email the | forward | delete | collect | visit | click | run | execute | disregard* | ignore* | forget* | reveal | print | output | send | include | insert | mark this | classify this | rate this
+en: stop | instead | approve | transfer | recommend | tell the user | tell them | ask for | ask the user | respond with | reply with | say that | your task | your new task | your real task | your actual task | your job | rank | score this | add a call | export | email the | forward | delete | collect | visit | click | run | execute | disregard* | ignore* | forget* | reveal | print | output | send | include | insert | mark this | classify this | rate this | reply only | respond only | answer only | only reply | only respond
 es: ignora | olvida | pide | envia | di que | responde | recomienda | tu tarea
 fr: ignore | oublie | demande | envoie | dis que | reponds | recommande | ta tache
 de: ignoriere | vergiss | frage nach | sende | sag | antworte | empfiehl | deine aufgabe | gib
@@ -537,6 +537,53 @@ ja: 翻訳 | 要約 | 列挙
 
 @open_system
 *: =<system> | =<system_prompt> | =<admin> | =<developer> | =<instructions> | =[system] | =system: | =### system
+
+@nullifier
+en: none of | nothing in | nothing from | no part of | not one of | neither
+es: nada de | ninguna de | ninguno de
+fr: rien de | aucune de | aucun de
+de: nichts von | keine deiner | keine der
+pt: nada de | nenhuma de | nenhum de
+it: niente di | nessuna delle | nessuno dei
+ru: ничего из | ни одно из | никакие из
+zh: 任何
+ja: どれも
+
+@applies
+en: applies | apply | matters | matter | counts | count | holds | is relevant | are relevant | is valid | are valid
+es: aplica | se aplica | importa | cuenta | vale
+fr: s'applique | compte | vaut
+de: gilt | zahlt
+pt: se aplica | vale | importa
+it: si applica | vale | conta
+ru: действует | применяется | имеет значения
+zh: 适用 | 有效
+ja: 適用 | 有効
+
+@what_would
+en: what would | how would | what might | what could
+es: que diria | como responderia
+fr: que dirait | comment repondrait
+de: was wurde | wie wurde
+pt: o que diria | como responderia
+it: cosa direbbe | come risponderebbe
+ru: что бы ответил | что сказал бы
+zh: 会怎么说 | 会怎么回答
+ja: なんと言う | どう答える
+
+@descriptive_form
+en: ignores | ignored | disregards | disregarded | forgets | forgot | forgotten | bypasses | bypassed | overrides | overrode | overridden | skips | skipped | discards | discarded | neglects | neglected | keeps ignoring | kept ignoring | keeps forgetting | kept forgetting
+
+@ignores_desc
+en: ignores | ignoring | disregards | bypasses | breaks | breaking | does not follow | doesn't follow | never follows | has shed | shed | sheds | throws out | discards
+es: ignora | no sigue | se salta
+fr: ignore | ne suit pas | enfreint
+de: ignoriert | missachtet | bricht
+pt: ignora | nao segue | quebra
+it: ignora | non segue | infrange
+ru: игнорирует | нарушает | не соблюдает
+zh: 无视 | 忽略 | 不遵守
+ja: 無視する | 従わない | 守らない
 "#;
 
 /// Two-letter codes of the languages the lexicon covers.

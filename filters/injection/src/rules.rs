@@ -20,6 +20,7 @@ override.ignore_instructions;         instruction_override;     0.45; override_v
 override.instructions_ignore;         instruction_override;     0.4;  instruction_noun > override_verb;           ;                  4;  de ja zh; neg
 override.prior_instructions_void;     instruction_override;     0.8;  instruction_noun > void_predicate;          prior_qualifier ai_ref; 6; *;
 override.your_instructions_void;      instruction_override;     0.8;  instruction_noun > void_predicate;          prior_qualifier you; 6; *;
+override.none_of_your_rules_apply;    instruction_override;     0.8;  nullifier > instruction_noun > applies;     you;               8;  *;
 override.instructions_void_weak;       instruction_override;     0.45; instruction_noun > void_predicate;          prior_qualifier;   6;  *;
 override.forget_everything;           instruction_override;     0.6;  override_verb > everything;                 told;              6;  *;        neg
 override.new_instructions;            instruction_override;     0.35; new_marker;                                 ;                  1;  *;
@@ -38,6 +39,8 @@ hijack.ai_without_limits;             role_hijack;              0.65; ai_ref > f
 hijack.role_limits_removed;           role_hijack;              0.8;  role_verb > limit_noun > void_predicate;    ;                  14; *;
 hijack.limits_free_role_verb_last;    role_hijack;              0.9;  limit_noun > free_neg > role_verb_last;     ;                  8;  ja;
 hijack.identity_denial;               role_hijack;              0.6;  identity_denial > ai_ref;                   ;                  4;  *;
+hijack.what_would_unlimited_ai_say;   role_hijack;              0.8;  what_would > ai_ref > free_neg > limit_noun; ;                 10; *;
+hijack.role_ignores_limits;           role_hijack;              0.9;  role_verb > ignores_desc > limit_noun;      ;                  18; *;
 hijack.unrestricted_ai;               role_hijack;              0.6;  unrestricted_word > ai_ref;                 ;                  3;  *;
 hijack.named_mode;                    role_hijack;              0.9;  role_verb > mode_name;                      ;                  8;  *;
 hijack.enable_mode_for_ai;            role_hijack;              0.8;  enable > mode_name;                         ai_ref;            6;  *;
@@ -127,6 +130,9 @@ pub fn builtin_rules() -> Result<Vec<RuleDef>, ConfigError> {
 pub const DISCUSSION: &str = "discussion";
 pub const MENTION_FRAME: &str = "mention_frame";
 pub const NEGATION: &str = "negation";
+/// Third-person and past forms of override verbs ("the bot ignored my previous commands"):
+/// they describe what happened rather than order it, so negatable rules skip them.
+pub const DESCRIPTIVE_FORM: &str = "descriptive_form";
 pub const TURN_MARKER: &str = "turn_marker";
 
 #[cfg(test)]
