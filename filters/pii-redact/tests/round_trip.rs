@@ -450,6 +450,29 @@ fn kong_round_trip_for_every_provider_json_and_streamed() {
     }
 }
 
+/// Bytes outside the rewritten string literals stay exactly as sent (spacing, key order, number
+/// forms, escapes, unknown fields); a rewritten literal is re-encoded by the core, so its own
+/// escapes come out in the canonical form (same decoded text).
+#[test]
+fn every_other_byte_of_the_bodies_is_preserved() {
+    let c = chain(config());
+    let te = token(EntityType::Email, EMAIL);
+    let request = format!(
+        "{{ \"messages\" : [ {{\"role\":\"system\", \"content\":\"caf\\u00e9 \\/ ok\"}},\n {{\"content\":\"say \\\"x\\\" to {EMAIL}\\n\", \"role\":\"user\"}} ],\n  \"model\":\"gpt-4o\", \"x_extra\": [1, 2.50, 1e3, null] }}"
+    );
+    let answer = format!(
+        "{{\n \"id\":\"c\\u00e91\", \"choices\": [ {{\"index\":0, \"message\": {{\"role\":\"assistant\",\n \"content\":\"wrote \\\"{te}\\\"\\t!\"}}, \"finish_reason\":\"stop\"}} ], \"usage\" : {{\"total_tokens\": 7.0}} }}"
+    );
+    let out = c
+        .run(
+            &parapet_harness::Request::post("/v1/chat/completions").json_body(request.clone()),
+            &Provider::OpenAiChat.json_upstream(answer.clone().into_bytes()),
+        )
+        .unwrap();
+    assert_eq!(out.upstream().body_str(), request.replace(EMAIL, &te));
+    assert_eq!(out.response.body_str(), answer.replace(&te, EMAIL));
+}
+
 #[test]
 fn a_second_turn_gets_the_same_tokens() {
     let c = chain(config());
