@@ -548,3 +548,42 @@ fn metrics_are_named_as_the_readme_says() {
     assert!(m("bytes_scanned_total").unwrap_or(0) > 0);
     assert!(m("work_us").is_some());
 }
+
+#[test]
+fn malformed_bodies_fail_closed_without_echoing_values() {
+    let c = chain(json!({"key": {"env": "PII_KEY"}}));
+    for body in [
+        r#"{"model":"gpt-4o","messages":[{"role":"user","content":"jane.roe@example.com"}"#,
+        r#"{"model":"gpt-4o","messages":[jane.roe@example.com]}"#,
+        r#"{"model":"gpt-4o","messages":[{"role":"user","content":"jane.roe@example.com \x"}]}"#,
+    ] {
+        let out = c
+            .run(
+                &parapet_harness::Request::post("/v1/chat/completions").json_body(body),
+                &parapet_harness::Upstream::json(200, "{}"),
+            )
+            .unwrap();
+        assert!(!out.reached_upstream, "{body}");
+        assert_eq!(out.local_reply.as_ref().map(|r| r.status), Some(400));
+        assert_eq!(event(&out, "request")["action"], "error");
+        assert_no_raw(&out, &[EMAIL]);
+    }
+    // A truncated JSON answer: replaced by the provider's error, the leaked address not echoed.
+    let p = Provider::OpenAiChat;
+    let out = c
+        .run(
+            &p.request(PROMPT, false),
+            &p.json_upstream(
+                br#"{"choices":[{"message":{"content":"bob.smith@example.org"#.to_vec(),
+            ),
+        )
+        .unwrap();
+    assert!(!out.response.body_str().contains("bob.smith"));
+    assert_eq!(event(&out, "response")["action"], "error");
+    assert_no_raw(&out, &["bob.smith@example.org", EMAIL]);
+    assert_eq!(
+        out.metric("parapet_pii_redact_errors_total.kind.unparseable_body"),
+        Some(4),
+        "three requests and one response"
+    );
+}
