@@ -15,6 +15,9 @@ pub struct Config {
     pub schema: Option<Value>,
     /// Dialect of schemas without `$schema`: `"2020-12"` (default) or `"draft-07"`.
     pub draft: Option<String>,
+    /// Documents that remote `$ref`s resolve to, by URI (`{"https://schemas.example.com/address.json": {...}}`).
+    /// Nothing is ever fetched: a `$ref` to a URI not listed here is a config error.
+    pub resources: serde_json::Map<String, Value>,
     /// Per path/method schemas; the first matching route wins over `schema`.
     pub routes: Vec<RouteConfig>,
     /// The built-in provider request schemas (default: on).

@@ -93,9 +93,18 @@ impl Guard {
                 format!("must be between 1 and {MAX_SUPPORTED_DEPTH}"),
             ));
         }
-        let compile = CompileOptions::default()
+        let mut compile = CompileOptions::default()
             .with_default_dialect(dialect)
             .with_max_errors(max_errors);
+        for (uri, document) in &config.resources {
+            if !(document.is_object() || document.is_boolean()) {
+                return Err(ConfigError::at(
+                    format!("resources.{uri}"),
+                    "a resource must be a JSON Schema (an object or a boolean)",
+                ));
+            }
+            compile = compile.with_resource(uri.clone(), document.clone());
+        }
         let bounds = parapet_schema::Bounds {
             // The runtime's max_body_bytes bounds bodies; this bounds decoded pieces.
             max_bytes: config.output.max_bytes.max(1),
@@ -258,6 +267,23 @@ impl Guard {
             out.push(("schema.request", s));
         }
         out
+    }
+
+    /// Whether a configured schema applies to bodies of any API (the top-level `schema`, or a
+    /// route that does not restrict providers) — then unknown APIs must be inspected too.
+    pub fn validates_any_body(&self) -> bool {
+        self.schema.is_some()
+            || self
+                .routes
+                .iter()
+                .any(|r| r.schema.is_some() && r.matcher.providers.is_empty())
+    }
+
+    /// Parses a body within the configured depth bound.
+    pub fn parse_body(&self, body: &[u8]) -> Result<Value, String> {
+        self.bounds_for_body(body)
+            .parse(body)
+            .map_err(|e| e.to_string())
     }
 
     /// Decides on a request body: schemas, then declarative limits (clamp last).

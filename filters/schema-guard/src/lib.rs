@@ -89,21 +89,35 @@ impl Filter for SchemaGuard {
         self.guard.output_validate
     }
 
+    fn inspects_unknown_apis(&self) -> bool {
+        // `{"schema": ...}` validates every request body, LLM API or not.
+        self.guard.validates_any_body()
+    }
+
     fn on_request(&self, cx: &mut Cx<State>, request: &RequestView) -> Outcome {
-        let (contract, _untrusted_schema_errors) =
-            self.guard
-                .contract(&cx.request.method, &cx.request.path, request, None);
-        if !contract.is_empty() {
-            cx.state.assembler = Some(OutputAssembler::new(contract));
+        let body = cx.body().unwrap_or_default();
+        let (method, path) = (cx.request.method.as_str(), cx.request.path.as_str());
+        let decision = self.guard.check_request(method, path, request, body);
+        if !matches!(decision, RequestDecision::Reject { .. }) {
+            // The body parsed (check_request would have rejected it otherwise).
+            let json = self.guard.parse_body(body).ok();
+            let (contract, _untrusted_schema_errors) =
+                self.guard.contract(method, path, request, json.as_ref());
+            if !contract.is_empty() {
+                cx.state.assembler = Some(OutputAssembler::new(contract));
+            }
         }
-        let decision = self.guard.check_request_view(&cx.request.path, request);
         Ok(match decision {
             RequestDecision::Allow => Verdict::allow(),
             RequestDecision::Reject { message, broken } => {
                 Verdict::block(Block::invalid(message)).with_findings(request_findings(&broken))
             }
-            // Clamping needs the raw body, which the runtime does not hand to filters yet.
-            RequestDecision::Rewrite { .. } => Verdict::allow(),
+            RequestDecision::Rewrite { body, clamped } => Verdict::replace_body(body)
+                .with_findings(
+                    clamped
+                        .iter()
+                        .map(|_| Finding::new("limits.max_tokens.clamped", "schema")),
+                ),
         })
     }
 
