@@ -11,7 +11,7 @@
 
 use crate::pii::PiiScan;
 use parapet_moderation::{
-    Finding, Moderator, RequestContext, ScanMode, ScanStep, StreamScanner, TextShape,
+    Action, Finding, Moderator, RequestContext, ScanMode, ScanStep, StreamScanner, TextShape,
 };
 use std::ops::Range;
 
@@ -35,6 +35,8 @@ pub struct ChannelScan {
     /// Undecided bytes at the end of the pending text after our last look.
     held: usize,
     enforce: bool,
+    /// Redaction findings whose span the scanner has not rewritten yet.
+    awaiting_redaction: Vec<Finding>,
 }
 
 impl ChannelScan {
@@ -55,6 +57,7 @@ impl ChannelScan {
             pending_after: 0,
             held: 0,
             enforce,
+            awaiting_redaction: Vec::new(),
         }
     }
 
@@ -98,7 +101,17 @@ impl ChannelScan {
             let end = to_pending(r.end).min(text.len()).max(start);
             decision.edits.push((start..end, r.replacement.clone()));
         }
-        for f in step.findings {
+        // A redaction is decided before the scanner applies it (when it releases that text):
+        // its finding waits for it, so the decision that reports it is the one that rewrites.
+        let finished = step.blocked || is_final;
+        let released = self.scanner.released();
+        let mut findings = std::mem::take(&mut self.awaiting_redaction);
+        findings.extend(step.findings);
+        for f in findings {
+            if self.enforce && !finished && f.action == Action::Redact && f.end > released {
+                self.awaiting_redaction.push(f);
+                continue;
+            }
             let range = (f.start >= base)
                 .then(|| to_pending(f.start)..to_pending(f.end).min(text.len()))
                 .filter(|r| r.start < r.end);

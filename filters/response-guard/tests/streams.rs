@@ -122,12 +122,15 @@ fn exfiltration_links_are_rewritten_inside_the_stream_at_every_split() {
             assert_eq!(view.text(), expected, "{how}");
             let raw = String::from_utf8_lossy(&out.response.body);
             assert!(!raw.contains("evil"), "{how}: {raw}");
+            // Reported once, by the decision that rewrote it.
             let ev = events(out);
-            assert!(
-                ev.iter()
-                    .any(|e| e["rule_ids"].to_string().contains("exfiltration.image")),
-                "{how}: {ev:?}"
-            );
+            let reporting: Vec<_> = ev
+                .iter()
+                .filter(|e| e["rule_ids"].to_string().contains("exfiltration.image"))
+                .collect();
+            assert_eq!(reporting.len(), 1, "{how}: {ev:?}");
+            assert_eq!(reporting[0]["action"], "rewrite", "{how}: {ev:?}");
+            assert_eq!(reporting[0]["enforced"], true, "{how}: {ev:?}");
         });
     }
 }
@@ -149,6 +152,14 @@ fn secrets_and_validated_pii_are_redacted_inside_the_stream_at_every_split() {
             let raw = String::from_utf8_lossy(&out.response.body);
             assert!(!raw.contains("jane"), "{how}");
             assert!(!raw.contains("ghp_"), "{how}");
+            let ev = events(out);
+            assert!(!ev.is_empty(), "{how}");
+            for e in &ev {
+                assert_eq!(e["action"], "rewrite", "{how}: {ev:?}");
+                assert_eq!(e["categories"], json!(["pii"]), "{how}: {ev:?}");
+            }
+            let all = serde_json::to_string(&ev).unwrap();
+            assert!(!all.contains("jane"), "{how}: raw PII in an event");
         });
     }
 }
