@@ -623,7 +623,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, nc: NChar) {
         if nc.c == ' ' || nc.c == '\n' {
             let p = self.pending.get_or_insert((nc.s, nc.e, false));

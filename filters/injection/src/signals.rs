@@ -151,6 +151,10 @@ pub fn flooding(n: &Normalized, turn_markers: usize) -> Vec<Signal> {
             if table[slot] == 0 {
                 table[slot] = h;
                 distinct += 1;
+                if distinct * 10 >= words {
+                    // Varied enough already: more distinct words cannot make it a flood.
+                    break;
+                }
             }
         }
         if distinct * 10 < words {
