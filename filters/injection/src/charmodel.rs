@@ -569,11 +569,46 @@ mod suffix_tests {
 /// ROT13 payload often follows a plain-text lead-in ("Message from support: …") that would
 /// dilute a whole-text comparison.
 pub fn rot13_reads_better_somewhere(text: &str) -> bool {
-    rot13_reads_better(text)
-        || text
-            .split(['\n', ':', '.', ';', '!', '?'])
-            .filter(|c| c.len() < text.len())
-            .any(rot13_reads_better)
+    // One pass for the cheap letter-count pre-check of the whole text and of every clause;
+    // the bigram comparison runs only where that pre-check passes.
+    let is_break = |b: u8| matches!(b, b'\n' | b':' | b'.' | b';' | b'!' | b'?');
+    let (mut eta, mut rgn) = (0usize, 0usize);
+    let mut candidates: Vec<(usize, usize)> = Vec::new();
+    let (mut start, mut ceta, mut crgn) = (0usize, 0usize, 0usize);
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if is_break(b) {
+            if crgn > ceta {
+                candidates.push((start, i));
+            }
+            start = i + 1;
+            ceta = 0;
+            crgn = 0;
+            continue;
+        }
+        match b | 0x20 {
+            b'e' | b't' | b'a' => {
+                eta += 1;
+                ceta += 1;
+            }
+            b'r' | b'g' | b'n' => {
+                rgn += 1;
+                crgn += 1;
+            }
+            _ => {}
+        }
+    }
+    if crgn > ceta {
+        candidates.push((start, bytes.len()));
+    }
+    if rgn > eta && rot13_reads_better(text) {
+        return true;
+    }
+    // Clauses split on ASCII bytes, so every (start, end) is a char boundary.
+    candidates
+        .iter()
+        .filter(|&&(s, e)| e - s < text.len())
+        .any(|&(s, e)| text.get(s..e).is_some_and(rot13_reads_better))
 }
 
 /// Whether ROT13 makes `text` read more like ordinary language (mean bigram cost drops by a
