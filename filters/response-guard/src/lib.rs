@@ -42,6 +42,29 @@ type ChannelKey = (usize, u8, Option<usize>);
 pub struct State {
     ctx: RequestContext,
     channels: Vec<(ChannelKey, ChannelScan)>,
+    /// Every category flagged in this response so far (the `response_flags` finding).
+    flags: BTreeSet<String>,
+}
+
+/// Name of the shared finding that lists every category flagged in the response so far
+/// (`parapet.response-guard.response_flags`): what the `x-parapet-response-flags` header would
+/// say, but response headers are gone by the time the body is inspected. The runtime's own
+/// `response_categories` holds only the latest decision's categories; this one accumulates.
+pub const RESPONSE_FLAGS: &str = "response_flags";
+
+/// Adds the verdict's categories to the response's flags and republishes them when they grew.
+fn publish_flags(cx: &mut Cx<State>, outcome: Outcome) -> Outcome {
+    if let Ok(v) = &outcome {
+        let before = cx.state.flags.len();
+        cx.state
+            .flags
+            .extend(v.findings.iter().map(|f| f.category.clone()));
+        if cx.state.flags.len() != before {
+            let list: Vec<&str> = cx.state.flags.iter().map(String::as_str).collect();
+            cx.share(RESPONSE_FLAGS, &list.join(","));
+        }
+    }
+    outcome
 }
 
 pub struct ResponseGuard {
@@ -283,10 +306,10 @@ impl Filter for ResponseGuard {
             scan.on_text(output.text, 0, true, self.pii.as_ref())
         };
         let decision = decision.map_err(FilterError::new)?;
-        Ok(self.verdict(decision, output))
+        publish_flags(cx, Ok(self.verdict(decision, output)))
     }
 
-    fn on_response(&self, _cx: &mut Cx<State>, response: &ResponseView) -> Outcome {
+    fn on_response(&self, cx: &mut Cx<State>, response: &ResponseView) -> Outcome {
         let Some(inspector) = &self.injection else {
             return Ok(Verdict::allow());
         };
@@ -321,7 +344,7 @@ impl Filter for ResponseGuard {
         } else {
             Verdict::allow()
         };
-        Ok(v.with_findings(findings))
+        publish_flags(cx, Ok(v.with_findings(findings)))
     }
 }
 

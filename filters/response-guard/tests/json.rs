@@ -290,6 +290,12 @@ fn annotations_go_to_events_and_filter_state_not_to_the_body() {
             "{api:?}: {:?}",
             out.filter_state
         );
+        assert_eq!(
+            out.filter_state_str("parapet.response-guard.response_flags")
+                .as_deref(),
+            Some("exfiltration"),
+            "{api:?}"
+        );
         let rules = out
             .filter_state_str("parapet.response-guard.response_rule_ids")
             .unwrap_or_default();

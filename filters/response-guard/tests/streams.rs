@@ -447,3 +447,28 @@ fn verbatim_system_prompt_copies_are_blocked_at_every_split_when_configured() {
         }
     }
 }
+
+#[test]
+fn response_flags_accumulate_every_category_of_the_stream() {
+    let c = chain(json!({}));
+    // An annotation (raw URL with data), then a redaction (e-mail) far later in the stream:
+    // two decisions; the flags name both.
+    let filler = "Some neutral text about gardening and soil. ".repeat(8);
+    let deltas = [
+        "Open https://tracker.example/p?uid=42 first. ",
+        filler.as_str(),
+        "Then mail jane.roe@example.com please.",
+    ];
+    for p in ALL {
+        for_every_split(&c, p, &deltas, |how, out, view| {
+            assert!(view.text().contains("[EMAIL]"), "{how}");
+            assert_eq!(
+                out.filter_state_str("parapet.response-guard.response_flags")
+                    .as_deref(),
+                Some("exfiltration,pii"),
+                "{how}: {:?}",
+                out.filter_state
+            );
+        });
+    }
+}
