@@ -13,6 +13,11 @@
 //!   [`parapet_moderation::StreamScanner`]; the runtime's hold-back window keeps the scanner's
 //!   undecided tail from the client, redactions are edits of the pending text, and a block ends
 //!   the stream with a provider-shaped error event.
+//! - Hold-back: [`HoldBackPlan`] derives the floor the window must hold from the active
+//!   patterns (longest phrase, term or canary; link checks); `stream.hold_back_bytes` is the cap.
+//! - Annotations: every category flagged in a response accumulates in the shared finding
+//!   `parapet.response-guard.response_flags` (response headers are gone by the time the body is
+//!   inspected, so there is no `x-parapet-response-flags` header for body decisions).
 //! - Requests: with `leak.insert_canary`, a fresh canary is appended to the system prompt
 //!   (whatever the provider calls it); with `leak.system_prompt_overlap`, the system prompt is kept
 //!   to detect verbatim copies of it in the answer.
