@@ -58,65 +58,52 @@ fn configure<F: Filter>(raw: &[u8]) -> Result<(), ConfigError> {
     Plugin::<F>::configure(Some(raw), env!("CARGO_PKG_VERSION")).map(|_| ())
 }
 
-/// What every filter checks of the common settings beyond the schema (ends each description).
-macro_rules! checked_by_filter {
-    ($own:literal) => {
-        concat!(
-            $own,
-            " Common settings: max_body_bytes greater than 0; match.paths start with `/` and have \
-             `*` only at the end; match.methods are letters only."
-        )
-    };
-}
-
-/// The six filters, in the recommended chain order.
+/// The six filters, in the recommended chain order. The common settings (`mode`, `match`,
+/// `max_body_bytes`, …) are checked by the schema entirely; each description lists what only the
+/// filter itself checks of its own section.
 pub static FILTERS: &[FilterMeta] = &[
-    filter::<parapet_schema_guard::SchemaGuard>(checked_by_filter!(
-        "Parapet schema-guard. Checked by the filter when it loads the config, beyond this schema: \
-         schemas (`schema`, `routes[].schema`, `routes[].response_schema`, \
-         `limits.tool_arguments.*`) compile in their dialect (`draft`: 2020-12 or draft-07); \
-         globs and JSON Pointers are well-formed; limits are in range."
-    )),
-    filter::<parapet_prompt_guard::PromptGuard>(checked_by_filter!(
+    filter::<parapet_schema_guard::SchemaGuard>(
+        "Parapet schema-guard. Checked by the filter when it loads the config, beyond this \
+         schema: schemas (`schema`, `routes[].schema`, `routes[].response_schema`, \
+         `limits.tool_arguments.*`) compile in their dialect (`draft`: \"2020-12\" or \
+         \"draft-07\"); `strict` needs the built-in schemas; globs and JSON Pointers are \
+         well-formed; limits are in range.",
+    ),
+    filter::<parapet_prompt_guard::PromptGuard>(
         "Parapet prompt-guard. Checked by the filter when it loads the config, beyond this \
-         schema: thresholds, block_threshold and deny_weight between 0 and 1, category weights \
-         between 0 and 2, monitor at most block for each source; deny/allow phrases not blank; \
-         deny/allow regexes compile (regex-lite) and do not match the empty string; \
-         max_scan_bytes at least 64; max_decode_depth at most 4; recent_user_turns 1 to 64; \
-         languages non-empty and known (en es fr de pt it ru zh ja)."
-    )),
-    filter::<parapet_pii_redact::PiiRedact>(checked_by_filter!(
+         schema: monitor at most block for each source; deny/allow phrases not blank; deny/allow \
+         regexes compile (regex-lite) and do not match the empty string; languages known (en es \
+         fr de pt it ru zh ja).",
+    ),
+    filter::<parapet_pii_redact::PiiRedact>(
         "Parapet pii-redact. Checked by the filter when it loads the config, beyond this schema: \
          key at least 16 bytes (an `env` variable must be set and non-empty in the VM); \
-         entities keys are built-in entity names (upper-case, e.g. EMAIL, CREDIT_CARD) or names \
-         declared in `custom`; `tokenize` is a request action only; mask.keep at most 32; \
-         custom entities: names `[A-Z][A-Z0-9_]*` (at most 40, not built-in), patterns compile \
-         (regex-lite), known validators, scores between 0 and 1; min_score between 0 and 1. \
-        "
-    )),
-    filter::<parapet_policy::PolicyFilter>(checked_by_filter!(
+         `entities` keys are built-in entity names (upper-case, e.g. EMAIL, CREDIT_CARD) or \
+         names declared in `custom`; `tokenize` is a request action only; custom entities: \
+         names `[A-Z][A-Z0-9_]*` (at most 40 characters, not built-in), patterns compile \
+         (regex-lite), known validators, scores between 0 and 1.",
+    ),
+    filter::<parapet_policy::PolicyFilter>(
         "Parapet policy. Checked by the filter when it loads the config, beyond this schema: \
          `rego` or `modules`, not both, and `modules` not empty; `data` is an object; the Rego \
          compiles (regorus); `entrypoint` and `response_entrypoint` are rules the policy \
-         defines."
-    )),
-    filter::<parapet_token_limit::TokenLimit>(checked_by_filter!(
+         defines.",
+    ),
+    filter::<parapet_token_limit::TokenLimit>(
         "Parapet token-limit. Checked by the filter when it loads the config, beyond this \
-         schema: limits greater than 0; no tier named `default`; tier_by_identity names tiers \
-         that exist; tier_header is a lower-case header name; max_output_reservation at least \
-         1 and default_output_reservation at most max_output_reservation; max_identities at \
-         least 1; shards 1 to 1024; cleanup_interval_ms at least 100."
-    )),
-    filter::<parapet_response_guard::ResponseGuard>(checked_by_filter!(
+         schema: limits (`tokens_per_*`, `requests_per_*`, …) greater than 0; no tier named \
+         `default`; `tier_by_identity` names tiers that exist; `tier_header` is a lower-case \
+         header name; default_output_reservation at most max_output_reservation.",
+    ),
+    filter::<parapet_response_guard::ResponseGuard>(
         "Parapet response-guard. Checked by the filter when it loads the config, beyond this \
-         schema: categories and terms keys are category names (terms: harmful-content ones); \
-         sexual_minors stays `block` and its threshold may only be lowered; thresholds greater \
-         than 0 and at most 100, harmful categories only; terms 2 to 200 bytes; replacement at \
-         most 200 bytes; canaries 8 to 200 bytes; leak.min_overlap_words 4 to 200; \
-         links.allow_hosts are host names (`example.com`, `*.example.com`); \
-         links.max_url_bytes 32 to 65536; aggregation_window_bytes 16 to 4096; pii.min_score \
-         between 0 and 1; refusal_message at most 2000 bytes."
-    )),
+         schema: `categories` and `terms` keys are category names (`terms`: harmful-content \
+         ones); sexual_minors stays `block` and its threshold may only be lowered; thresholds \
+         greater than 0 and at most 100, harmful categories only; terms 2 to 200 bytes; \
+         replacement at most 200 bytes; canaries 8 to 200 bytes; links.allow_hosts are host \
+         names (`example.com`, `*.example.com`); refusal_message at most 2000 bytes; \
+         stream.hold_back_bytes at least 128.",
+    ),
 ];
 
 /// The filter called `name`.
@@ -156,7 +143,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_are_the_shipped_filters_and_descriptions_name_the_common_checks() {
+    fn names_are_the_shipped_filters_and_each_schema_says_what_the_filter_checks() {
         let names: Vec<&str> = FILTERS.iter().map(|f| f.name).collect();
         assert_eq!(
             names,
@@ -170,12 +157,9 @@ mod tests {
             ]
         );
         for f in FILTERS {
-            assert!(
-                f.checked_by_filter
-                    .contains("max_body_bytes greater than 0"),
-                "{}",
-                f.name
-            );
+            assert!(f
+                .checked_by_filter
+                .starts_with(&format!("Parapet {}.", f.name)));
             let schema = f.config_schema().unwrap();
             assert_eq!(schema["description"], f.checked_by_filter, "{}", f.name);
         }

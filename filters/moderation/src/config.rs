@@ -50,6 +50,7 @@ pub struct LeakConfig {
     /// Flag long verbatim runs of the request's system prompt in the output.
     pub system_prompt_overlap: bool,
     /// Minimum run length, in words, for an overlap to count.
+    #[cfg_attr(feature = "config-schema", schemars(range(min = 4, max = 200)))]
     pub min_overlap_words: usize,
 }
 

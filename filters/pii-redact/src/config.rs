@@ -28,6 +28,7 @@ pub struct PiiConfig {
     /// Exact values never reported.
     pub allow_values: Vec<String>,
     /// Findings below this score (0.0–1.0) are ignored.
+    #[cfg_attr(feature = "config-schema", schemars(range(min = 0.0, max = 1.0)))]
     pub min_score: f32,
     /// Put tokenized values back into the response (JSON and streams).
     pub restore_responses: bool,
@@ -62,6 +63,7 @@ impl Default for PiiConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct MaskConfig {
     /// Letters/digits kept at the end.
+    #[cfg_attr(feature = "config-schema", schemars(range(max = 32)))]
     pub keep: usize,
     /// Replacement character.
     #[serde(rename = "char")]

@@ -29,6 +29,7 @@ pub struct PiiConfig {
     /// Built-in entity names to detect (absent: all).
     pub entities: Option<Vec<String>>,
     /// Findings below this score are ignored.
+    #[cfg_attr(feature = "config-schema", schemars(range(min = 0.0, max = 1.0)))]
     pub min_score: f32,
     /// Values never reported (the company's support address, test card numbers).
     pub allow_values: Vec<String>,
@@ -78,6 +79,7 @@ pub struct Config {
     pub replacement: String,
     pub leak: LeakConfig,
     pub links: LinkConfig,
+    #[cfg_attr(feature = "config-schema", schemars(range(min = 16, max = 4096)))]
     pub aggregation_window_bytes: usize,
     pub pii: PiiConfig,
     pub injection: InjectionConfig,

@@ -108,8 +108,10 @@ pub enum UnknownApi {
 pub struct Match {
     /// Path patterns: exact (`/v1/chat/completions`) or prefix ending in `*` (`/v1/*`).
     /// Matched against the path without its query string.
+    #[cfg_attr(feature = "config-schema", schemars(inner(pattern(r"^/[^*]*\**$"))))]
     pub paths: Vec<String>,
     /// HTTP methods, case-insensitive.
+    #[cfg_attr(feature = "config-schema", schemars(inner(pattern(r"^[A-Za-z]+$"))))]
     pub methods: Vec<String>,
     /// Provider names as the core reports them (`openai`, `anthropic`, `gemini`, `bedrock`, ...).
     pub providers: Vec<String>,
@@ -181,10 +183,11 @@ struct CommonJson {
     mode: Mode,
     /// When the filter cannot decide: `fail_closed` or `fail_open` (default: the filter's own).
     on_error: Option<OnError>,
-    /// Largest body inspected (default 4 MiB); must be greater than 0 (checked by the filter).
+    /// Largest body inspected (default 4 MiB); greater than 0.
+    #[cfg_attr(feature = "config-schema", schemars(range(min = 1)))]
     max_body_bytes: Option<usize>,
     /// Which requests the filter applies to; empty lists mean all. Paths start with `/` and may
-    /// end in `*`; methods are letters only (checked by the filter).
+    /// end in `*`; methods are letters only.
     #[serde(rename = "match")]
     matcher: Match,
     /// How the caller is identified (rate-limit keys, events).

@@ -144,11 +144,15 @@ pub struct Config {
     pub tier_header: Option<String>,
     pub models: BTreeMap<String, Limits>,
     pub default_output_reservation: u64,
+    #[cfg_attr(feature = "config-schema", schemars(range(min = 1)))]
     pub max_output_reservation: u64,
     pub mid_stream: bool,
     pub include_usage: bool,
+    #[cfg_attr(feature = "config-schema", schemars(range(min = 1)))]
     pub max_identities: usize,
+    #[cfg_attr(feature = "config-schema", schemars(range(min = 1, max = 1024)))]
     pub shards: u32,
+    #[cfg_attr(feature = "config-schema", schemars(range(min = 100)))]
     pub cleanup_interval_ms: u64,
 }
 
