@@ -134,6 +134,9 @@ fn is_zero_width(c: char) -> bool {
         c as u32,
         0x200B..=0x200D | 0x2060..=0x2064 | 0xFEFF | 0x180E | 0x00AD | 0x034F | 0x115F | 0x1160
             | 0x3164 | 0xFFA0 | 0x17B4 | 0x17B5
+            // Invisible operators' neighbours and other format characters (Cf) that render as
+            // nothing: interlinear annotation marks, musical-notation formatting.
+            | 0x2065 | 0xFFF9..=0xFFFB | 0x1D173..=0x1D17A
     )
 }
 
@@ -707,6 +710,13 @@ mod tests {
         assert_eq!(n.text, "\nignore");
         assert!(n.flags.zero_width);
         assert_eq!(n.invisible_in_words, 2);
+    }
+
+    #[test]
+    fn other_invisible_format_characters_are_removed() {
+        let n = normalize("ig\u{FFF9}no\u{1D173}re");
+        assert_eq!(n.text, "\nignore");
+        assert!(n.flags.zero_width);
     }
 
     #[test]
