@@ -112,7 +112,9 @@ pub enum Action {
     Off,
     /// Reported in events only.
     Log,
-    /// Reported, and flagged to the client (`x-parapet-response-flags` on JSON responses).
+    /// Reported, and flagged for later filters and logs (response-guard: the shared finding
+    /// `parapet.response-guard.response_flags`; response headers are already sent when output
+    /// is inspected, so there is no header).
     Annotate,
     /// The span is replaced by the configured replacement text.
     Redact,
