@@ -4,8 +4,8 @@ use super::{read_model_stream, tool_def};
 use crate::api::Api;
 use crate::json::{Kind, NodeRef};
 use crate::view::{
-    ptr, At, Collector, RequestView, ResponseFormat, ResponseView, Role, SegmentKind, ToolCall,
-    UsageFields,
+    ptr, push_index, At, Collector, RequestView, ResponseFormat, ResponseView, Role, SegmentKind,
+    ToolCall, UsageFields,
 };
 
 fn role_kind(role: Role) -> SegmentKind {
@@ -19,13 +19,14 @@ fn role_kind(role: Role) -> SegmentKind {
 
 /// Content parts: `text` / `refusal` carry text; media parts are skipped.
 fn part(c: &mut Collector, p: NodeRef, pointer: &str, at: At, kind: SegmentKind) -> bool {
-    match p.get("type").str().as_deref() {
+    let [ty, text, refusal] = p.get_many(["type", "text", "refusal"]);
+    match ty.str().as_deref() {
         Some("text") => {
-            c.text(p.get("text"), at, kind, || ptr(pointer, "text"));
+            c.text(text, at, kind, || ptr(pointer, "text"));
             true
         }
         Some("refusal") => {
-            c.text(p.get("refusal"), at, SegmentKind::Refusal, || {
+            c.text(refusal, at, SegmentKind::Refusal, || {
                 ptr(pointer, "refusal")
             });
             true
@@ -38,39 +39,41 @@ fn part(c: &mut Collector, p: NodeRef, pointer: &str, at: At, kind: SegmentKind)
 /// `tool_calls[]` / legacy `function_call` of one assistant message (request or response).
 pub(crate) fn tool_calls(
     c: &mut Collector,
-    msg: NodeRef,
+    [calls, fc]: [NodeRef; 2],
     pointer: &str,
     at: At,
     choice: usize,
     out: &mut Vec<ToolCall>,
 ) {
-    for (k, call) in msg.get("tool_calls").items().enumerate() {
-        let cp = ptr(&ptr(pointer, "tool_calls"), k);
-        let (body, body_key, args_key) = if call.get("custom").exists() {
-            (call.get("custom"), "custom", "input")
+    // One pointer buffer for every call of the message: `{pointer}/tool_calls/{k}/{body}`.
+    let mut bp = String::new();
+    for (k, call) in calls.items().enumerate() {
+        let [custom, function, index, id] = call.get_many(["custom", "function", "index", "id"]);
+        let (body, body_key, args_key) = if custom.exists() {
+            (custom, "custom", "input")
         } else {
-            (call.get("function"), "function", "arguments")
+            (function, "function", "arguments")
         };
-        let bp = ptr(&cp, body_key);
-        c.text(body.get("name"), at, SegmentKind::ToolCallName, || {
-            ptr(&bp, "name")
+        bp.clear();
+        bp.push_str(pointer);
+        bp.push_str("/tool_calls/");
+        push_index(&mut bp, k);
+        bp.push('/');
+        bp.push_str(body_key);
+        let [name, args] = body.get_many(["name", args_key]);
+        c.text(name, at, SegmentKind::ToolCallName, || ptr(&bp, "name"));
+        c.text(args, at, SegmentKind::ToolCallArguments, || {
+            ptr(&bp, args_key)
         });
-        c.text(
-            body.get(args_key),
-            at,
-            SegmentKind::ToolCallArguments,
-            || ptr(&bp, args_key),
-        );
         out.push(ToolCall {
             choice,
-            index: call.get("index").as_u64().map(|i| i as usize).unwrap_or(k),
-            id: call.get("id").string(),
-            name: body.get("name").string().unwrap_or_default(),
-            arguments: body.get(args_key).string().unwrap_or_default(),
+            index: index.as_u64().map(|i| i as usize).unwrap_or(k),
+            id: id.string(),
+            name: name.string().unwrap_or_default(),
+            arguments: args.string().unwrap_or_default(),
             message_index: at.msg,
         });
     }
-    let fc = msg.get("function_call");
     if fc.kind() == Some(Kind::Object) {
         let fp = ptr(pointer, "function_call");
         c.text(fc.get("name"), at, SegmentKind::ToolCallName, || {
@@ -103,23 +106,33 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
 
     let messages = root.get("messages");
     view.message_count = messages.len();
+    // Most messages carry one text; tool-call turns carry two.
+    c.segments
+        .reserve(view.message_count + view.message_count / 2 + 4);
+    // `/messages/{i}` and `/messages/{i}/content`, built in one reused buffer.
+    let mut mp = String::with_capacity(32);
     for (i, m) in messages.items().enumerate() {
-        let mp = ptr("/messages", i);
-        let role = Role::from_wire(&m.get("role").str().unwrap_or_default());
+        mp.clear();
+        mp.push_str("/messages/");
+        push_index(&mut mp, i);
+        let base = mp.len();
+        let [role, content, name, refusal, calls, fc] = m.get_many([
+            "role",
+            "content",
+            "name",
+            "refusal",
+            "tool_calls",
+            "function_call",
+        ]);
+        let role = Role::from_wire(&role.str().unwrap_or_default());
         let at = At::msg(role, i);
         let kind = role_kind(role);
-        c.content(
-            m.get("content"),
-            at,
-            kind,
-            &ptr(&mp, "content"),
-            |c, p, pp| part(c, p, pp, at, kind),
-        );
-        c.text(m.get("name"), at, SegmentKind::Other, || ptr(&mp, "name"));
-        c.text(m.get("refusal"), at, SegmentKind::Refusal, || {
-            ptr(&mp, "refusal")
-        });
-        tool_calls(&mut c, m, &mp, at, 0, &mut view.tool_calls);
+        mp.push_str("/content");
+        c.content(content, at, kind, &mp, |c, p, pp| part(c, p, pp, at, kind));
+        mp.truncate(base);
+        c.text(name, at, SegmentKind::Other, || ptr(&mp, "name"));
+        c.text(refusal, at, SegmentKind::Refusal, || ptr(&mp, "refusal"));
+        tool_calls(&mut c, [calls, fc], &mp, at, 0, &mut view.tool_calls);
     }
 
     let prediction = root.get("prediction").get("content");
@@ -194,7 +207,8 @@ pub(crate) fn response(api: Api, root: NodeRef) -> ResponseView {
             SegmentKind::Output,
             || ptr(&ptr(&mp, "audio"), "transcript"),
         );
-        tool_calls(&mut c, msg, &mp, at, choice, &mut view.tool_calls);
+        let calls = msg.get_many(["tool_calls", "function_call"]);
+        tool_calls(&mut c, calls, &mp, at, choice, &mut view.tool_calls);
         if let Some(r) = ch.get("finish_reason").string() {
             view.finish_reasons.push(r);
         }

@@ -26,14 +26,17 @@ use scan::{Node, NONE};
 /// A parsed body: the source bytes plus one node per JSON value.
 pub struct Doc<'a> {
     src: &'a [u8],
+    /// `src` as text: the scanner validated it once, so slices at value and key
+    /// boundaries (always ASCII bytes) are text without another check.
+    text: &'a str,
     nodes: Vec<Node>,
 }
 
 impl<'a> Doc<'a> {
     /// Scans `src` (must be one complete JSON value, UTF-8) under `limits`.
     pub fn parse(src: &'a [u8], limits: &Limits) -> Result<Doc<'a>, FormatError> {
-        let nodes = scan::scan(src, limits)?;
-        Ok(Doc { src, nodes })
+        let (text, nodes) = scan::scan(src, limits)?;
+        Ok(Doc { src, text, nodes })
     }
 
     pub fn src(&self) -> &'a [u8] {
@@ -120,9 +123,7 @@ impl<'d, 'a> NodeRef<'d, 'a> {
 
     /// The exact source bytes of the value, as text.
     pub fn raw(&self) -> &'a str {
-        let src = self.doc.src;
-        let span = self.span();
-        std::str::from_utf8(&src[span]).unwrap_or("")
+        self.doc.text.get(self.span()).unwrap_or("")
     }
 
     /// Decoded text of a string value.
@@ -131,7 +132,7 @@ impl<'d, 'a> NodeRef<'d, 'a> {
         if n.kind != Kind::String {
             return None;
         }
-        let lit: &'a [u8] = &self.doc.src[n.start as usize..n.end as usize];
+        let lit: &'a str = self.doc.text.get(n.start as usize..n.end as usize)?;
         Some(string::decode_literal(lit, n.escaped))
     }
 
@@ -166,23 +167,44 @@ impl<'d, 'a> NodeRef<'d, 'a> {
 
     /// Member `key` of an object.
     pub fn get(&self, key: &str) -> NodeRef<'d, 'a> {
+        let [v] = self.get_many([key]);
+        v
+    }
+
+    /// Members `keys[k]` of an object, found in one pass over its members (the same
+    /// result as calling [`NodeRef::get`] for each key; keys are unique, the scanner
+    /// rejects duplicates).
+    pub fn get_many<const N: usize>(&self, keys: [&str; N]) -> [NodeRef<'d, 'a>; N] {
+        let mut found = [self.at(NONE); N];
         if self.kind() != Some(Kind::Object) {
-            return self.at(NONE);
+            return found;
         }
+        let mut missing = N;
         for v in self.children() {
             let Some(n) = v.node() else { break };
-            let lit = &self.doc.src[n.key_start as usize..n.key_end as usize];
-            let matches = if n.key_escaped {
-                v.key().is_some_and(|k| k == key)
-            } else {
-                // Unescaped keys compare as raw bytes between the quotes.
-                lit.len() == key.len() + 2 && &lit[1..lit.len() - 1] == key.as_bytes()
-            };
-            if matches {
-                return v;
+            let (start, end) = (n.key_start as usize, n.key_end as usize);
+            for (k, key) in keys.iter().enumerate() {
+                let matches = if n.key_escaped {
+                    v.key().is_some_and(|decoded| decoded == *key)
+                } else {
+                    // Unescaped keys compare as raw bytes between the quotes.
+                    end.saturating_sub(start) == key.len() + 2
+                        && self
+                            .doc
+                            .src
+                            .get(start + 1..end - 1)
+                            .is_some_and(|raw| same_bytes(raw, key.as_bytes()))
+                };
+                if matches && !found[k].exists() {
+                    found[k] = v;
+                    missing -= 1;
+                }
+            }
+            if missing == 0 {
+                break;
             }
         }
-        self.at(NONE)
+        found
     }
 
     /// The first present member among `keys` (e.g. camelCase and snake_case spellings).
@@ -247,7 +269,10 @@ impl<'d, 'a> NodeRef<'d, 'a> {
         if n.key_end == 0 {
             return None;
         }
-        let lit: &'a [u8] = &self.doc.src[n.key_start as usize..n.key_end as usize];
+        let lit: &'a str = self
+            .doc
+            .text
+            .get(n.key_start as usize..n.key_end as usize)?;
         Some(string::decode_literal(lit, n.key_escaped))
     }
 
@@ -295,6 +320,13 @@ impl<'d, 'a> NodeRef<'d, 'a> {
         }
         out
     }
+}
+
+/// Byte equality for short keys, inline: most candidates differ in the first byte,
+/// where a `memcmp` call would cost more than the comparison.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// Iterator over the children of a container.

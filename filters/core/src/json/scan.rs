@@ -53,14 +53,50 @@ static STRING_STOP: [bool; 256] = {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// Whether any byte of `w` is `"`, `\\` or below 0x20 (SWAR; exact, no false negatives).
+/// High bit set in the lane of every byte of `w` (little-endian) that is `"`, `\\` or
+/// below 0x20 — exact up to and including the lowest such lane (SWAR borrows only
+/// propagate upwards from a lane that is itself a hit), so `trailing_zeros() / 8` is
+/// the index of the first byte that needs attention.
 #[inline]
-fn needs_attention(w: u64) -> bool {
-    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+fn attention_mask(w: u64) -> u64 {
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v;
     let quote = zero(w ^ (ONES * b'"' as u64));
     let backslash = zero(w ^ (ONES * b'\\' as u64));
-    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
-    quote | backslash | control != 0
+    let control = w.wrapping_sub(ONES * 0x20) & !w;
+    (quote | backslash | control) & HIGHS
+}
+
+/// Bytes per block of the vector pre-check.
+pub(crate) const BLOCK: usize = 32;
+
+/// Whether whole blocks are pre-checked with vector compares: only where the target
+/// has vector registers (on plain wasm32 the eight-byte SWAR loop is faster).
+pub(crate) const VECTOR_BLOCKS: bool = cfg!(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_feature = "simd128"
+));
+
+/// Whether any byte of `block` (at least [`BLOCK`] long) is `"`, `\\` or below 0x20.
+/// Written as a lane-wise minimum over fixed-size arrays (`b ^ '"'`, `b ^ '\\'` and
+/// `b & 0xe0` are zero exactly for those bytes) so it compiles to a handful of vector
+/// instructions per block.
+#[inline(always)]
+fn block_needs_attention(block: &[u8]) -> bool {
+    let Ok(block) = <&[u8; BLOCK]>::try_from(block) else {
+        return true; // not a whole block: let the exact loop look
+    };
+    let mut low = [0xffu8; BLOCK / 2];
+    for half in block.chunks_exact(BLOCK / 2) {
+        for (lane, &b) in low.iter_mut().zip(half) {
+            *lane = (*lane).min(b ^ b'"').min(b ^ b'\\').min(b & 0xe0);
+        }
+    }
+    let mut hit = false;
+    for lane in low {
+        hit |= lane == 0;
+    }
+    hit
 }
 
 struct Frame {
@@ -69,31 +105,44 @@ struct Frame {
     is_object: bool,
 }
 
-pub(crate) fn scan(src: &[u8], limits: &Limits) -> Result<Vec<Node>, FormatError> {
+/// Scans `src`; returns it as (validated) text plus the node arena.
+pub(crate) fn scan<'a>(
+    src: &'a [u8],
+    limits: &Limits,
+) -> Result<(&'a str, Vec<Node>), FormatError> {
     let max = limits.max_bytes.min(u32::MAX as usize - 1);
     if src.len() > max {
         return Err(FormatError::new(max, FormatErrorKind::TooLarge(max)));
     }
-    if let Err(e) = std::str::from_utf8(src) {
-        return Err(FormatError::new(
-            e.valid_up_to(),
-            FormatErrorKind::InvalidUtf8,
-        ));
-    }
+    let text = match std::str::from_utf8(src) {
+        Ok(text) => text,
+        Err(e) => {
+            return Err(FormatError::new(
+                e.valid_up_to(),
+                FormatErrorKind::InvalidUtf8,
+            ))
+        }
+    };
     let mut s = Scanner {
         src,
+        text,
         pos: 0,
-        nodes: Vec::with_capacity(src.len() / 24 + 4),
+        // Chat bodies hold about one value per 100 bytes (long texts); denser JSON grows
+        // the arena. Capped so the arena stays under glibc's 64 KiB free-consolidation
+        // threshold for typical bodies.
+        nodes: Vec::with_capacity((src.len() / 64).clamp(16, 2048)),
         stack: Vec::new(),
         pending_key: None,
         max_depth: limits.max_depth,
     };
     s.run()?;
-    Ok(s.nodes)
+    Ok((text, s.nodes))
 }
 
 struct Scanner<'a> {
     src: &'a [u8],
+    /// `src` as text (validated up front).
+    text: &'a str,
     pos: usize,
     nodes: Vec<Node>,
     stack: Vec<Frame>,
@@ -266,7 +315,7 @@ impl<'a> Scanner<'a> {
         let mut keys: Vec<(Cow<'_, str>, u32)> = Vec::new();
         let mut child = self.nodes[object as usize].first_child;
         while let Some(n) = self.nodes.get(child as usize) {
-            let lit = &self.src[n.key_start as usize..n.key_end as usize];
+            let lit = &self.text[n.key_start as usize..n.key_end as usize];
             keys.push((decode_literal(lit, n.key_escaped), n.key_start));
             child = n.next_sibling;
         }
@@ -316,17 +365,32 @@ impl<'a> Scanner<'a> {
         let mut i = self.pos + 1;
         let mut escaped = false;
         loop {
-            // Eight bytes at a time while none is a quote, a backslash or a control.
-            while i + 8 <= src.len() {
+            // Whole 32-byte blocks while none needs attention (the check compiles to a
+            // few SIMD compares), then eight bytes at a time, jumping straight to the
+            // first quote, backslash or control byte; the byte table finishes the last
+            // few bytes of the body.
+            while let Some(block) = src.get(i..i + BLOCK).filter(|_| VECTOR_BLOCKS) {
+                if !block_needs_attention(block) {
+                    i += BLOCK;
+                } else {
+                    break;
+                }
+            }
+            loop {
+                let Some(chunk) = src.get(i..i + 8) else {
+                    while i < src.len() && !STRING_STOP[src[i] as usize] {
+                        i += 1;
+                    }
+                    break;
+                };
                 let mut word = [0u8; 8];
-                word.copy_from_slice(&src[i..i + 8]);
-                if needs_attention(u64::from_le_bytes(word)) {
+                word.copy_from_slice(chunk);
+                let mask = attention_mask(u64::from_le_bytes(word));
+                if mask != 0 {
+                    i += (mask.trailing_zeros() / 8) as usize;
                     break;
                 }
                 i += 8;
-            }
-            while i < src.len() && !STRING_STOP[src[i] as usize] {
-                i += 1;
             }
             match src.get(i) {
                 Some(b'"') => {
@@ -423,6 +487,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn block_scan_agrees_with_byte_table() {
+        for b in 0..=255u8 {
+            for lane in 0..BLOCK {
+                let mut block = [b'a'; BLOCK];
+                block[lane] = b;
+                assert_eq!(
+                    block_needs_attention(&block),
+                    STRING_STOP[b as usize],
+                    "byte {b:#x} lane {lane}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn word_scan_agrees_with_byte_table() {
         // Every byte value in every lane position.
         for b in 0..=255u8 {
@@ -430,11 +509,11 @@ mod tests {
                 let mut w = [b'a'; 8];
                 w[lane] = b;
                 let expected = STRING_STOP[b as usize];
-                assert_eq!(
-                    needs_attention(u64::from_le_bytes(w)),
-                    expected,
-                    "byte {b:#x} lane {lane}"
-                );
+                let mask = attention_mask(u64::from_le_bytes(w));
+                assert_eq!(mask != 0, expected, "byte {b:#x} lane {lane}");
+                if expected {
+                    assert_eq!(mask.trailing_zeros() / 8, lane as u32, "byte {b:#x}");
+                }
             }
         }
     }

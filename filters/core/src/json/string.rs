@@ -2,30 +2,32 @@
 
 use std::borrow::Cow;
 
+use super::scan::BLOCK;
+
 /// Decodes a string literal (quotes included) that the scanner already validated.
 /// Lone surrogates (legal in JSON syntax, not representable in UTF-8) become U+FFFD.
-pub(crate) fn decode_literal(lit: &[u8], escaped: bool) -> Cow<'_, str> {
-    let inner = if lit.len() >= 2 {
-        &lit[1..lit.len() - 1]
-    } else {
-        &[][..]
-    };
+///
+/// Works on text the scanner validated as UTF-8: literals without escapes are
+/// borrowed, escaped ones are assembled from `&str` runs (every cut is at an ASCII
+/// backslash, so at a char boundary) — no byte is validated twice.
+pub(crate) fn decode_literal(lit: &str, escaped: bool) -> Cow<'_, str> {
+    let inner = lit.get(1..lit.len().saturating_sub(1)).unwrap_or_default();
     if !escaped {
-        return String::from_utf8_lossy(inner);
+        return Cow::Borrowed(inner);
     }
-    // Bytes are copied run by run and validated once at the end: the runs between
-    // escapes are UTF-8 (the scanner validated the body) and escapes add whole chars.
-    let mut out: Vec<u8> = Vec::with_capacity(inner.len());
-    let mut i = 0;
+    let mut out = String::with_capacity(inner.len());
+    decode_escaped_into(inner, &mut out);
+    Cow::Owned(out)
+}
+
+/// Appends the decoded text of a literal's inside (`inner`, quotes excluded) to `out`.
+fn decode_escaped_into(inner: &str, out: &mut String) {
+    let bytes = inner.as_bytes();
+    let mut i = next_backslash(bytes, 0);
     let mut run_start = 0;
-    let mut buf = [0u8; 4];
-    while i < inner.len() {
-        if inner[i] != b'\\' {
-            i = next_backslash(inner, i + 1);
-            continue;
-        }
-        out.extend_from_slice(&inner[run_start..i]);
-        let esc = inner.get(i + 1).copied().unwrap_or(b'\\');
+    while i < bytes.len() {
+        out.push_str(inner.get(run_start..i).unwrap_or_default());
+        let esc = bytes.get(i + 1).copied().unwrap_or(b'\\');
         i += 2;
         let ch = match esc {
             b'n' => '\n',
@@ -34,12 +36,12 @@ pub(crate) fn decode_literal(lit: &[u8], escaped: bool) -> Cow<'_, str> {
             b'b' => '\u{8}',
             b'f' => '\u{c}',
             b'u' => {
-                let hi = hex4(inner, i);
+                let hi = hex4(bytes, i);
                 i += 4;
                 if (0xD800..0xDC00).contains(&hi) {
                     // A high surrogate is only meaningful followed by `\uDC00`..`\uDFFF`.
-                    let lo = if inner.get(i) == Some(&b'\\') && inner.get(i + 1) == Some(&b'u') {
-                        hex4(inner, i + 2)
+                    let lo = if bytes.get(i) == Some(&b'\\') && bytes.get(i + 1) == Some(&b'u') {
+                        hex4(bytes, i + 2)
                     } else {
                         0
                     };
@@ -56,20 +58,25 @@ pub(crate) fn decode_literal(lit: &[u8], escaped: bool) -> Cow<'_, str> {
             }
             other => other as char,
         };
-        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-        run_start = i;
+        out.push(ch);
+        run_start = i.min(bytes.len());
+        i = next_backslash(bytes, run_start);
     }
-    out.extend_from_slice(&inner[run_start.min(inner.len())..]);
-    match String::from_utf8(out) {
-        Ok(s) => Cow::Owned(s),
-        Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
-    }
+    out.push_str(inner.get(run_start..).unwrap_or_default());
 }
 
 /// Index of the next `\\` at or after `from` (or `b.len()`), eight bytes at a time.
 fn next_backslash(b: &[u8], mut from: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
+    if super::scan::VECTOR_BLOCKS {
+        while let Some(block) = b.get(from..from + BLOCK) {
+            if block_has_backslash(block) {
+                break;
+            }
+            from += BLOCK;
+        }
+    }
     while from + 8 <= b.len() {
         let mut word = [0u8; 8];
         word.copy_from_slice(&b[from..from + 8]);
@@ -83,6 +90,25 @@ fn next_backslash(b: &[u8], mut from: usize) -> usize {
         from += 1;
     }
     from
+}
+
+/// Whether a [`BLOCK`]-byte block holds a backslash (vector compares; see the scanner).
+#[inline(always)]
+fn block_has_backslash(block: &[u8]) -> bool {
+    let Ok(block) = <&[u8; BLOCK]>::try_from(block) else {
+        return true;
+    };
+    let mut low = [0xffu8; BLOCK / 2];
+    for half in block.chunks_exact(BLOCK / 2) {
+        for (lane, &b) in low.iter_mut().zip(half) {
+            *lane = (*lane).min(b ^ b'\\');
+        }
+    }
+    let mut hit = false;
+    for lane in low {
+        hit |= lane == 0;
+    }
+    hit
 }
 
 fn hex4(b: &[u8], at: usize) -> u32 {
@@ -161,15 +187,15 @@ mod tests {
 
     #[test]
     fn decodes_escapes_and_surrogate_pairs() {
-        let lit = br#""a\"b\\c\n\u00e9\ud83d\ude00\/""#;
+        let lit = r#""a\"b\\c\n\u00e9\ud83d\ude00\/""#;
         assert_eq!(decode_literal(lit, true), "a\"b\\c\né😀/");
     }
 
     #[test]
     fn lone_surrogate_becomes_replacement_char() {
-        assert_eq!(decode_literal(br#""x\ud800y""#, true), "x\u{FFFD}y");
-        assert_eq!(decode_literal(br#""\udc00""#, true), "\u{FFFD}");
-        assert_eq!(decode_literal(br#""\ud800\u0041""#, true), "\u{FFFD}A");
+        assert_eq!(decode_literal(r#""x\ud800y""#, true), "x\u{FFFD}y");
+        assert_eq!(decode_literal(r#""\udc00""#, true), "\u{FFFD}");
+        assert_eq!(decode_literal(r#""\ud800\u0041""#, true), "\u{FFFD}A");
     }
 
     #[test]
@@ -191,7 +217,7 @@ mod tests {
             "a\u{2029}b",
         ] {
             let enc = encode_string(s);
-            assert_eq!(decode_literal(enc.as_bytes(), true), s);
+            assert_eq!(decode_literal(&enc, true), s);
         }
     }
 }

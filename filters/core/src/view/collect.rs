@@ -39,19 +39,66 @@ impl At {
 }
 
 /// `base` + `/` + escaped `token`, in one allocation.
-pub(crate) fn ptr(base: &str, token: impl std::fmt::Display) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(base.len() + 12);
+pub(crate) fn ptr(base: &str, token: impl PtrToken) -> String {
+    let mut s = String::with_capacity(base.len() + 16);
     s.push_str(base);
     s.push('/');
-    let start = s.len();
-    let _ = write!(s, "{token}");
-    if s[start..].contains(['~', '/']) {
-        let escaped = escape_pointer_token(&s[start..]).into_owned();
-        s.truncate(start);
-        s.push_str(&escaped);
-    }
+    token.push_to(&mut s);
     s
+}
+
+/// A JSON Pointer reference token: an array index or an object key (escaped per
+/// RFC 6901 when pushed). Written directly, without the `fmt` machinery: pointers
+/// are built for every segment.
+pub(crate) trait PtrToken {
+    fn push_to(&self, out: &mut String);
+}
+
+impl PtrToken for usize {
+    fn push_to(&self, out: &mut String) {
+        push_index(out, *self);
+    }
+}
+
+impl PtrToken for str {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(&escape_pointer_token(self));
+    }
+}
+
+impl PtrToken for String {
+    fn push_to(&self, out: &mut String) {
+        self.as_str().push_to(out);
+    }
+}
+
+impl PtrToken for std::borrow::Cow<'_, str> {
+    fn push_to(&self, out: &mut String) {
+        self.as_ref().push_to(out);
+    }
+}
+
+impl<T: PtrToken + ?Sized> PtrToken for &T {
+    fn push_to(&self, out: &mut String) {
+        (**self).push_to(out);
+    }
+}
+
+/// Appends the decimal digits of `n`.
+pub(crate) fn push_index(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(d as char);
+    }
 }
 
 /// A JSON Pointer given directly or computed only when a segment is actually added
@@ -147,10 +194,15 @@ impl Collector {
                 self.text(node, at, kind, pointer.to_string());
             }
             Some(Kind::Array) => {
+                // `{pointer}/{j}`, rebuilt in place for each part.
+                let mut pp = String::with_capacity(pointer.len() + 8);
+                pp.push_str(pointer);
+                pp.push('/');
                 for (j, p) in node.items().enumerate() {
-                    let pp = ptr(pointer, j);
+                    pp.truncate(pointer.len() + 1);
+                    push_index(&mut pp, j);
                     if p.kind() == Some(Kind::String) {
-                        self.text(p, at, kind, pp);
+                        self.text(p, at, kind, pp.as_str());
                     } else if !part(self, p, &pp) {
                         self.all_strings(p, at, SegmentKind::Other, &pp);
                     }

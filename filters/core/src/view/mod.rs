@@ -4,7 +4,7 @@
 mod collect;
 mod usage;
 
-pub(crate) use collect::{ptr, At, Collector};
+pub(crate) use collect::{ptr, push_index, At, Collector};
 pub use usage::Usage;
 pub(crate) use usage::{AnthropicUsage, UsageFields};
 
