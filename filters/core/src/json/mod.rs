@@ -30,13 +30,35 @@ pub struct Doc<'a> {
     /// boundaries (always ASCII bytes) are text without another check.
     text: &'a str,
     nodes: Vec<Node>,
+    /// Decoded text of escaped string values (only for [`Doc::parse_decoded`]).
+    decoded: String,
 }
 
 impl<'a> Doc<'a> {
     /// Scans `src` (must be one complete JSON value, UTF-8) under `limits`.
     pub fn parse(src: &'a [u8], limits: &Limits) -> Result<Doc<'a>, FormatError> {
-        let (text, nodes) = scan::scan(src, limits)?;
-        Ok(Doc { src, text, nodes })
+        Self::scan(src, limits, false)
+    }
+
+    /// Like [`Doc::parse`], decoding escaped string values during the scan: for
+    /// callers that read most strings (text views), this saves a second pass over
+    /// every escaped literal.
+    pub(crate) fn parse_decoded(src: &'a [u8], limits: &Limits) -> Result<Doc<'a>, FormatError> {
+        Self::scan(src, limits, true)
+    }
+
+    fn scan(src: &'a [u8], limits: &Limits, decode: bool) -> Result<Doc<'a>, FormatError> {
+        let scan::Scan {
+            text,
+            nodes,
+            decoded,
+        } = scan::scan(src, limits, decode)?;
+        Ok(Doc {
+            src,
+            text,
+            nodes,
+            decoded,
+        })
     }
 
     pub fn src(&self) -> &'a [u8] {
@@ -131,6 +153,13 @@ impl<'d, 'a> NodeRef<'d, 'a> {
         let n = self.node()?;
         if n.kind != Kind::String {
             return None;
+        }
+        if n.dec_end != 0 {
+            let decoded = self
+                .doc
+                .decoded
+                .get(n.dec_start as usize..n.dec_end as usize)?;
+            return Some(Cow::Owned(decoded.to_owned()));
         }
         let lit: &'a str = self.doc.text.get(n.start as usize..n.end as usize)?;
         Some(string::decode_literal(lit, n.escaped))
@@ -350,7 +379,7 @@ impl<'d, 'a> Iterator for Children<'d, 'a> {
 
 /// Checks that `raw` is exactly one valid JSON value (used before splicing raw JSON in).
 pub fn validate(raw: &[u8], limits: &Limits) -> Result<(), FormatError> {
-    scan::scan(raw, limits).map(|_| ())
+    scan::scan(raw, limits, false).map(|_| ())
 }
 
 #[cfg(test)]
@@ -477,6 +506,49 @@ mod tests {
                 ("/c".to_string(), "z".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn decoding_during_the_scan_matches_decoding_on_demand() {
+        let literals = [
+            r#""plain""#,
+            r#""""#,
+            r#""a\"b\\c\/\b\f\n\r\t""#,
+            r#""caf\u00e9 \ud83d\ude00 end""#,
+            r#""\ud800""#,
+            r#""x\ud800y""#,
+            r#""\udc00\ud800""#,
+            r#""\ud800\u0041""#,
+            r#""\ud800\ud800\udc00""#,
+            r#""日本 \u65e5\n語""#,
+            r#""\u0000\u001f""#,
+            r#""\ud83d\ude00\ud83d""#,
+        ];
+        for lit in literals {
+            let body = format!(r#"{{"k":[{lit},{{"x":{lit}}}]}}"#);
+            let plain = parse(&body).unwrap();
+            let fused = Doc::parse_decoded(body.as_bytes(), &Limits::default()).unwrap();
+            for p in ["/k/0", "/k/1/x"] {
+                let want = plain.pointer(p).string();
+                assert!(want.is_some(), "{lit}");
+                assert_eq!(fused.pointer(p).string(), want, "{lit} at {p}");
+                assert_eq!(fused.pointer(p).span(), plain.pointer(p).span());
+            }
+        }
+        // Invalid escapes fail the same way with or without decoding.
+        for bad in [
+            r#"["\ud800\udc0g"]"#,
+            r#"["\ud800\u"]"#,
+            r#"["\ud800\"]"#,
+            r#"["\q"]"#,
+            r#"["\u12"]"#,
+            r#"["a\ud800"#,
+        ] {
+            let plain = parse(bad).err();
+            let fused = Doc::parse_decoded(bad.as_bytes(), &Limits::default()).err();
+            assert!(plain.is_some(), "{bad}");
+            assert_eq!(fused, plain, "{bad}");
+        }
     }
 
     #[test]

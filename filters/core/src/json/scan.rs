@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use super::string::decode_literal;
+use super::string::{decode_escape, decode_literal};
 use crate::error::{FormatError, FormatErrorKind, Limits};
 
 pub(crate) const NONE: u32 = u32::MAX;
@@ -35,6 +35,18 @@ pub(crate) struct Node {
     pub key_escaped: bool,
     pub first_child: u32,
     pub next_sibling: u32,
+    /// Escaped string values scanned with decoding on: the decoded text is
+    /// `decoded[dec_start..dec_end]` of the scan's arena (`dec_end == 0`: not decoded).
+    pub dec_start: u32,
+    pub dec_end: u32,
+}
+
+/// What a scan produces: the source as validated text, the node arena and, when
+/// asked for, the decoded text of every escaped string value.
+pub(crate) struct Scan<'a> {
+    pub text: &'a str,
+    pub nodes: Vec<Node>,
+    pub decoded: String,
 }
 
 /// Byte classes for the string fast path: 0 = ordinary, 1 = quote/backslash/control.
@@ -105,11 +117,13 @@ struct Frame {
     is_object: bool,
 }
 
-/// Scans `src`; returns it as (validated) text plus the node arena.
+/// Scans `src`. With `decode`, escaped string values are decoded on the way (the
+/// scanner visits every escape anyway), so reading them later is a copy.
 pub(crate) fn scan<'a>(
     src: &'a [u8],
     limits: &Limits,
-) -> Result<(&'a str, Vec<Node>), FormatError> {
+    decode: bool,
+) -> Result<Scan<'a>, FormatError> {
     let max = limits.max_bytes.min(u32::MAX as usize - 1);
     if src.len() > max {
         return Err(FormatError::new(max, FormatErrorKind::TooLarge(max)));
@@ -134,9 +148,15 @@ pub(crate) fn scan<'a>(
         stack: Vec::new(),
         pending_key: None,
         max_depth: limits.max_depth,
+        decode,
+        decoded: String::new(),
     };
     s.run()?;
-    Ok((text, s.nodes))
+    Ok(Scan {
+        text,
+        nodes: s.nodes,
+        decoded: s.decoded,
+    })
 }
 
 struct Scanner<'a> {
@@ -148,6 +168,9 @@ struct Scanner<'a> {
     stack: Vec<Frame>,
     pending_key: Option<(u32, u32, bool)>,
     max_depth: usize,
+    /// Decode escaped string values into `decoded`.
+    decode: bool,
+    decoded: String,
 }
 
 impl<'a> Scanner<'a> {
@@ -178,6 +201,8 @@ impl<'a> Scanner<'a> {
             key_escaped,
             first_child: NONE,
             next_sibling: NONE,
+            dec_start: 0,
+            dec_end: 0,
         });
         if let Some(frame) = self.stack.last_mut() {
             if frame.last_child == NONE {
@@ -224,10 +249,15 @@ impl<'a> Scanner<'a> {
                 }
                 Some(b'"') => {
                     let id = self.add_node(Kind::String, start);
-                    let escaped = self.string()?;
+                    let dec_start = self.decoded.len();
+                    let escaped = self.string(self.decode)?;
                     let n = &mut self.nodes[id as usize];
                     n.escaped = escaped;
                     n.end = self.pos as u32;
+                    if escaped && self.decode {
+                        n.dec_start = dec_start as u32;
+                        n.dec_end = self.decoded.len() as u32;
+                    }
                 }
                 Some(b't') => self.literal(b"true", Kind::Bool)?,
                 Some(b'f') => self.literal(b"false", Kind::Bool)?,
@@ -337,7 +367,7 @@ impl<'a> Scanner<'a> {
         if self.peek() != Some(b'"') {
             return Err(FormatError::json(start, "expected '\"' (object key)"));
         }
-        let escaped = self.string()?;
+        let escaped = self.string(false)?;
         self.pending_key = Some((start as u32, self.pos as u32, escaped));
         self.skip_ws();
         if self.peek() != Some(b':') {
@@ -359,11 +389,14 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Scans a string literal starting at the opening quote; returns whether it had escapes.
-    fn string(&mut self) -> Result<bool, FormatError> {
+    /// Scans a string literal starting at the opening quote; returns whether it had
+    /// escapes. With `decode`, an escaped literal's text is appended to `decoded`
+    /// (runs between escapes are copied as text: cuts fall on ASCII bytes).
+    fn string(&mut self, decode: bool) -> Result<bool, FormatError> {
         let src = self.src;
         let mut i = self.pos + 1;
         let mut escaped = false;
+        let mut run_start = i;
         loop {
             // Whole 32-byte blocks while none needs attention (the check compiles to a
             // few SIMD compares), then eight bytes at a time, jumping straight to the
@@ -394,10 +427,20 @@ impl<'a> Scanner<'a> {
             }
             match src.get(i) {
                 Some(b'"') => {
+                    if decode && escaped {
+                        self.decoded
+                            .push_str(self.text.get(run_start..i).unwrap_or_default());
+                    }
                     self.pos = i + 1;
                     return Ok(escaped);
                 }
                 Some(b'\\') => {
+                    if decode {
+                        // Validate first (below), decode after: the decoder trusts its input.
+                        self.decoded
+                            .push_str(self.text.get(run_start..i).unwrap_or_default());
+                    }
+                    let at = i;
                     escaped = true;
                     match src.get(i + 1) {
                         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
@@ -428,6 +471,14 @@ impl<'a> Scanner<'a> {
                                 "unexpected end of input in string",
                             ))
                         }
+                    }
+                    if decode {
+                        // A surrogate pair is taken whole only when the second escape's
+                        // digits are hex, so skipping past it skips nothing unchecked.
+                        let (ch, next) = decode_escape(src, at);
+                        self.decoded.push(ch);
+                        i = next;
+                        run_start = i;
                     }
                 }
                 Some(_) => return Err(FormatError::json(i, "control character in string")),

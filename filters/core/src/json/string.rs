@@ -27,42 +27,56 @@ fn decode_escaped_into(inner: &str, out: &mut String) {
     let mut run_start = 0;
     while i < bytes.len() {
         out.push_str(inner.get(run_start..i).unwrap_or_default());
-        let esc = bytes.get(i + 1).copied().unwrap_or(b'\\');
-        i += 2;
-        let ch = match esc {
-            b'n' => '\n',
-            b't' => '\t',
-            b'r' => '\r',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'u' => {
-                let hi = hex4(bytes, i);
-                i += 4;
-                if (0xD800..0xDC00).contains(&hi) {
-                    // A high surrogate is only meaningful followed by `\uDC00`..`\uDFFF`.
-                    let lo = if bytes.get(i) == Some(&b'\\') && bytes.get(i + 1) == Some(&b'u') {
-                        hex4(bytes, i + 2)
-                    } else {
-                        0
-                    };
-                    if (0xDC00..0xE000).contains(&lo) {
-                        i += 6;
-                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
-                            .unwrap_or('\u{FFFD}')
-                    } else {
-                        '\u{FFFD}'
-                    }
-                } else {
-                    char::from_u32(hi).unwrap_or('\u{FFFD}')
-                }
-            }
-            other => other as char,
-        };
+        let (ch, next) = decode_escape(bytes, i);
         out.push(ch);
-        run_start = i.min(bytes.len());
+        run_start = next.min(bytes.len());
         i = next_backslash(bytes, run_start);
     }
     out.push_str(inner.get(run_start..).unwrap_or_default());
+}
+
+/// Decodes the escape sequence at `bytes[at]` (a backslash the scanner validated):
+/// the character and the index just after the sequence. A high surrogate takes the
+/// low surrogate escape that follows it, if any; a lone surrogate becomes U+FFFD.
+#[inline]
+pub(crate) fn decode_escape(bytes: &[u8], at: usize) -> (char, usize) {
+    let esc = bytes.get(at + 1).copied().unwrap_or(b'\\');
+    let mut i = at + 2;
+    let ch = match esc {
+        b'n' => '\n',
+        b't' => '\t',
+        b'r' => '\r',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'u' => {
+            let hi = hex4(bytes, i);
+            i += 4;
+            if (0xD800..0xDC00).contains(&hi) {
+                // A high surrogate is only meaningful followed by `\uDC00`..`\uDFFF`.
+                let lo = if bytes.get(i) == Some(&b'\\')
+                    && bytes.get(i + 1) == Some(&b'u')
+                    && bytes
+                        .get(i + 2..i + 6)
+                        .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+                {
+                    hex4(bytes, i + 2)
+                } else {
+                    0
+                };
+                if (0xDC00..0xE000).contains(&lo) {
+                    i += 6;
+                    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                        .unwrap_or('\u{FFFD}')
+                } else {
+                    '\u{FFFD}'
+                }
+            } else {
+                char::from_u32(hi).unwrap_or('\u{FFFD}')
+            }
+        }
+        other => other as char,
+    };
+    (ch, i)
 }
 
 /// Index of the next `\\` at or after `from` (or `b.len()`), eight bytes at a time.

@@ -212,7 +212,7 @@ impl ResponseView {
 /// unexpected shape never fails: fields that are not where the format puts them are
 /// skipped, and unknown content-part types are surfaced as `Other` segments.
 pub fn parse_request(api: Api, body: &[u8], limits: &Limits) -> Result<RequestView, FormatError> {
-    let doc = Doc::parse(body, limits)?;
+    let doc = Doc::parse_decoded(body, limits)?;
     let root = doc.root();
     let view = match api.operation {
         Operation::ChatCompletions => formats::openai_chat::request(api, root),
@@ -231,7 +231,7 @@ pub fn parse_request(api: Api, body: &[u8], limits: &Limits) -> Result<RequestVi
 
 /// Builds the text view of a non-streamed response body.
 pub fn parse_response(api: Api, body: &[u8], limits: &Limits) -> Result<ResponseView, FormatError> {
-    let doc = Doc::parse(body, limits)?;
+    let doc = Doc::parse_decoded(body, limits)?;
     let root = doc.root();
     let view = match api.operation {
         Operation::OllamaChat | Operation::OllamaGenerate => formats::ollama::response(api, root),
