@@ -18,7 +18,7 @@
 pub(crate) const LEXICON: &str = r#"
 
 @override_verb
-en: ignor* | disregard* | forget* | forgot | overrid* | overrul* | bypass* | skip | discard* | abandon* | neglect* | set aside | put aside | leave behind | shelve | throw out | throw away | revoke | cancel | nullify | dismiss | erase | wipe | delete | nullify | circumvent* | disobey* | pay no attention to | pay zero attention to | pay no heed to | take no notice of | no attention to | stop following | stop obeying | no longer follow | no longer obey | do not follow | don't follow | dont follow | do not obey | don't obey | supersede* | scrap | ditch | drop | wipe out | withdraw | rescind* | scratch | put to one side | set to one side | to one side | put on hold | on hold | suspend | do not listen to | don't listen to | dont listen to | stop listening to | refuse to comply with | refuse to follow | refuse to obey | do not comply with | don't comply with | stop complying with | no need to follow | don't need to follow | do not need to follow | need not follow | no longer need to follow | don't have to follow | do not have to follow | no longer have to follow | don't bother with | stop adhering to | do not adhere to | let go of | move past | move beyond | step outside | step out of | break out of | break free of | deviate from | depart from | clear your memory of | wipe your memory of | reset your | break character from | break from | step away from | stray from
+en: ignor* | disregard* | forget* | forgot | overrid* | overrul* | bypass* | skip | discard* | abandon* | neglect* | set aside | put aside | leave behind | shelve | throw out | throw away | revoke | cancel | nullify | dismiss | erase | wipe | delete | nullify | circumvent* | disobey* | pay no attention to | pay zero attention to | pay no heed to | take no notice of | no attention to | stop following | stop obeying | no longer follow | no longer obey | do not follow | don't follow | dont follow | do not obey | don't obey | supersede* | scrap | ditch | drop | wipe out | withdraw | rescind* | scratch | put to one side | set to one side | to one side | put on hold | on hold | suspend | do not listen to | don't listen to | dont listen to | stop listening to | refuse to comply with | refuse to follow | refuse to obey | do not comply with | don't comply with | stop complying with | no need to follow | don't need to follow | do not need to follow | need not follow | no longer need to follow | don't have to follow | do not have to follow | no longer have to follow | don't bother with | stop adhering to | do not adhere to | let go of | move past | move beyond | step outside | step out of | break out of | break free of | deviate from | depart from | clear your memory of | wipe your memory of | reset your | break character from | break from | step away from | stray from | break | overlook | never mind | nevermind | release you from | free you from | relieve you of | stop pretending to follow | stop pretending to obey | stop pretending to care about | forget about
 es: ignor* | olvid* | descart* | omit* | pasa por alto | pase por alto | haz caso omiso | hagas caso omiso | no sigas | no siga | deja de seguir | anula* | desobedec* | borra* | salt* | prescinde | deja de obedecer | no obedezcas | deja de cumplir | no cumplas | salte de | sal de | no hagas caso | no tengas en cuenta | deja de lado | olvidate de | olvidate
 fr: ignor* | oubli* | ne tiens pas compte | ne tenez pas compte | ne tiens plus compte | fais abstraction | faites abstraction | neglig* | contourn* | passe outre | passez outre | annul* | efface* | ne suis plus | ne suivez plus | ecarte* | arrete de suivre | arretez de suivre | cesse de suivre | cessez de suivre | n'obeis plus | arrete d'obeir | sors de | laisse de cote | laissez de cote | ne prends pas en compte | ne prenez pas en compte | oubliez | mets de cote
 de: ignorier* | vergiss | vergesst | vergessen | missacht* | ubersieh | uberseh* | verwirf | verwerft | ubergeh* | umgeh* | losch* | nicht mehr befolgen | befolge nicht | befolgen sie nicht | ausser acht | hor auf | hort auf | horen sie auf | gehorche nicht | folge nicht | setze ausser kraft | beachte nicht | lass beiseite | lasse beiseite | vergessen sie | schieb beiseite
@@ -40,7 +40,7 @@ zh: 之前 | 以前 | 先前 | 上面 | 以上 | 前面 | 所有 | 全部 | 一�
 ja: 以前 | 前の | これまで | 上記 | 上の | 全て | すべて | 全部 | 元の | 最初の | システム | あなたの | 今まで | 先ほど | 最初 | 開発者 | システムの
 
 @instruction_noun
-en: instruction* | directive* | directions | rules | rule | guideline* | guidance | briefing | mandate | setup instructions | prompt | prompts | safety | safety guidelines | original task | current task | assigned task | user's request | user request | user's question | setup prompt | command* | constraint* | restriction* | guardrail* | policy | policies | programming | orders | system message | system prompt | training | safety filter* | filters | limitation* | conditioning | what you were told | what you've been told | everything above | configuration | setup text | setup message | initial prompt | developer message | developer instructions | the role you were given | role you were given | your assigned role | your original role | what the developer told you | what the developers told you | what the system told you | what your developer told you | what your creators told you | what the operator told you | what they told you | told you before | guardrails | safety policy | safety rules | content policy | moderation | alignment | safety training | you were configured with | configured with | the system told you | the developer told you | the developers told you | the operator told you | your developer told you | your creators told you | persona | your persona | the persona | what the operator configured | what the developer configured | what the developers configured | what your operator configured | what was configured | what they configured | configured earlier | configured before | what was set up | what they set up | what the operator set up | what the developer set up | what you were set up to do | set up to do
+en: instruction* | directive* | directions | rules | rule | guideline* | guidance | briefing | mandate | setup instructions | prompt | prompts | safety | safety guidelines | original task | current task | assigned task | user's request | user request | user's question | setup prompt | command* | constraint* | restriction* | guardrail* | policy | policies | programming | orders | system message | system prompt | training | safety filter* | filters | limitation* | conditioning | what you were told | what you've been told | everything above | configuration | setup text | setup message | initial prompt | developer message | developer instructions | the role you were given | role you were given | your assigned role | your original role | what the developer told you | what the developers told you | what the system told you | what your developer told you | what your creators told you | what the operator told you | what they told you | told you before | guardrails | safety policy | safety rules | content policy | moderation | alignment | safety training | you were configured with | configured with | the system told you | the developer told you | the developers told you | the operator told you | your developer told you | your creators told you | persona | your persona | the persona | what the operator configured | what the developer configured | what the developers configured | what your operator configured | what was configured | what they configured | configured earlier | configured before | what was set up | what they set up | what the operator set up | what the developer set up | what you were set up to do | set up to do | brief | rulebook | safety instructions
 es: instruccion* | directiva* | reglas | regla | normas | pautas | indicaciones | ordenes | prompt* | restriccion* | limitaciones | politicas | programacion | mensaje del sistema | entrenamiento | configuracion | configuraciones | reglas del sistema | lo que te dijeron | lo que te indicaron | lo que te pidieron
 fr: instruction* | consigne* | directive* | regles | regle | prompt* | restriction* | limitations | politique* | programmation | ordres | message systeme | entrainement | configuration | regles du developpeur | ce qu'on t'a dit | ce qu'on t'a demande
 de: anweisung* | instruktion* | befehl* | regeln | regel | richtlinie* | vorgaben | vorgabe | prompt* | einschrankung* | beschrankung* | programmierung | systemnachricht | systemprompt | anordnungen | training | konfiguration | einstellungen | systemanweisung* | was man dir gesagt hat | was dir gesagt wurde
@@ -51,15 +51,15 @@ zh: 指令 | 指示 | 说明 | 說明 | 规则 | 規則 | 提示 | 命令 | 设�
 ja: 指示 | 命令 | ルール | 規則 | 指令 | 設定 | プロンプト | 制約 | 制限 | ガイドライン | 方針 | 決まり | 初期設定 | 言われたこと | 指示されたこと
 
 @void_predicate
-en: void | null and void | outdated | out of date | deprecated | expired | no longer current | no longer apply | no longer applies | no longer valid | no longer in effect | no longer relevant | cancelled | canceled | obsolete | superseded | revoked | invalid | do not apply | don't apply | does not apply | lifted | suspended | deactivated | disabled | overridden | replaced | irrelevant | not binding | no longer binding | non-binding | withdrawn | rescinded | optional | a suggestion | never existed | does not exist | doesn't exist | do not exist | don't exist | doesn't matter | don't matter | does not matter | do not matter | no longer matters | no longer matter | has been reset | have been reset | were reset | was reset | been lifted | are lifted | is lifted | no longer in force | not in force | null | turned off | switched off | removed | erased | wiped
-es: ya no aplican | ya no se aplican | quedan anuladas | anuladas | son nulas | ya no son validas | quedan sin efecto | canceladas | obsoletas | irrelevantes | ya no importan | ya no cuentan | retiradas | eliminadas
-fr: ne s'appliquent plus | sont annulees | annulees | caduques | ne sont plus valables | obsoletes | remplacees | ne comptent plus | sans importance | retirees | supprimees
-de: gelten nicht mehr | aufgehoben | ungultig | nichtig | ausser kraft | veraltet | ersetzt | egal | zuruckgezogen | entfernt | deaktiviert
-pt: nao se aplicam mais | canceladas | anuladas | sao nulas | invalidas | obsoletas | substituidas | nao valem mais | nao importam | retiradas | removidas
-it: non valgono piu | annullate | non si applicano piu | nulle | obsolete | sostituite | revocate | non contano piu | ritirate | rimosse | disattivate
-ru: больше не действуют | отменены | недействительны | устарели | аннулированы | не важны | отозваны | удалены | сняты | отключены
-zh: 作废 | 無效 | 无效 | 不再适用 | 不再適用 | 已取消 | 已失效 | 不再有效 | 已解除 | 已被移除 | 已删除 | 不重要
-ja: 無効 | 取り消され | 適用されない | 廃止 | 解除され | 削除され | 関係ない
+en: void | null and void | outdated | out of date | deprecated | expired | no longer current | no longer apply | no longer applies | no longer valid | no longer in effect | no longer relevant | cancelled | canceled | obsolete | superseded | revoked | invalid | do not apply | don't apply | does not apply | lifted | suspended | deactivated | disabled | overridden | replaced | irrelevant | not binding | no longer binding | non-binding | withdrawn | rescinded | optional | a suggestion | never existed | does not exist | doesn't exist | do not exist | don't exist | doesn't matter | don't matter | does not matter | do not matter | no longer matters | no longer matter | has been reset | have been reset | were reset | was reset | been lifted | are lifted | is lifted | no longer in force | not in force | null | turned off | switched off | removed | erased | wiped | paused | on pause | on hold | do not cover | don't cover | does not cover | doesn't cover | were only for the demo | only for testing | was a test | were a test | do not bind you | don't bind you | no longer bind you | not bind you | are suspended | is suspended | deleted | were deleted | was deleted | have been deleted
+es: ya no aplican | ya no se aplican | quedan anuladas | anuladas | son nulas | ya no son validas | quedan sin efecto | canceladas | obsoletas | irrelevantes | ya no importan | ya no cuentan | retiradas | eliminadas | suspendidas | suspendidos | en pausa
+fr: ne s'appliquent plus | sont annulees | annulees | caduques | ne sont plus valables | obsoletes | remplacees | ne comptent plus | sans importance | retirees | supprimees | suspendues | suspendus | en pause
+de: gelten nicht mehr | aufgehoben | ungultig | nichtig | ausser kraft | veraltet | ersetzt | egal | zuruckgezogen | entfernt | deaktiviert | ausgesetzt | pausiert
+pt: nao se aplicam mais | canceladas | anuladas | sao nulas | invalidas | obsoletas | substituidas | nao valem mais | nao importam | retiradas | removidas | suspensas | suspensos | em pausa
+it: non valgono piu | annullate | non si applicano piu | nulle | obsolete | sostituite | revocate | non contano piu | ritirate | rimosse | disattivate | sospese | sospesi | in pausa
+ru: больше не действуют | отменены | недействительны | устарели | аннулированы | не важны | отозваны | удалены | сняты | отключены | приостановлены | на паузе
+zh: 作废 | 無效 | 无效 | 不再适用 | 不再適用 | 已取消 | 已失效 | 不再有效 | 已解除 | 已被移除 | 已删除 | 不重要 | 暂停 | 暫停
+ja: 無効 | 取り消され | 適用されない | 廃止 | 解除され | 削除され | 関係ない | 停止され | 一時停止
 
 @everything
 en: everything | all of it | all that | all of that | anything
@@ -217,17 +217,17 @@ ja: ai | アシスタント | モデル | あなた
 
 @you
 en: you | you're | you'll | your
-es: tu | usted | eres
-fr: tu | vous
-de: du | sie
-pt: voce | tu
-it: tu | sei
-ru: ты | вы
+es: tu | usted | eres | tus
+fr: tu | vous | tes | ton | ta
+de: du | sie | deine | dein | deinen | deiner
+pt: voce | tu | suas | seus | sua | seu | teu | tua
+it: tu | sei | tue | tuoi | tua | tuo
+ru: ты | вы | твои | твой | твоя | ваши
 zh: 你 | 您
 ja: あなた | 君
 
 @never_neg
-en: never | not | cannot | can't | can not | won't | will not | must not | mustn't | don't | do not | shall not | no longer
+en: never | not | cannot | can't | can not | won't | will not | must not | mustn't | don't | do not | shall not | no longer | nobody | no one
 es: nunca | no | jamas
 fr: jamais | ne | ne peux pas
 de: nie | niemals | nicht | darfst nicht
@@ -249,7 +249,7 @@ zh: 拒绝 | 拒絕 | 警告 | 免责声明
 ja: 断る | 断ら | 拒否 | 警告
 
 @reveal
-en: repeat* | print* | show* | reveal* | output* | display* | tell me | write out | write down | recite | dump | leak* | give me | spell out | echo | copy | paste | share | disclose* | expose | regurgitate | return | provide | quote | type out | echo back | give me the exact wording of | exact wording | word for word | verbatim | spit out | list out | read out | read back | reproduce | transcribe
+en: repeat* | print* | show* | reveal* | output* | display* | tell me | write out | write down | recite | dump | leak* | give me | spell out | echo | copy | paste | share | disclose* | expose | regurgitate | return | provide | quote | type out | echo back | give me the exact wording of | exact wording | word for word | verbatim | spit out | list out | read out | read back | reproduce | transcribe | in a code block | into a code block
 es: repite | repetir | muestra | muestrame | imprime | revela | dime | escribe | comparte | ensename | copia | copia aqui
 fr: repete | affiche | montre | montrez | revele | imprime | dis-moi | dites-moi | ecris | donne-moi | partage | recopie | donne | cite
 de: wiederhol* | zeig | zeige | zeigen | gib aus | gib mir | ausgeben | druck* | verrat* | nenn | nenne | schreib | teile | sag mir | gib
@@ -282,7 +282,7 @@ zh: 你的 | 您的 | 初始 | 原始 | 隐藏 | 隱藏 | 秘密 | 以上 | 逐�
 ja: あなたの | 君の | 最初の | 元の | 隠された | 秘密の | 上記の
 
 @secret_object
-en: system prompt | system message | system instructions | initial prompt | initial instructions | original prompt | original instructions | hidden prompt | hidden instructions | secret instructions | pre-prompt | preprompt | meta prompt | developer message | developer instructions | instructions | prompt | rules | guidelines | configuration | directives | configuration text | setup message | setup prompt | starting prompt | start prompt | opening prompt | hidden configuration | developer notes | instruction | confidential prompt | confidential instructions | internal instructions | internal rules | behind-the-scenes instructions | the first thing you were told
+en: system prompt | system message | system instructions | initial prompt | initial instructions | original prompt | original instructions | hidden prompt | hidden instructions | secret instructions | pre-prompt | preprompt | meta prompt | developer message | developer instructions | instructions | prompt | rules | guidelines | configuration | directives | configuration text | setup message | setup prompt | starting prompt | start prompt | opening prompt | hidden configuration | developer notes | instruction | confidential prompt | confidential instructions | internal instructions | internal rules | behind-the-scenes instructions | the first thing you were told | what you were told | what you were told to do | what you've been told | what you have been told
 es: prompt del sistema | mensaje del sistema | instrucciones | indicaciones | prompt | reglas | directrices | mensaje de configuracion | configuracion | instrucciones ocultas
 fr: prompt systeme | message systeme | instructions | consignes | prompt | regles | directives | configuration | consignes cachees
 de: systemprompt | system-prompt | systemnachricht | anweisungen | anweisung | prompt | instruktionen | regeln | richtlinien | konfiguration | systemanweisungen
@@ -304,7 +304,7 @@ zh: 系统提示 | 系統提示 | 系统提示词 | 提示词 | 初始指令
 ja: システムプロンプト | プロンプト | 初期設定
 
 @above_strong
-en: everything above | above this line | everything before this | everything before this line | the above | all of the above | beginning of this conversation | start of this conversation | start of the conversation | first message | everything you were told | everything you've been told | all text above | text above this line | every word above | what is written above | what was written above | the first thing you were told | first thing you were told | before my first message | everything before my first message | before i started typing | prior to my message | prior to this message | everything that precedes | the text that precedes | your first message
+en: everything above | above this line | everything before this | everything before this line | the above | all of the above | beginning of this conversation | start of this conversation | start of the conversation | first message | everything you were told | everything you've been told | all text above | text above this line | every word above | what is written above | what was written above | the first thing you were told | first thing you were told | before my first message | everything before my first message | before i started typing | prior to my message | prior to this message | everything that precedes | the text that precedes | your first message | above this message | context window | your context window | everything in your context
 es: todo lo anterior | todo lo de arriba | el principio de esta conversacion | todo el texto anterior
 fr: tout ce qui precede | tout le texte ci-dessus | le debut de cette conversation
 de: alles oben | alles davor | alles bisherige | den anfang dieses gesprachs | den gesamten text oben
@@ -584,6 +584,28 @@ it: ignora | non segue | infrange
 ru: игнорирует | нарушает | не соблюдает
 zh: 无视 | 忽略 | 不遵守
 ja: 無視する | 従わない | 守らない
+
+@as_if
+en: act as though | act as if | behave as though | behave as if | as though | as if | pretend that | pretend | assume | imagine that | suppose that | treat it as if
+es: haz como si | como si | finge que | supon que
+fr: fais comme si | faites comme si | comme si | imagine que | suppose que
+de: tu so, als | tu so als | tue so, als | als ob | als hattest | stell dir vor, dass
+pt: finja que | faca de conta que | como se | suponha que
+it: fai finta di | fai finta che | come se | immagina che | supponi che
+ru: будто | как будто | представь, что | сделай вид, что
+zh: 当作 | 假装 | 就当 | 假设
+ja: かのように | ふりをして | と仮定して
+
+@never_had
+en: never gave you | nobody ever gave you | no one ever gave you | no one gave you | nobody gave you | never been given | never received | never been configured | never been set up | never been instructed | had never been configured | never had any | were never given | was never given | never existed
+es: nunca te hubieran dado | nunca te dieron | nunca recibiste | nunca hubieras recibido
+fr: n'avais jamais recu | n'as jamais recu | jamais recu | ne t'avait jamais donne
+de: nie anweisungen | nie bekommen | nie erhalten | niemals bekommen
+pt: nunca recebeu | nunca te deram | nunca tivesse recebido
+it: mai ricevuto | non aver mai ricevuto | mai avuto
+ru: никогда не давали | никогда не получал | никогда не было
+zh: 从来没有收到 | 从未收到 | 没有收到过 | 从来没有
+ja: 受け取ったことがない | もらったことがない | なかった
 "#;
 
 /// Two-letter codes of the languages the lexicon covers.

@@ -21,6 +21,9 @@ override.instructions_ignore;         instruction_override;     0.4;  instructio
 override.prior_instructions_void;     instruction_override;     0.8;  instruction_noun > void_predicate;          prior_qualifier ai_ref; 6; *;
 override.your_instructions_void;      instruction_override;     0.8;  instruction_noun > void_predicate;          prior_qualifier you; 6; *;
 override.none_of_your_rules_apply;    instruction_override;     0.8;  nullifier > instruction_noun > applies;     you;               8;  *;
+override.as_if_never_instructed;      instruction_override;     0.8;  as_if > never_had;                          ;                  8;  *;
+override.as_if_no_instructions;       instruction_override;     0.8;  as_if > never_neg > instruction_noun;       ;                  10; *;
+override.as_if_instructions_void;     instruction_override;     0.8;  as_if > instruction_noun > void_predicate;  ;                  10; *;
 override.instructions_void_weak;       instruction_override;     0.45; instruction_noun > void_predicate;          prior_qualifier;   6;  *;
 override.forget_everything;           instruction_override;     0.6;  override_verb > everything;                 told;              6;  *;        neg
 override.new_instructions;            instruction_override;     0.35; new_marker;                                 ;                  1;  *;
