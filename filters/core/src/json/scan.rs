@@ -436,6 +436,11 @@ impl<'a> Scanner<'a> {
                 }
                 Some(b'\\') => {
                     if decode {
+                        if self.decoded.capacity() == 0 {
+                            // Decoded text never outgrows the source left to scan: one
+                            // allocation, no copying on growth.
+                            self.decoded.reserve(src.len() - self.pos);
+                        }
                         // Validate first (below), decode after: the decoder trusts its input.
                         self.decoded
                             .push_str(self.text.get(run_start..i).unwrap_or_default());
