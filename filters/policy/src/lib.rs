@@ -149,7 +149,20 @@ impl Filter for PolicyFilter {
             .map_err(|_| FilterError::new("policy engine busy"))?
             .decide(&self.entrypoint, &input)?;
         *cx.state = Some(input);
+        for (name, value) in &decision.headers {
+            cx.add_response_header(name, value);
+        }
+        if decision.allow {
+            if let Some(model) = &decision.model {
+                return model_override(cx, view, model);
+            }
+        }
         Ok(verdict(decision, Reason::Policy))
+    }
+
+    fn may_rewrite_request(&self) -> bool {
+        // A decision may name another model: the body changes size, so `content-length` goes.
+        true
     }
 
     fn on_response(&self, cx: &mut Cx<Self::State>, view: &ResponseView) -> Outcome {
@@ -169,6 +182,25 @@ impl Filter for PolicyFilter {
             .map_err(|_| FilterError::new("policy engine busy"))?
             .decide(entry, &input)?;
         Ok(verdict(decision, Reason::UnsafeOutput))
+    }
+}
+
+/// Routes the request to `model` by rewriting the body's `model` field in place (every other
+/// byte kept). APIs that name the model in the path (Gemini, Bedrock) cannot be rerouted from a
+/// filter: that is a policy error, handled per `on_error` (fail closed by default).
+fn model_override(cx: &Cx<Option<Value>>, view: &RequestView, model: &str) -> Outcome {
+    if cx.request.model.as_deref() == Some(model) || view.model.as_deref() == Some(model) {
+        return Ok(Verdict::allow());
+    }
+    let body = cx
+        .body()
+        .ok_or_else(|| FilterError::new("model override: the request body is not available"))?;
+    match parapet_runtime::core::set_model(view.api, body, model, &Default::default())? {
+        Some(new_body) => Ok(Verdict::replace_body(new_body)
+            .with_finding(Finding::new("policy.model_override", "policy"))),
+        None => Err(FilterError::new(format!(
+            "model override to {model}: this API names the model in the path, which a filter cannot change"
+        ))),
     }
 }
 

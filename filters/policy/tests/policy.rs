@@ -304,3 +304,87 @@ fn policy_errors_fail_closed() -> TestResult {
     assert_eq!(out.local_reply.expect("fail closed").status, 503);
     Ok(())
 }
+
+/// Routes anonymous callers to an approved model and tags every answer with the tier.
+const ROUTING_POLICY: &str = r#"package parapet
+import rego.v1
+tier := "anonymous" if input.identity == null
+tier := "named" if input.identity != null
+decision := {"allow": true, "model": "gpt-4o-mini", "headers": {"x-policy-tier": tier}} if {
+	tier == "anonymous"
+	input.llm.model != "gpt-4o-mini"
+}
+else := {"allow": false, "reasons": ["gemini is not approved"], "headers": {"x-policy-tier": tier}} if {
+	input.llm.provider == "gemini"
+}
+else := {"allow": true, "headers": {"x-policy-tier": tier}}
+"#;
+
+#[test]
+fn model_override_rewrites_only_the_model_and_headers_reach_the_client() -> TestResult {
+    let chain = chain(json!({"rego": ROUTING_POLICY, "identity": {"sources": ["kong_consumer"]}}))?;
+    let body = "{\"messages\":[{\"role\":\"user\",\"content\":\"caf\\u00e9\"}],\n \"model\" : \"gpt-4o\", \"max_tokens\":100}";
+    let out = chain.run(
+        &Request::post("/v1/chat/completions").body(body),
+        &Upstream::json(200, r#"{"choices":[]}"#),
+    )?;
+    assert_eq!(
+        out.upstream().body_str(),
+        body.replace("\"gpt-4o\"", "\"gpt-4o-mini\""),
+        "only the model changed"
+    );
+    assert_eq!(out.response.status, 200);
+    assert_eq!(out.response.header("x-policy-tier"), Some("anonymous"));
+
+    // A named consumer keeps its model; the header still says which tier decided.
+    let out = chain.run(
+        &Request::post("/v1/chat/completions")
+            .header("x-consumer-username", "alice")
+            .body(body),
+        &Upstream::json(200, r#"{"choices":[]}"#),
+    )?;
+    assert_eq!(out.upstream().body_str(), body);
+    assert_eq!(out.response.header("x-policy-tier"), Some("named"));
+    Ok(())
+}
+
+#[test]
+fn decision_headers_ride_on_the_deny_reply() -> TestResult {
+    let chain = chain(json!({"rego": ROUTING_POLICY, "identity": {"sources": ["kong_consumer"]}}))?;
+    let out = chain.run(
+        &Request::post("/v1beta/models/gemini-2.0-flash:generateContent")
+            .header("x-consumer-username", "alice")
+            .json_body(
+                json!({"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}).to_string(),
+            ),
+        &Upstream::json(200, "{}"),
+    )?;
+    let reply = out.local_reply.expect("denied");
+    assert_eq!(reply.status, 403);
+    assert!(reply
+        .headers
+        .iter()
+        .any(|(k, v)| k == "x-policy-tier" && v == "named"));
+    Ok(())
+}
+
+#[test]
+fn a_model_override_on_a_path_addressed_api_fails_closed() -> TestResult {
+    let rego = r#"package parapet
+import rego.v1
+decision := {"allow": true, "model": "gemini-1.5-flash"}
+"#;
+    let chain = chain(json!({"rego": rego}))?;
+    let out = chain.run(
+        &Request::post("/v1beta/models/gemini-2.0-pro:generateContent").json_body(
+            json!({"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}).to_string(),
+        ),
+        &Upstream::json(200, "{}"),
+    )?;
+    assert!(
+        !out.reached_upstream,
+        "never forwarded to the unapproved model"
+    );
+    assert_eq!(out.local_reply.expect("failed closed").status, 503);
+    Ok(())
+}

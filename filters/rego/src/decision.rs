@@ -9,7 +9,7 @@ use serde_json::Value;
 /// | `allow` | bool (required) | let the request/response through |
 /// | `reasons` | array of strings | why; shown to the client on deny, logged as rule ids |
 /// | `status` | integer 400–599 | status of the deny reply (default 403) |
-/// | `headers` | object of strings | headers to add (to the upstream request when allowed, to the reply when denied) |
+/// | `headers` | object of strings | request decision: headers added to the client's response (the upstream's answer, or the deny reply); proxies send upstream request headers before the body is read, so they cannot carry body-based decisions |
 /// | `model` | string | route to this model instead (the request body's `model` is rewritten) |
 ///
 /// Other fields are ignored, so a policy may carry extra data for its own tests.
