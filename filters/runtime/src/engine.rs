@@ -688,13 +688,23 @@ impl<F: Filter> Exchange<F> {
             Framing::Json => ResponseMode::Json {
                 expected_len: get("content-length").and_then(|v| v.parse().ok()),
             },
-            streamed => ResponseMode::Stream(Box::new(StreamProc::new(
-                F::NAME,
-                self.info.api,
-                streamed,
-                plugin.limits(),
-                plugin.common.hold_back_bytes,
-            ))),
+            streamed => {
+                let window = plugin
+                    .filter
+                    .stream_window(&plugin.common)
+                    .min(plugin.common.hold_back_bytes);
+                // Monitor mode never changes the stream, so it holds nothing back; the filter
+                // still sees the window's worth of earlier text as context.
+                let (held, context) = if enforce { (window, 0) } else { (0, window) };
+                ResponseMode::Stream(Box::new(StreamProc::new(
+                    F::NAME,
+                    self.info.api,
+                    streamed,
+                    plugin.limits(),
+                    held,
+                    context,
+                )))
+            }
         };
         if enforce {
             host.remove_response_header("content-length");

@@ -600,3 +600,75 @@ fn every_stream_channel_gets_a_final_look_with_a_zero_window() {
     assert!(text.contains("checked at the end"), "{text}");
     assert!(!text.contains("[DONE]"), "{text}");
 }
+
+/// What the client has after each upstream chunk (one SSE event per chunk).
+fn client_after_each_event(config: &str, wire: &[u8]) -> (FakeHost, Vec<Vec<u8>>) {
+    let events: Vec<&[u8]> = wire
+        .split_inclusive(|b| *b == b'\n')
+        .collect::<Vec<_>>()
+        .chunks(2)
+        .map(|lines| {
+            let start = lines[0].as_ptr() as usize - wire.as_ptr() as usize;
+            let len: usize = lines.iter().map(|l| l.len()).sum();
+            &wire[start..start + len]
+        })
+        .collect();
+    let (host, mut ex) = {
+        let (host, ex, _) = request(config, &chat_body("hi"));
+        (host, ex)
+    };
+    let p = plugin(config);
+    host.state.borrow_mut().response_headers =
+        headers(&[(":status", "200"), ("content-type", "text/event-stream")]);
+    ex.on_response_headers(&p, &host, false);
+    let mut client = Vec::new();
+    let mut after = Vec::new();
+    for (i, chunk) in events.iter().enumerate() {
+        host.state.borrow_mut().response_body = chunk.to_vec();
+        ex.on_response_body(&p, &host, chunk.len(), i + 1 == events.len());
+        client.extend(host.state.borrow().response_body.clone());
+        after.push(client.clone());
+    }
+    (host, after)
+}
+
+#[test]
+fn a_channel_that_stops_growing_does_not_hold_back_the_rest() {
+    // The tool call's name arrives once; its arguments then stream on another channel.
+    let mut wire = Vec::new();
+    let first = serde_json::json!({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"lookup","arguments":""}}]}}]});
+    wire.extend(format!("data: {first}\n\n").into_bytes());
+    for piece in ["{\"q\":", "\"weather in", " Paris today\"", "}"] {
+        let e = serde_json::json!({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":piece}}]}}]});
+        wire.extend(format!("data: {e}\n\n").into_bytes());
+    }
+    wire.extend(b"data: [DONE]\n\n");
+    let (_, after) = client_after_each_event("{}", &wire);
+    let name_released_at = after
+        .iter()
+        .position(|c| String::from_utf8_lossy(c).contains("lookup"))
+        .expect("name delivered");
+    assert!(
+        name_released_at < after.len() - 1,
+        "the name event waited for the end of the stream"
+    );
+    assert_eq!(after.last().unwrap(), &wire, "stream delivered unchanged");
+}
+
+#[test]
+fn monitor_mode_holds_nothing_back_but_still_sees_across_events() {
+    let wire = sse(&["my se", "cret is out", " and more text follows here"]);
+    let (host, after) = client_after_each_event(r#"{"mode":"monitor"}"#, &wire);
+    assert!(
+        String::from_utf8_lossy(&after[0]).contains("my se"),
+        "first event released at once in monitor mode"
+    );
+    assert_eq!(after.last().unwrap(), &wire);
+    assert!(
+        host.events()
+            .iter()
+            .any(|e| e["action"] == "rewrite" && e["enforced"] == false),
+        "the straddling match is reported: {:?}",
+        host.events()
+    );
+}

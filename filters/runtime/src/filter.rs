@@ -55,6 +55,14 @@ pub trait Filter: Sized + 'static {
         false
     }
 
+    /// How many bytes of streamed output to hold back (per channel) so `on_output` can still
+    /// rewrite or stop them: derive it from the longest pattern you must catch across events.
+    /// The runtime never holds more than `common.hold_back_bytes` (the operator's cap,
+    /// `stream.hold_back_bytes`). The default holds the whole cap.
+    fn stream_window(&self, common: &Common) -> usize {
+        common.hold_back_bytes
+    }
+
     /// The request body, parsed. Called once per request that has a body and matches.
     fn on_request(&self, cx: &mut Cx<Self::State>, request: &RequestView) -> Outcome;
 

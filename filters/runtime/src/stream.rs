@@ -5,7 +5,7 @@
 //! leave through the [`HoldBack`] window — unchanged (raw bytes), re-encoded after a rewrite, or
 //! not at all once the stream is terminated with a provider-shaped error event.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use parapet_core::stream::{rewrite_event, DeltaKind, StreamEvent, StreamParser};
@@ -91,6 +91,12 @@ pub struct StreamProc {
     output: Vec<u8>,
     terminated: bool,
     finalized: bool,
+    /// Channels that had their final look (and have not received text since).
+    finals: BTreeSet<Channel>,
+    /// Monitor mode: nothing is held, but each look still sees up to this many bytes of the
+    /// channel's already released text before the pending text, so matches that straddle
+    /// events are reported as they would be enforced.
+    context: usize,
 }
 
 impl StreamProc {
@@ -100,6 +106,7 @@ impl StreamProc {
         framing: Framing,
         limits: Limits,
         window: usize,
+        context: usize,
     ) -> Self {
         StreamProc {
             filter,
@@ -114,6 +121,8 @@ impl StreamProc {
             output: Vec::new(),
             terminated: false,
             finalized: false,
+            finals: BTreeSet::new(),
+            context,
         }
     }
 
@@ -205,7 +214,29 @@ impl StreamProc {
             if pending.len() == start {
                 continue; // empty delta: nothing new to look at
             }
-            let action = decide(&self.output_for(&channel, &pending, start, false));
+            self.finals.remove(&channel);
+            // Text on one channel of a choice ends its other channels (a model writes its
+            // reasoning, text and tool calls one after the other): give them their final look
+            // and stop holding them.
+            let ended: Vec<Channel> = self
+                .kinds
+                .keys()
+                .filter(|c| c.choice == channel.choice && **c != channel)
+                .filter(|c| !self.finals.contains(c))
+                .copied()
+                .collect();
+            for other in ended {
+                let other_pending = self.hold.pending(&other);
+                let action = self.look(&other, &other_pending, other_pending.len(), true, decide);
+                self.apply(&other, action)?;
+                if self.terminated {
+                    return Ok(());
+                }
+                self.finals.insert(other);
+                self.hold.close(&other);
+            }
+            let pending = self.hold.pending(&channel);
+            let action = self.look(&channel, &pending, start, false, decide);
             self.apply(&channel, action)?;
             if self.terminated {
                 return Ok(());
@@ -228,10 +259,15 @@ impl StreamProc {
             // Every channel seen, not only those with text still held: with a small window a
             // channel's text may all be released already, and filters still need their final
             // look (e.g. validating the whole output once it is complete).
-            let channels: Vec<Channel> = self.kinds.keys().copied().collect();
+            let channels: Vec<Channel> = self
+                .kinds
+                .keys()
+                .filter(|c| !self.finals.contains(c))
+                .copied()
+                .collect();
             for channel in channels {
                 let pending = self.hold.pending(&channel);
-                let action = decide(&self.output_for(&channel, &pending, pending.len(), true));
+                let action = self.look(&channel, &pending, pending.len(), true, decide);
                 self.apply(&channel, action)?;
                 if self.terminated {
                     return Ok(());
@@ -240,6 +276,34 @@ impl StreamProc {
         }
         self.finalized = true;
         self.release(true)
+    }
+
+    /// One look at a channel: its pending text (after up to `context` bytes of released text
+    /// in monitor mode), new text from `start` of the pending text.
+    fn look(
+        &self,
+        channel: &Channel,
+        pending: &str,
+        start: usize,
+        is_final: bool,
+        decide: &mut dyn FnMut(&Output) -> StreamAction,
+    ) -> StreamAction {
+        let released = self.released_text.get(channel).map_or("", String::as_str);
+        let mut from = released.len().saturating_sub(self.context);
+        while !released.is_char_boundary(from) {
+            from += 1;
+        }
+        let prefix = &released[from..];
+        if prefix.is_empty() {
+            return decide(&self.output_for(channel, pending, start, is_final));
+        }
+        let text = format!("{prefix}{pending}");
+        match decide(&self.output_for(channel, &text, prefix.len() + start, is_final)) {
+            // Edits would be over released text too; only monitor mode has context, and it
+            // never edits.
+            StreamAction::Rewrite(_) => StreamAction::Keep,
+            other => other,
+        }
     }
 
     fn output_for<'a>(

@@ -13,7 +13,7 @@
 //! pieces (a range spanning several events puts the replacement in the first and removes the rest
 //! from the others) and marks those events edited so they are re-encoded.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ops::Range;
 
 /// A piece of text an event carries on a channel.
@@ -51,6 +51,8 @@ pub struct HoldBack<E, K> {
     window: usize,
     queue: VecDeque<Held<E, K>>,
     pending_len: BTreeMap<K, usize>,
+    /// Channels known to have ended: their pieces need no later text to leave the window.
+    closed: BTreeSet<K>,
 }
 
 impl<E, K: Ord + Clone> HoldBack<E, K> {
@@ -60,6 +62,7 @@ impl<E, K: Ord + Clone> HoldBack<E, K> {
             window,
             queue: VecDeque::new(),
             pending_len: BTreeMap::new(),
+            closed: BTreeSet::new(),
         }
     }
 
@@ -68,6 +71,9 @@ impl<E, K: Ord + Clone> HoldBack<E, K> {
     pub fn push(&mut self, event: E, pieces: Vec<Piece<K>>) -> Vec<(K, usize)> {
         let mut starts: Vec<(K, usize)> = Vec::new();
         for piece in &pieces {
+            if !piece.text.is_empty() {
+                self.closed.remove(&piece.channel);
+            }
             let len = self.pending_len.entry(piece.channel.clone()).or_insert(0);
             if !starts.iter().any(|(k, _)| *k == piece.channel) {
                 starts.push((piece.channel.clone(), *len));
@@ -96,6 +102,13 @@ impl<E, K: Ord + Clone> HoldBack<E, K> {
             }
         }
         out
+    }
+
+    /// Marks a channel as ended: no more text will follow it (until it receives some), so
+    /// its held pieces wait for nothing — otherwise a channel that stops growing (a tool-call
+    /// name, a reasoning block before the answer) would hold back everything queued after it.
+    pub fn close(&mut self, channel: &K) {
+        self.closed.insert(channel.clone());
     }
 
     /// Is anything held?
@@ -181,7 +194,7 @@ impl<E, K: Ord + Clone> HoldBack<E, K> {
                     let end = used.entry(&p.channel).or_insert(0);
                     *end += p.text.len();
                     let pending = self.pending_len.get(&p.channel).copied().unwrap_or(0);
-                    *end + self.window <= pending
+                    self.closed.contains(&p.channel) || *end + self.window <= pending
                 });
                 if !releasable {
                     break;
@@ -211,6 +224,7 @@ impl<E, K: Ord + Clone> HoldBack<E, K> {
     pub fn discard(&mut self) {
         self.queue.clear();
         self.pending_len.clear();
+        self.closed.clear();
     }
 }
 
