@@ -107,6 +107,15 @@ impl<'a> Doc<'a> {
     }
 }
 
+impl Drop for Doc<'_> {
+    fn drop(&mut self) {
+        scan::spare::give_back(
+            std::mem::take(&mut self.nodes),
+            std::mem::take(&mut self.decoded),
+        );
+    }
+}
+
 /// A value inside a [`Doc`], or a "missing" value (every accessor on it returns
 /// `None`/empty), so lookups chain without checks: `root.get("a").index(0).str()`.
 #[derive(Clone, Copy)]
@@ -211,20 +220,20 @@ impl<'d, 'a> NodeRef<'d, 'a> {
         let mut missing = N;
         for v in self.children() {
             let Some(n) = v.node() else { break };
-            let (start, end) = (n.key_start as usize, n.key_end as usize);
+            let decoded;
+            let raw: &[u8] = if n.key_escaped {
+                decoded = v.key().unwrap_or_default();
+                decoded.as_bytes()
+            } else {
+                // Unescaped keys compare as raw bytes between the quotes.
+                let (start, end) = (n.key_start as usize, n.key_end as usize);
+                self.doc
+                    .src
+                    .get(start + 1..end.saturating_sub(1))
+                    .unwrap_or_default()
+            };
             for (k, key) in keys.iter().enumerate() {
-                let matches = if n.key_escaped {
-                    v.key().is_some_and(|decoded| decoded == *key)
-                } else {
-                    // Unescaped keys compare as raw bytes between the quotes.
-                    end.saturating_sub(start) == key.len() + 2
-                        && self
-                            .doc
-                            .src
-                            .get(start + 1..end - 1)
-                            .is_some_and(|raw| same_bytes(raw, key.as_bytes()))
-                };
-                if matches && !found[k].exists() {
+                if same_bytes(raw, key.as_bytes()) && !found[k].exists() {
                     found[k] = v;
                     missing -= 1;
                 }
@@ -379,7 +388,9 @@ impl<'d, 'a> Iterator for Children<'d, 'a> {
 
 /// Checks that `raw` is exactly one valid JSON value (used before splicing raw JSON in).
 pub fn validate(raw: &[u8], limits: &Limits) -> Result<(), FormatError> {
-    scan::scan(raw, limits, false).map(|_| ())
+    let scan = scan::scan(raw, limits, false)?;
+    scan::spare::give_back(scan.nodes, scan.decoded);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -549,6 +560,30 @@ mod tests {
             assert!(plain.is_some(), "{bad}");
             assert_eq!(fused, plain, "{bad}");
         }
+    }
+
+    #[test]
+    fn reused_buffers_never_leak_an_earlier_document() {
+        let first = br#"{"a":"long \n text that fills the decoded arena \u00e9","b":[1,2,3]}"#;
+        let second = br#"{"a":"\tx"}"#;
+        let limits = Limits::default();
+        // Sequential: the second scan gets the first one's buffers.
+        let a = Doc::parse_decoded(first, &limits).unwrap();
+        assert_eq!(a.pointer("/b/2").raw(), "3");
+        drop(a);
+        let b = Doc::parse_decoded(second, &limits).unwrap();
+        assert_eq!(b.pointer("/a").str().as_deref(), Some("\tx"));
+        assert!(!b.pointer("/b").exists());
+        // Overlapping: a document alive while another is scanned and dropped.
+        let c = Doc::parse_decoded(first, &limits).unwrap();
+        assert!(validate(second, &limits).is_ok());
+        let d = Doc::parse_decoded(second, &limits).unwrap();
+        drop(d);
+        assert_eq!(
+            c.pointer("/a").str().as_deref(),
+            Some("long \n text that fills the decoded arena é")
+        );
+        assert_eq!(b.pointer("/a").str().as_deref(), Some("\tx"));
     }
 
     #[test]

@@ -41,6 +41,57 @@ pub(crate) struct Node {
     pub dec_end: u32,
 }
 
+/// The buffers of the last document dropped on this thread, reused by the next scan:
+/// a filter parses one body after another, and taking a warm buffer is cheaper than
+/// allocating (and later freeing) two body-sized ones every time.
+pub(crate) mod spare {
+    use super::Node;
+    use std::cell::RefCell;
+
+    /// Buffers above these capacities are freed rather than kept (bounded retention:
+    /// about 1 MiB each).
+    const MAX_NODES: usize = 1 << 15;
+    const MAX_DECODED: usize = 1 << 20;
+
+    thread_local! {
+        static SPARE: RefCell<(Vec<Node>, String)> = const { RefCell::new((Vec::new(), String::new())) };
+    }
+
+    /// The spare buffers (empty ones when there are none).
+    pub fn take() -> (Vec<Node>, String) {
+        SPARE
+            .try_with(|s| s.try_borrow_mut().map(|mut s| std::mem::take(&mut *s)).ok())
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Keeps `nodes` and `decoded` for the next scan, unless they are too large.
+    pub fn give_back(nodes: Vec<Node>, decoded: String) {
+        let nodes = if nodes.capacity() <= MAX_NODES {
+            nodes
+        } else {
+            Vec::new()
+        };
+        let decoded = if decoded.capacity() <= MAX_DECODED {
+            decoded
+        } else {
+            String::new()
+        };
+        let _ = SPARE.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut() {
+                // Keep the larger buffers: they fit more bodies.
+                if nodes.capacity() > s.0.capacity() {
+                    s.0 = nodes;
+                }
+                if decoded.capacity() > s.1.capacity() {
+                    s.1 = decoded;
+                }
+            }
+        });
+    }
+}
+
 /// What a scan produces: the source as validated text, the node arena and, when
 /// asked for, the decoded text of every escaped string value.
 pub(crate) struct Scan<'a> {
@@ -137,19 +188,22 @@ pub(crate) fn scan<'a>(
             ))
         }
     };
+    let (mut nodes, mut decoded) = spare::take();
+    nodes.clear();
+    decoded.clear();
+    // Chat bodies hold about one value per 100 bytes (long texts); denser JSON grows
+    // the arena.
+    nodes.reserve((src.len() / 64).max(16));
     let mut s = Scanner {
         src,
         text,
         pos: 0,
-        // Chat bodies hold about one value per 100 bytes (long texts); denser JSON grows
-        // the arena. Capped so the arena stays under glibc's 64 KiB free-consolidation
-        // threshold for typical bodies.
-        nodes: Vec::with_capacity((src.len() / 64).clamp(16, 2048)),
+        nodes,
         stack: Vec::new(),
         pending_key: None,
         max_depth: limits.max_depth,
         decode,
-        decoded: String::new(),
+        decoded,
     };
     s.run()?;
     Ok(Scan {
@@ -436,7 +490,7 @@ impl<'a> Scanner<'a> {
                 }
                 Some(b'\\') => {
                     if decode {
-                        if self.decoded.capacity() == 0 {
+                        if self.decoded.is_empty() {
                             // Decoded text never outgrows the source left to scan: one
                             // allocation, no copying on growth.
                             self.decoded.reserve(src.len() - self.pos);
