@@ -78,6 +78,8 @@ pub struct ResponseGuard {
     pii: Option<pii::PiiScan>,
     injection: Option<Inspector>,
     enforce: bool,
+    /// Bytes of streamed output held back: the plan's floor (under the operator's cap).
+    window: usize,
 }
 
 fn kind_code(kind: SegmentKind) -> Option<u8> {
@@ -195,10 +197,14 @@ impl Filter for ResponseGuard {
 
     fn new(cfg: Config, common: &Common) -> Result<Self, ConfigError> {
         cfg.validate()?;
-        let window = common.hold_back_bytes;
+        // The operator's `stream.hold_back_bytes` is a cap; the window actually held is what
+        // the active patterns need (the plan's floor), so small configs cost less latency.
+        let cap = common.hold_back_bytes;
+        let probe =
+            Moderator::new(&cfg.moderation(cap)).map_err(|e| ConfigError::at(e.path, e.message))?;
+        let window = HoldBackPlan::derive(&cfg, &probe, cap)?.floor;
         let moderator = Moderator::new(&cfg.moderation(window))
             .map_err(|e| ConfigError::at(e.path, e.message))?;
-        HoldBackPlan::derive(&cfg, &moderator, window)?;
         let pii = pii::PiiScan::new(&cfg.pii)?;
         let injection = if cfg.injection.action == Action::Off {
             None
@@ -209,6 +215,7 @@ impl Filter for ResponseGuard {
             )
         };
         Ok(ResponseGuard {
+            window,
             enforce: common.mode == Mode::Enforce,
             cfg,
             moderator,
@@ -223,6 +230,10 @@ impl Filter for ResponseGuard {
 
     fn inspects_responses(&self) -> bool {
         true
+    }
+
+    fn stream_window(&self, _common: &Common) -> usize {
+        self.window
     }
 
     fn on_request(&self, cx: &mut Cx<State>, request: &RequestView) -> Outcome {
