@@ -434,16 +434,15 @@ fn kong_istio_and_envoy_gateway_examples_carry_accepted_configs() {
     let read =
         |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
     let envoy = wasm_filters(&read("envoy-configs/parapet.yaml")).expect("parapet.yaml");
-    let kong = embedded_configs(&read("kong-configs/kong.yml"), "            config: ", true);
+    // Kong validates object configs against <filter>.meta.json (see kong-configs/kong.yml).
+    let kong = embedded_configs(&read("kong-configs/kong.yml"), "            config: ");
     let istio = embedded_configs(
         &read("envoy-configs/istio/parapet-wasmplugins.yml"),
         "  pluginConfig: ",
-        false,
     );
     let eg = embedded_configs(
         &read("envoy-configs/envoy-gateway/parapet-extension-policy.yml"),
         "    config: ",
-        false,
     );
     for (what, found) in [
         ("kong.yml", &kong),
@@ -479,19 +478,10 @@ fn kong_istio_and_envoy_gateway_examples_carry_accepted_configs() {
     let _ = harness_chain(&k8s_filters, HostProfile::Envoy);
 }
 
-/// The JSON configs on lines starting with `prefix` (a JSON string when `quoted`, as Kong's
-/// string form, else a JSON object).
-fn embedded_configs(text: &str, prefix: &str, quoted: bool) -> Vec<serde_json::Value> {
+/// The JSON object configs on lines starting with `prefix`.
+fn embedded_configs(text: &str, prefix: &str) -> Vec<serde_json::Value> {
     text.lines()
         .filter_map(|l| l.strip_prefix(prefix))
-        .map(|raw| {
-            let raw = if quoted {
-                serde_json::from_str::<String>(raw)
-                    .unwrap_or_else(|e| panic!("not a JSON string: {e}: {raw}"))
-            } else {
-                raw.to_string()
-            };
-            serde_json::from_str(&raw).unwrap_or_else(|e| panic!("not JSON: {e}: {raw}"))
-        })
+        .map(|raw| serde_json::from_str(raw).unwrap_or_else(|e| panic!("not JSON: {e}: {raw}")))
         .collect()
 }
