@@ -1,5 +1,10 @@
 //! Text view of a ~100 KB chat request vs the parse floor
 //! (`serde_json::from_slice::<serde::de::IgnoredAny>` on the same bytes).
+//!
+//! Two sub-benches explain the ratio: `parapet_scan_only` (the span-tracking scan,
+//! no view) and `view_output_clone` (allocating, copying and freeing the view's owned
+//! strings alone — every `Segment` owns its `text` and `pointer`, every `ToolCall` its
+//! id, name and arguments). Their sum is the least a view with this API can cost.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use parapet_core::{detect, parse_request, Limits};
@@ -74,6 +79,7 @@ fn bench_body(c: &mut Criterion, name: &str, body: &[u8]) {
                 .len()
         })
     });
+    g.bench_function("view_output_clone", |b| b.iter(|| black_box(&view).clone()));
     g.bench_function("serde_json_ignored_any_floor", |b| {
         b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&body)).unwrap())
     });
