@@ -46,7 +46,7 @@ pub(crate) fn tool_calls(
     out: &mut Vec<ToolCall>,
 ) {
     // One pointer buffer for every call of the message: `{pointer}/tool_calls/{k}/{body}`.
-    let mut bp = String::new();
+    let mut bp = String::with_capacity(pointer.len() + 32);
     for (k, call) in calls.items().enumerate() {
         let [custom, function, index, id] = call.get_many(["custom", "function", "index", "id"]);
         let (body, body_key, args_key) = if custom.exists() {
