@@ -125,19 +125,40 @@ fn block_has_backslash(block: &[u8]) -> bool {
     hit
 }
 
+/// The value of four hex digits at `b[at..]` (non-digits and missing bytes count as 0;
+/// the scanner has validated them).
+#[inline]
 fn hex4(b: &[u8], at: usize) -> u32 {
-    let mut v = 0u32;
-    for k in 0..4 {
-        let d = match b.get(at + k) {
-            Some(c @ b'0'..=b'9') => c - b'0',
-            Some(c @ b'a'..=b'f') => c - b'a' + 10,
-            Some(c @ b'A'..=b'F') => c - b'A' + 10,
-            _ => 0,
-        };
-        v = v * 16 + d as u32;
-    }
-    v
+    let Some(digits) = b.get(at..at + 4) else {
+        return hex4_slow(b, at);
+    };
+    digits
+        .iter()
+        .fold(0u32, |v, &c| v * 16 + HEX_VALUE[c as usize] as u32)
 }
+
+fn hex4_slow(b: &[u8], at: usize) -> u32 {
+    (0..4).fold(0u32, |v, k| {
+        v * 16 + b.get(at + k).map_or(0, |&c| HEX_VALUE[c as usize]) as u32
+    })
+}
+
+/// Hex digit values by byte (0 for non-digits).
+static HEX_VALUE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// Appends `text` as a JSON string literal (quotes included) to `out`.
 /// Non-ASCII is kept as raw UTF-8; quotes, backslashes and control characters are
@@ -203,6 +224,14 @@ mod tests {
     fn decodes_escapes_and_surrogate_pairs() {
         let lit = r#""a\"b\\c\n\u00e9\ud83d\ude00\/""#;
         assert_eq!(decode_literal(lit, true), "a\"b\\c\né😀/");
+    }
+
+    #[test]
+    fn hex_digits_decode_in_either_case() {
+        assert_eq!(hex4(b"00e9", 0), 0xe9);
+        assert_eq!(hex4(b"x09AfZ", 1), 0x09af);
+        assert_eq!(hex4(b"FFFF", 0), 0xffff);
+        assert_eq!(hex4(b"12", 0), 0x1200);
     }
 
     #[test]
