@@ -20,7 +20,12 @@ fn writes_every_meta_json_and_check_notices_stale_files() {
     for filter in parapet_meta::FILTERS {
         let path = dir.join(format!("{}.meta.json", filter.name));
         let written = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(written, parapet_meta::render(filter).unwrap(), "{}", filter.name);
+        assert_eq!(
+            written,
+            parapet_meta::render(filter).unwrap(),
+            "{}",
+            filter.name
+        );
         let meta: serde_json::Value = serde_json::from_str(&written).unwrap();
         assert!(meta["config_schema"]["properties"]["mode"].is_object());
     }

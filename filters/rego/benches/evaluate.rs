@@ -7,7 +7,9 @@
 
 use std::path::Path;
 
-use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
 use parapet_rego::{Module, Policy};
 use serde_json::{json, Value};
 
