@@ -6,7 +6,11 @@ front-baseline.yaml: the very same listener, route and cluster with only the rou
 upstream.yaml: a fast upstream (a second Envoy, direct_response): an OpenAI JSON answer, or
     the 200-event SSE stream when the request carries `x-bench-answer: sse`.
 
-Usage: envoy_configs.py REPO_ROOT OUT_DIR FRONT_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_ADMIN_PORT
+front-only-<filter>.yaml: the chain's listener with one Parapet filter (names printed on stdout).
+front-only-null.yaml: the same with only NULL_WASM (bench/null-filter: buffers and reads the
+    bodies, nothing else), the floor any body-inspecting wasm filter pays.
+
+Usage: envoy_configs.py REPO_ROOT OUT_DIR FRONT_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_ADMIN_PORT NULL_WASM
 """
 import copy
 import json
@@ -16,6 +20,7 @@ import sys
 import yaml
 
 root, out, front, admin, up, up_admin = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:7])
+null_wasm = sys.argv[7]
 cfg = yaml.safe_load(open(os.path.join(root, "envoy-configs/parapet.yaml")))
 cfg["admin"]["address"]["socket_address"]["port_value"] = admin
 listener = cfg["static_resources"]["listeners"][0]
@@ -43,6 +48,31 @@ bhcm = base["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0
 bhcm["http_filters"] = [f for f in bhcm["http_filters"] if f["name"] == "envoy.filters.http.router"]
 base.pop("stats_config", None)
 yaml.safe_dump(base, open(os.path.join(out, "front-baseline.yaml"), "w"), sort_keys=False)
+
+# front-only-<filter>.yaml: the chain's listener with one Parapet filter and the router, to
+# see where the chain's cost goes (written for every filter of the chain; names on stdout).
+for f in hcm["http_filters"]:
+    conf = f.get("typed_config", {}).get("config")
+    if not conf:
+        continue
+    one = copy.deepcopy(cfg)
+    ohcm = one["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
+    ohcm["http_filters"] = [g for g in ohcm["http_filters"]
+                            if g["name"] in (f["name"], "envoy.filters.http.router")]
+    yaml.safe_dump(one, open(os.path.join(out, f"front-only-{conf['name']}.yaml"), "w"), sort_keys=False)
+    print(conf["name"])
+    if conf["name"] == "token-limit":
+        null = copy.deepcopy(one)
+        nf = null["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"][0]
+        nf["name"] = "bench.null"
+        nconf = nf["typed_config"]["config"]
+        nconf["name"] = "null"
+        nconf["root_id"] = ""
+        nconf.pop("configuration", None)
+        nconf["vm_config"]["vm_id"] = "bench_null"
+        nconf["vm_config"]["code"]["local"]["filename"] = null_wasm
+        null.pop("stats_config", None)
+        yaml.safe_dump(null, open(os.path.join(out, "front-only-null.yaml"), "w"), sort_keys=False)
 
 bodies = os.path.join(out, "bodies")
 upstream = {

@@ -53,9 +53,19 @@ pub fn prompt_64k(stream: bool) -> Vec<u8> {
 
 /// A 1 KB non-streamed OpenAI answer.
 pub fn answer_1k() -> Vec<u8> {
+    answer(1024)
+}
+
+/// A 64 KB non-streamed OpenAI answer (the wasm-vs-native part scales response-guard's work with it).
+pub fn answer_64k() -> Vec<u8> {
+    answer(64 * 1024)
+}
+
+/// A non-streamed OpenAI answer of about `bytes` bytes.
+fn answer(bytes: usize) -> Vec<u8> {
     let head = r#"{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"#;
     let tail = r#"},"finish_reason":"stop"}],"usage":{"prompt_tokens":500,"completion_tokens":230,"total_tokens":730}}"#;
-    let text = prose(1024 - head.len() - tail.len() - 16);
+    let text = prose(bytes - head.len() - tail.len() - 16);
     format!("{head}{}{tail}", json_str(&text)).into_bytes()
 }
 

@@ -49,11 +49,74 @@ fn upstream(answer: &[u8]) -> Upstream {
         .body(answer.to_vec())
 }
 
-pub fn run(budget: Budget) -> crate::Result<()> {
-    let d = Detectors::new()?;
+/// One measured case: the filter's whole request through the harness, and the same detector
+/// work natively (None when the filter has no native equivalent or the request did not pass).
+struct Case {
+    native: Option<f64>,
+    wasm: Option<f64>,
+    note: String,
+}
+
+fn measure(
+    d: &Detectors,
+    budget: Budget,
+    filter: &str,
+    body: &[u8],
+    answer: &[u8],
+) -> crate::Result<Case> {
     let api = detect("/v1/chat/completions", None);
     let limits = Limits::default();
-    let answer = bodies::answer_1k();
+    let c = chain(filter)?;
+    let req = request(body);
+    let up = upstream(answer);
+    let probe = c.run(&req, &up)?;
+    if !probe.reached_upstream || probe.trap.is_some() {
+        return Ok(Case {
+            native: None,
+            wasm: None,
+            note: format!(
+                "NOT MEASURED: request did not pass ({:?})",
+                probe.local_reply.map(|r| r.status)
+            ),
+        });
+    }
+    let wasm = seconds_per_call(budget, || c.run(&req, &up).map(|o| o.reached_upstream));
+    // The same work natively: view + detector on the request (and, for response-guard, the answer).
+    let native = match filter {
+        "prompt-guard" => Some(seconds_per_call(budget, || {
+            request_text(body).map(|t| d.injection.inspect(&t, Source::User))
+        })),
+        "pii-redact" => Some(seconds_per_call(budget, || {
+            request_text(body).map(|t| d.pii.find(&t).len())
+        })),
+        "token-limit" => Some(seconds_per_call(budget, || {
+            request_text(body).map(|t| estimate_tokens(&t, Encoding::O200k))
+        })),
+        "schema-guard" => d.schema.get(api).map(|s| {
+            seconds_per_call(budget, || {
+                serde_json::from_slice::<Value>(body).map(|v| s.is_valid(&v))
+            })
+        }),
+        "response-guard" => Some(seconds_per_call(budget, || {
+            parse_response(api, answer, &limits).map(|v| {
+                let t: String = v.segments.iter().map(|s| s.text.as_str()).collect();
+                (
+                    d.moderation.scan(&t, &RequestContext::default()),
+                    d.pii.find(&t).len(),
+                )
+            })
+        })),
+        _ => None,
+    };
+    Ok(Case {
+        native,
+        wasm: Some(wasm),
+        note: String::new(),
+    })
+}
+
+pub fn run(budget: Budget) -> crate::Result<()> {
+    let d = Detectors::new()?;
     let filters = [
         "prompt-guard",
         "pii-redact",
@@ -62,81 +125,87 @@ pub fn run(budget: Budget) -> crate::Result<()> {
         "response-guard",
         "policy",
     ];
+    let (chat, prompt) = (bodies::chat_2k(false), bodies::prompt_64k(false));
+    let (answer, answer_big) = (bodies::answer_1k(), bodies::answer_64k());
 
-    println!("### Wasm (harness, wasmtime) vs native, per request\n");
+    println!("### Wasm (harness, wasmtime) vs native\n");
     println!(
-        "| filter | body | native | harness (wasm) | wasm / native | target ≤ {TARGET_RATIO}× |"
+        "Per filter, a small and a large case: the 2 KB chat request with the 1 KB answer, then"
     );
-    println!("|---|---|---:|---:|---:|---|");
-    let mut worst: f64 = 0.0;
-    for (label, body) in [
-        ("2 KB chat", bodies::chat_2k(false)),
-        ("64 KB prompt", bodies::prompt_64k(false)),
-    ] {
-        for filter in filters {
-            let c = chain(filter)?;
-            let req = request(&body);
-            let up = upstream(&answer);
-            let probe = c.run(&req, &up)?;
-            if !probe.reached_upstream || probe.trap.is_some() {
-                println!("| {filter} | {label} | — | — | — | NOT MEASURED: request did not pass ({:?}) |", probe.local_reply.map(|r| r.status));
-                continue;
-            }
-            let wasm = seconds_per_call(budget, || c.run(&req, &up).map(|o| o.reached_upstream));
-            // The same work natively: view + detector on the request (and, for
-            // response-guard, the answer).
-            let native = match filter {
-                "prompt-guard" => Some(seconds_per_call(budget, || {
-                    request_text(&body).map(|t| d.injection.inspect(&t, Source::User))
-                })),
-                "pii-redact" => Some(seconds_per_call(budget, || {
-                    request_text(&body).map(|t| d.pii.find(&t).len())
-                })),
-                "token-limit" => Some(seconds_per_call(budget, || {
-                    request_text(&body).map(|t| estimate_tokens(&t, Encoding::O200k))
-                })),
-                "schema-guard" => d.schema.get(api).map(|s| {
-                    seconds_per_call(budget, || {
-                        serde_json::from_slice::<Value>(&body).map(|v| s.is_valid(&v))
-                    })
-                }),
-                "response-guard" => Some(seconds_per_call(budget, || {
-                    parse_response(api, &answer, &limits).map(|v| {
-                        let t: String = v.segments.iter().map(|s| s.text.as_str()).collect();
-                        (
-                            d.moderation.scan(&t, &RequestContext::default()),
-                            d.pii.find(&t).len(),
-                        )
-                    })
-                })),
-                _ => None,
-            };
-            match native {
-                Some(n) => {
-                    let r = wasm / n;
-                    worst = worst.max(r);
-                    let verdict = if r <= TARGET_RATIO { "PASS" } else { "FAIL" };
-                    println!(
-                        "| {filter} | {label} | {} | {} | {r:.1}× | {verdict} |",
-                        fmt_time(n),
-                        fmt_time(wasm)
-                    );
-                }
-                None => println!(
-                    "| {filter} | {label} | (no native equivalent) | {} | — | — |",
-                    fmt_time(wasm)
-                ),
-            }
-        }
-    }
     println!(
-        "\nTARGET wasm within {TARGET_RATIO}× of native (worst filter): {worst:.1}× → {}\n",
-        if worst <= TARGET_RATIO {
-            "PASS"
+        "the 64 KB prompt (response-guard: the 64 KB answer, since its work is on the answer)."
+    );
+    println!(
+        "\"whole request\" = harness time of one whole request / native detector time: it includes"
+    );
+    println!(
+        "the fixed per-request cost of the proxy-wasm ABI and the harness host (contexts, header"
+    );
+    println!("maps, body copies), which dominates at 2 KB. \"detector work\" = (large − small) in wasm /");
+    println!(
+        "(large − small) natively: the fixed cost cancels, what remains is the work that grows"
+    );
+    println!(
+        "with the text, i.e. the detector compiled to wasm vs native. The target is read on it.\n"
+    );
+    println!("| filter | small: native / harness / whole-request ratio | large: native / harness / whole-request ratio | detector work: native Δ / wasm Δ | wasm / native (detector work) | target ≤ {TARGET_RATIO}× |");
+    println!("|---|---|---|---|---:|---|");
+    let mut worst: Option<(f64, &str)> = None;
+    let mut missing = Vec::new();
+    for filter in filters {
+        let large_body = if filter == "response-guard" {
+            &chat
         } else {
-            "FAIL"
-        }
-    );
+            &prompt
+        };
+        let large_answer = if filter == "response-guard" {
+            &answer_big
+        } else {
+            &answer
+        };
+        let small = measure(&d, budget, filter, &chat, &answer)?;
+        let large = measure(&d, budget, filter, large_body, large_answer)?;
+        let whole = |c: &Case| match (c.native, c.wasm) {
+            (Some(n), Some(w)) => format!("{} / {} / {:.1}×", fmt_time(n), fmt_time(w), w / n),
+            (None, Some(w)) => format!("(no native equivalent) / {}", fmt_time(w)),
+            _ => c.note.clone(),
+        };
+        let (delta, ratio, verdict) = match (small.native, small.wasm, large.native, large.wasm) {
+            (Some(ns), Some(ws), Some(nl), Some(wl)) if nl > ns => {
+                let r = (wl - ws) / (nl - ns);
+                if worst.is_none_or(|(w, _)| r > w) {
+                    worst = Some((r, filter));
+                }
+                (
+                    format!("{} / {}", fmt_time(nl - ns), fmt_time(wl - ws)),
+                    format!("{r:.1}×"),
+                    if r <= TARGET_RATIO { "met" } else { "NOT MET" }.to_string(),
+                )
+            }
+            (None, Some(_), None, Some(_)) => (
+                "—".into(),
+                "—".into(),
+                "no native equivalent (regorus runs only in wasm here)".into(),
+            ),
+            _ => {
+                missing.push(filter);
+                ("—".into(), "—".into(), "NOT MEASURED".into())
+            }
+        };
+        println!(
+            "| {filter} | {} | {} | {delta} | {ratio} | {verdict} |",
+            whole(&small),
+            whole(&large)
+        );
+    }
+    match worst {
+        Some((w, f)) => println!(
+            "\nTARGET wasm (wasmtime) within {TARGET_RATIO}× of native for detectors: {} — worst {w:.1}× ({f}, detector work; whole-request ratios in the table){}\n",
+            if w <= TARGET_RATIO && missing.is_empty() { "met" } else { "NOT MET" },
+            if missing.is_empty() { String::new() } else { format!("; not measured: {}", missing.join(", ")) }
+        ),
+        None => println!("\nTARGET wasm (wasmtime) within {TARGET_RATIO}× of native for detectors: NOT MEASURED\n"),
+    }
 
     println!("### Module size and VM start in the harness\n");
     println!("| module | size | first build (compile + instantiate + configure) | later builds (instantiate + configure), median of 5 | size target ≤ 1.5 MB |");
@@ -155,9 +224,9 @@ pub fn run(budget: Budget) -> crate::Result<()> {
         }
         later.sort_by(|a, b| a.total_cmp(b));
         let size_verdict = if size as f64 <= 1.5 * 1024.0 * 1024.0 {
-            "PASS"
+            "met"
         } else {
-            "FAIL"
+            "NOT MET"
         };
         println!(
             "| {filter} | {:.2} MB | {} | {} | {size_verdict} |",
