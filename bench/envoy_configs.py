@@ -7,6 +7,7 @@ upstream.yaml: a fast upstream (a second Envoy, direct_response): an OpenAI JSON
     the 200-event SSE stream when the request carries `x-bench-answer: sse`.
 
 front-only-<filter>.yaml: the chain's listener with one Parapet filter (names printed on stdout).
+front-minus-<filter>.yaml: the full chain without that filter.
 front-only-null.yaml: the same with only NULL_WASM (bench/null-filter: buffers and reads the
     bodies, nothing else), the floor any body-inspecting wasm filter pays.
 
@@ -60,6 +61,10 @@ for f in hcm["http_filters"]:
     ohcm["http_filters"] = [g for g in ohcm["http_filters"]
                             if g["name"] in (f["name"], "envoy.filters.http.router")]
     yaml.safe_dump(one, open(os.path.join(out, f"front-only-{conf['name']}.yaml"), "w"), sort_keys=False)
+    minus = copy.deepcopy(cfg)
+    mhcm = minus["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
+    mhcm["http_filters"] = [g for g in mhcm["http_filters"] if g["name"] != f["name"]]
+    yaml.safe_dump(minus, open(os.path.join(out, f"front-minus-{conf['name']}.yaml"), "w"), sort_keys=False)
     print(conf["name"])
     if conf["name"] == "token-limit":
         null = copy.deepcopy(one)
