@@ -34,7 +34,9 @@ for f in hcm["http_filters"]:
     if not conf:
         continue
     code = conf["vm_config"]["code"]["local"]
-    code["filename"] = os.path.join(root, code["filename"])
+    # scripts/bench snapshots dist/ into PARAPET_BENCH_DIST (a rebuild during the run changes nothing).
+    dist = os.environ.get("PARAPET_BENCH_DIST")
+    code["filename"] = os.path.join(dist, os.path.basename(code["filename"])) if dist else os.path.join(root, code["filename"])
     if conf.get("name") == "token-limit":
         c = json.loads(conf["configuration"]["value"])
         c["tokens_per_minute"] = 1_000_000_000

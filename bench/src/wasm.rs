@@ -30,8 +30,17 @@ fn config(filter: &str) -> Value {
     }
 }
 
+/// The module of `filter`: from `$PARAPET_BENCH_DIST` (scripts/bench snapshots dist/ there, so
+/// a rebuild during the run changes nothing), else dist/.
+fn module(filter: &str) -> crate::Result<std::path::PathBuf> {
+    match std::env::var_os("PARAPET_BENCH_DIST") {
+        Some(dir) => Ok(std::path::Path::new(&dir).join(format!("{filter}.wasm"))),
+        None => Ok(parapet_harness::dist(filter)?),
+    }
+}
+
 fn chain(filter: &str) -> crate::Result<Chain> {
-    let path = parapet_harness::dist(filter)?;
+    let path = module(filter)?;
     Ok(Chain::builder()
         .filter(filter, path, config(filter))
         .build()?)
@@ -211,7 +220,7 @@ pub fn run(budget: Budget) -> crate::Result<()> {
     println!("| module | size | first build (compile + instantiate + configure) | later builds (instantiate + configure), median of 5 | size target ≤ 1.5 MB |");
     println!("|---|---:|---:|---:|---|");
     for filter in filters {
-        let path = parapet_harness::dist(filter)?;
+        let path = module(filter)?;
         let size = std::fs::metadata(&path)?.len();
         let t = Instant::now();
         let first = chain(filter).map(|_| t.elapsed().as_secs_f64());
