@@ -187,7 +187,7 @@ pub fn run(budget: Budget) -> crate::Result<()> {
                 }
                 (
                     format!("{} / {}", fmt_time(nl - ns), fmt_time(wl - ws)),
-                    format!("{r:.1}×"),
+                    format!("{r:.2}×"),
                     if r <= TARGET_RATIO { "met" } else { "NOT MET" }.to_string(),
                 )
             }
@@ -209,7 +209,7 @@ pub fn run(budget: Budget) -> crate::Result<()> {
     }
     match worst {
         Some((w, f)) => println!(
-            "\nTARGET wasm (wasmtime) within {TARGET_RATIO}× of native for detectors: {} — worst {w:.1}× ({f}, detector work; whole-request ratios in the table){}\n",
+            "\nTARGET wasm (wasmtime) within {TARGET_RATIO}× of native for detectors: {} — worst {w:.2}× ({f}, detector work; whole-request ratios in the table){}\n",
             if w <= TARGET_RATIO && missing.is_empty() { "met" } else { "NOT MET" },
             if missing.is_empty() { String::new() } else { format!("; not measured: {}", missing.join(", ")) }
         ),
