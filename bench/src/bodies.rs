@@ -57,6 +57,7 @@ pub fn answer_1k() -> Vec<u8> {
 }
 
 /// A 64 KB non-streamed OpenAI answer (the wasm-vs-native part scales response-guard's work with it).
+#[cfg(feature = "wasm")]
 pub fn answer_64k() -> Vec<u8> {
     answer(64 * 1024)
 }
