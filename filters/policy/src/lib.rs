@@ -189,7 +189,7 @@ impl Filter for PolicyFilter {
 /// byte kept). APIs that name the model in the path (Gemini, Bedrock) cannot be rerouted from a
 /// filter: that is a policy error, handled per `on_error` (fail closed by default).
 fn model_override(cx: &Cx<Option<Value>>, view: &RequestView, model: &str) -> Outcome {
-    if cx.request.model.as_deref() == Some(model) || view.model.as_deref() == Some(model) {
+    if view.model.as_deref() == Some(model) {
         return Ok(Verdict::allow());
     }
     let body = cx

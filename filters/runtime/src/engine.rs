@@ -417,14 +417,7 @@ impl<F: Filter> Exchange<F> {
                     );
                     return Flow::Continue;
                 }
-                let new_body = match &verdict.decision {
-                    Decision::ReplaceBody(replacement) => Ok(replacement.clone()),
-                    Decision::Rewrite(edits) => segments
-                        .ok_or_else(|| "no segments to rewrite".to_string())
-                        .and_then(|segs| rewrite_body(body, segs, edits)),
-                    _ => Err("not a rewrite".to_string()),
-                };
-                match new_body {
+                match new_body(&verdict.decision, body, segments) {
                     Ok(new_body) if new_body.len() != body.len() && !self.content_length_removed => {
                         self.fail(
                             plugin,
@@ -842,43 +835,32 @@ impl<F: Filter> Exchange<F> {
                     &text_of,
                 );
             }
-            Decision::ReplaceBody(new_body) if enforce => {
-                host.replace_response_body(body_size, new_body);
-                self.record(
-                    plugin,
-                    host,
-                    &verdict,
-                    Phase::Response,
-                    true,
-                    None,
-                    &text_of,
-                );
+            Decision::Rewrite(_) | Decision::ReplaceBody(_) if enforce => {
+                match new_body(&verdict.decision, &body, Some(&view.segments)) {
+                    Ok(new_body) => {
+                        host.replace_response_body(body_size, &new_body);
+                        self.record(
+                            plugin,
+                            host,
+                            &verdict,
+                            Phase::Response,
+                            true,
+                            None,
+                            &text_of,
+                        );
+                    }
+                    Err(e) => {
+                        return self.fail(
+                            plugin,
+                            host,
+                            Phase::Response,
+                            Reason::Unavailable,
+                            "internal",
+                            &format!("rewrite failed: {e}"),
+                        )
+                    }
+                }
             }
-            Decision::Rewrite(edits) if enforce => match rewrite_body(&body, &view.segments, edits)
-            {
-                Ok(new_body) => {
-                    host.replace_response_body(body_size, &new_body);
-                    self.record(
-                        plugin,
-                        host,
-                        &verdict,
-                        Phase::Response,
-                        true,
-                        None,
-                        &text_of,
-                    );
-                }
-                Err(e) => {
-                    return self.fail(
-                        plugin,
-                        host,
-                        Phase::Response,
-                        Reason::Unavailable,
-                        "internal",
-                        &format!("rewrite failed: {e}"),
-                    )
-                }
-            },
             _ => self.record(
                 plugin,
                 host,
@@ -1142,6 +1124,21 @@ fn record_work<F: Filter>(plugin: &Plugin<F>, host: &dyn Host, started: std::tim
         .map(|d| d.as_micros() as u64)
         .unwrap_or(0);
     host.record_histogram(&plugin.metric("work_us", &[]), micros);
+}
+
+/// The body a rewrite decision produces: segment edits applied, or the filter's replacement.
+fn new_body(
+    decision: &Decision,
+    body: &[u8],
+    segments: Option<&[Segment]>,
+) -> Result<Vec<u8>, String> {
+    match decision {
+        Decision::Rewrite(edits) => segments
+            .ok_or_else(|| "no segments to rewrite".to_string())
+            .and_then(|segs| rewrite_body(body, segs, edits)),
+        Decision::ReplaceBody(replacement) => Ok(replacement.clone()),
+        Decision::Allow | Decision::Block(_) => Err("the decision rewrites nothing".into()),
+    }
 }
 
 /// Applies segment edits to a JSON body: each edited segment's text is rebuilt and re-encoded

@@ -294,23 +294,26 @@ impl Guard {
         view: &RequestView,
         body: &[u8],
     ) -> RequestDecision {
-        let json = match self.bounds_for_body(body).parse(body) {
-            Ok(v) => v,
-            Err(e) => {
-                let v = Violation::custom("", "json", e.to_string());
-                return RequestDecision::Reject {
-                    message: format!("invalid request body: {e}"),
-                    broken: vec![Broken {
-                        rule_id: "schema.body".into(),
-                        violation: v,
-                    }],
-                };
-            }
-        };
+        match self.parse_body(body) {
+            Ok(json) => self.check_parsed_request(method, path, view, &json, body),
+            Err(e) => invalid_body(&e),
+        }
+    }
+
+    /// [`Guard::check_request`] on a body already parsed with [`Guard::parse_body`] (the
+    /// filter also needs the parsed body for the output contract: parse once).
+    pub fn check_parsed_request(
+        &self,
+        method: &str,
+        path: &str,
+        view: &RequestView,
+        json: &Value,
+        body: &[u8],
+    ) -> RequestDecision {
         let mut broken = Vec::new();
         let mut parts = Vec::new();
         for (rule_id, schema) in self.request_schemas(method, path, view.api) {
-            if let Err(v) = schema.validate(&json) {
+            if let Err(v) = schema.validate(json) {
                 parts.push(format!(
                     "request does not match schema `{}`: {}",
                     schema.name(),
@@ -333,7 +336,7 @@ impl Guard {
             }
             _ => view,
         };
-        let outcome = check_request(&self.limits, view, &json, body);
+        let outcome = check_request(&self.limits, view, json, body);
         if !outcome.violations.is_empty() {
             let max = self.compile.max_errors;
             let listed: Vec<String> = outcome
@@ -462,6 +465,17 @@ impl Guard {
             return Vec::new();
         }
         contract.check_response(view)
+    }
+}
+
+/// The 400 for a body that is not JSON (or is nested deeper than `max_depth`).
+pub fn invalid_body(error: &str) -> RequestDecision {
+    RequestDecision::Reject {
+        message: format!("invalid request body: {error}"),
+        broken: vec![Broken {
+            rule_id: "schema.body".into(),
+            violation: Violation::custom("", "json", error.to_string()),
+        }],
     }
 }
 

@@ -17,7 +17,7 @@ use parapet_runtime::prelude::*;
 use parapet_schema::{OutputAssembler, OutputContract, OutputTarget, OutputViolation};
 
 use crate::config::{Config, OnViolation};
-use crate::guard::{Broken, Guard, RequestDecision};
+use crate::guard::{invalid_body, Broken, Guard, RequestDecision};
 
 /// The filter: a compiled [`Guard`].
 pub struct SchemaGuard {
@@ -97,16 +97,22 @@ impl Filter for SchemaGuard {
     fn on_request(&self, cx: &mut Cx<State>, request: &RequestView) -> Outcome {
         let body = cx.body().unwrap_or_default();
         let (method, path) = (cx.request.method.as_str(), cx.request.path.as_str());
-        let decision = self.guard.check_request(method, path, request, body);
-        if !matches!(decision, RequestDecision::Reject { .. }) {
-            // The body parsed (check_request would have rejected it otherwise).
-            let json = self.guard.parse_body(body).ok();
-            let (contract, _untrusted_schema_errors) =
-                self.guard.contract(method, path, request, json.as_ref());
-            if !contract.is_empty() {
-                cx.state.assembler = Some(OutputAssembler::new(contract));
+        let decision = match self.guard.parse_body(body) {
+            Err(e) => invalid_body(&e),
+            Ok(json) => {
+                let decision = self
+                    .guard
+                    .check_parsed_request(method, path, request, &json, body);
+                if !matches!(decision, RequestDecision::Reject { .. }) {
+                    let (contract, _untrusted_schema_errors) =
+                        self.guard.contract(method, path, request, Some(&json));
+                    if !contract.is_empty() {
+                        cx.state.assembler = Some(OutputAssembler::new(contract));
+                    }
+                }
+                decision
             }
-        }
+        };
         Ok(match decision {
             RequestDecision::Allow => Verdict::allow(),
             RequestDecision::Reject { message, broken } => {
