@@ -226,16 +226,13 @@ impl StreamProc {
                 .copied()
                 .collect();
             for other in ended {
-                let other_pending = self.hold.pending(&other);
-                let action = self.look(&other, &other_pending, other_pending.len(), true, decide);
-                self.apply(&other, action)?;
+                self.final_look(&other, decide)?;
                 if self.terminated {
                     return Ok(());
                 }
-                self.finals.insert(other);
                 self.hold.close(&other);
             }
-            let pending = self.hold.pending(&channel);
+            // Edits on the ended channels leave this channel's pending text as it was.
             let action = self.look(&channel, &pending, start, false, decide);
             self.apply(&channel, action)?;
             if self.terminated {
@@ -266,9 +263,7 @@ impl StreamProc {
                 .copied()
                 .collect();
             for channel in channels {
-                let pending = self.hold.pending(&channel);
-                let action = self.look(&channel, &pending, pending.len(), true, decide);
-                self.apply(&channel, action)?;
+                self.final_look(&channel, decide)?;
                 if self.terminated {
                     return Ok(());
                 }
@@ -276,6 +271,18 @@ impl StreamProc {
         }
         self.finalized = true;
         self.release(true)
+    }
+
+    /// The last look at a channel (`is_final`, nothing new), applied.
+    fn final_look(
+        &mut self,
+        channel: &Channel,
+        decide: &mut dyn FnMut(&Output) -> StreamAction,
+    ) -> Result<(), StreamError> {
+        let pending = self.hold.pending(channel);
+        let action = self.look(channel, &pending, pending.len(), true, decide);
+        self.finals.insert(*channel);
+        self.apply(channel, action)
     }
 
     /// One look at a channel: its pending text (after up to `context` bytes of released text
