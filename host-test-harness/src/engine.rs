@@ -14,7 +14,12 @@ use crate::profile::HostProfile;
 use crate::state::{lock, VmState};
 
 static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
-    let config = Config::new();
+    let mut config = Config::new();
+    // `PARAPET_WASM_PERFMAP=1`: write /tmp/perf-<pid>.map so `perf report` names the guest's
+    // functions (build the module unstripped to get Rust names).
+    if std::env::var_os("PARAPET_WASM_PERFMAP").is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     Engine::new(&config).unwrap_or_else(|_| Engine::default())
 });
 

@@ -57,8 +57,8 @@ impl<F: Filter> Plugin<F> {
         }
     }
 
-    fn metric(&self, thing: &str, tags: &[(&str, &str)]) -> String {
-        metrics::name(F::NAME, thing, tags)
+    fn metric(&self, thing: &str, tags: &[(&str, &str)]) -> std::rc::Rc<str> {
+        metrics::cached(F::NAME, thing, tags)
     }
 }
 

@@ -27,6 +27,9 @@
 //! Kong's Prometheus plugin sees `pw:<filter>:<name>`; the same regexes go into the filter's
 //! `<filter>.meta.json` `metrics.label_patterns`.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 /// Prefix for all of a filter's metrics: `parapet_prompt_guard`.
 pub fn prefix(filter: &str) -> String {
     format!("parapet_{}", sanitize(filter))
@@ -42,6 +45,54 @@ pub fn name(filter: &str, thing: &str, tags: &[(&str, &str)]) -> String {
         out.push_str(&sanitize(value));
     }
     out
+}
+
+/// [`name`], memoized per VM: the same few names are asked for on every request, and building
+/// one (formatting and sanitizing each part) cost more than some filters' own work. A hit
+/// allocates nothing; the cache holds one entry per distinct (filter, thing, tags), which
+/// is bounded by the filters' fixed metric set and the configured categories.
+pub fn cached(filter: &str, thing: &str, tags: &[(&str, &str)]) -> Rc<str> {
+    /// Cap on distinct names kept (tag values come from config, but stay safe if they did not).
+    const MAX_ENTRIES: usize = 256;
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        let hit = names.iter().find(|e| {
+            e.thing == thing
+                && e.filter == filter
+                && e.tags.len() == tags.len()
+                && e.tags
+                    .iter()
+                    .zip(tags)
+                    .all(|((k, v), (tk, tv))| k == tk && v == tv)
+        });
+        if let Some(e) = hit {
+            return e.name.clone();
+        }
+        let name: Rc<str> = Rc::from(self::name(filter, thing, tags));
+        if names.len() < MAX_ENTRIES {
+            names.push(CachedName {
+                filter: filter.to_string(),
+                thing: thing.to_string(),
+                tags: tags
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                name: name.clone(),
+            });
+        }
+        name
+    })
+}
+
+struct CachedName {
+    filter: String,
+    thing: String,
+    tags: Vec<(String, String)>,
+    name: Rc<str>,
+}
+
+thread_local! {
+    static NAMES: RefCell<Vec<CachedName>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Lower-case `[a-z0-9_]`; everything else becomes `_`; empty becomes `unknown`.
@@ -85,5 +136,32 @@ mod tests {
             "parapet_x_detections_total.category.prompt_injection_"
         );
         assert_eq!(sanitize(""), "unknown");
+    }
+
+    #[test]
+    fn cached_names_equal_built_names() {
+        for _ in 0..2 {
+            assert_eq!(
+                &*cached(
+                    "pii-redact",
+                    "actions_total",
+                    &[("action", "block"), ("mode", "enforce")]
+                ),
+                name(
+                    "pii-redact",
+                    "actions_total",
+                    &[("action", "block"), ("mode", "enforce")]
+                )
+            );
+            assert_eq!(
+                &*cached(
+                    "pii-redact",
+                    "actions_total",
+                    &[("action", "allow"), ("mode", "enforce")]
+                ),
+                "parapet_pii_redact_actions_total.action.allow.mode.enforce"
+            );
+            assert_eq!(&*cached("x", "work_us", &[]), "parapet_x_work_us");
+        }
     }
 }

@@ -203,7 +203,7 @@ impl TokenLimit {
     }
 
     fn metric(&self, host: &dyn Host, thing: &str, tags: &[(&str, &str)], n: u64) {
-        host.increment_counter(&metrics::name(Self::NAME, thing, tags), n);
+        host.increment_counter(&metrics::cached(Self::NAME, thing, tags), n);
     }
 
     fn tier_of(&self, info: &RequestInfo) -> String {
