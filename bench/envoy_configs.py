@@ -10,6 +10,8 @@ front-only-<filter>.yaml: the chain's listener with one Parapet filter (names pr
 front-minus-<filter>.yaml: the full chain without that filter.
 front-only-null.yaml: the same with only NULL_WASM (bench/null-filter: buffers and reads the
     bodies, nothing else), the floor any body-inspecting wasm filter pays.
+front-null-chain.yaml: one NULL_WASM per filter of the chain, each in its own VM like the
+    chain's filters: the floor any chain of that many body-inspecting wasm filters pays.
 
 Usage: envoy_configs.py REPO_ROOT OUT_DIR FRONT_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_ADMIN_PORT NULL_WASM
 """
@@ -80,6 +82,21 @@ for f in hcm["http_filters"]:
         nconf["vm_config"]["code"]["local"]["filename"] = null_wasm
         null.pop("stats_config", None)
         yaml.safe_dump(null, open(os.path.join(out, "front-only-null.yaml"), "w"), sort_keys=False)
+        null_filter = nf
+
+# front-null-chain.yaml: as many null filters as the chain has wasm filters, one VM each.
+nulls = []
+for i, f in enumerate(g for g in hcm["http_filters"] if g.get("typed_config", {}).get("config")):
+    n = copy.deepcopy(null_filter)
+    n["name"] = f"bench.null{i}"
+    n["typed_config"]["config"]["name"] = f"null{i}"
+    n["typed_config"]["config"]["vm_config"]["vm_id"] = f"bench_null{i}"
+    nulls.append(n)
+chain_of_nulls = copy.deepcopy(cfg)
+chain_of_nulls.pop("stats_config", None)
+nchcm = chain_of_nulls["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
+nchcm["http_filters"] = nulls + [g for g in nchcm["http_filters"] if g["name"] == "envoy.filters.http.router"]
+yaml.safe_dump(chain_of_nulls, open(os.path.join(out, "front-null-chain.yaml"), "w"), sort_keys=False)
 
 bodies = os.path.join(out, "bodies")
 upstream = {
