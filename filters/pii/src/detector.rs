@@ -192,8 +192,11 @@ impl Detector {
     pub fn find(&self, text: &str) -> Vec<Finding> {
         let mut c: Vec<Candidate> = Vec::new();
         let on = |e: EntityType| self.enabled.contains(&e);
+        // One pass over the text finds where digit runs begin; every digit-anchored scanner
+        // starts from these positions instead of walking the whole text again.
+        let digits = scan::DigitStarts::new(text);
         if on(EntityType::CreditCard) || on(EntityType::UsSsn) {
-            let runs = scan::digit_runs(text);
+            let runs = scan::digit_runs(text, &digits);
             if on(EntityType::CreditCard) {
                 scan::card::scan(text, &runs, &mut c);
             }
@@ -205,13 +208,13 @@ impl Detector {
             scan::email::scan(text, &mut c);
         }
         if on(EntityType::Phone) {
-            scan::phone::scan(text, &mut c);
+            scan::phone::scan(text, &digits, &mut c);
         }
         if on(EntityType::Iban) {
-            scan::ssn_iban::scan_iban(text, &mut c);
+            scan::ssn_iban::scan_iban(text, &digits, &mut c);
         }
         if on(EntityType::IpAddress) {
-            scan::ip::scan_v4(text, &mut c);
+            scan::ip::scan_v4(text, &digits, &mut c);
             scan::ip::scan_v6(text, &mut c);
         }
         if on(EntityType::MacAddress) {
@@ -221,7 +224,7 @@ impl Detector {
             scan::url::scan(text, &mut c);
         }
         if on(EntityType::CryptoWallet) {
-            scan::crypto::scan(text, &mut c);
+            scan::crypto::scan(text, &digits, &mut c);
         }
         if on(EntityType::DateOfBirth) {
             scan::dob::scan(text, &self.dob_cues, &mut c);
@@ -230,7 +233,7 @@ impl Detector {
             scan::person::scan(text, &self.person_cues, &mut c);
         }
         if on(EntityType::StreetAddress) {
-            scan::address::scan(text, &mut c);
+            scan::address::scan(text, &digits, &mut c);
         }
         if EntityType::BUILT_IN
             .iter()

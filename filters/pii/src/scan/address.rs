@@ -2,7 +2,7 @@
 //! suffix (`Street`, `Ave`, `Blvd`, …), optionally a unit (`Apt. 4B`, `Suite 210`) and a
 //! `, City, ST 12345` tail. US-style addresses only.
 
-use super::Candidate;
+use super::{Candidate, DigitStarts};
 use crate::entity::EntityType;
 
 /// USPS street suffixes (full and abbreviated), lower-case, sorted.
@@ -334,12 +334,16 @@ fn city_state_zip(b: &[u8], e: usize) -> usize {
     }
 }
 
-pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
+pub(crate) fn scan(text: &str, starts: &DigitStarts, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
+    // A house number starts a digit run; `i` is where a byte-by-byte scan would resume.
     let mut i = 0;
-    while i < b.len() {
-        if !b[i].is_ascii_digit() || !crate::text::boundary_before(b, i) {
-            i += 1;
+    for p in starts.iter() {
+        if p < i {
+            continue;
+        }
+        i = p;
+        if !crate::text::boundary_before(b, i) {
             continue;
         }
         let mut j = i;

@@ -1,22 +1,30 @@
 //! CRYPTO_WALLET: Bitcoin base58check (`1…`, `3…`) and bech32/bech32m (`bc1…`) addresses,
 //! Ethereum `0x` + 40 hex (EIP-55 checksum when mixed case).
 
-use super::Candidate;
+use super::{Candidate, DigitStarts};
 use crate::entity::EntityType;
 use crate::validate::{is_base58check_address, is_bech32_address, is_ethereum_address};
 
-pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
+/// Tokens are maximal alphanumeric runs; a wallet token starts with `0x`, `1`, `3` (a digit
+/// run starts at the token) or `bc1`/`BC1` (a digit run starts two bytes in). Tokens never
+/// overlap, so each candidate is judged on its own.
+pub(crate) fn scan(text: &str, digit_starts: &DigitStarts, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if !b[i].is_ascii_alphanumeric() || !crate::text::boundary_before(b, i) {
-            i += 1;
+    let mut done = 0;
+    for p in digit_starts.iter() {
+        let i = if p >= 2 && (&b[p - 2..p] == b"bc" || &b[p - 2..p] == b"BC") {
+            p - 2
+        } else {
+            p
+        };
+        if i < done || !crate::text::boundary_before(b, i) {
             continue;
         }
         let mut j = i;
         while j < b.len() && b[j].is_ascii_alphanumeric() {
             j += 1;
         }
+        done = j;
         if crate::text::boundary_after(b, j) {
             let tok = &text[i..j];
             let len = tok.len();
@@ -39,6 +47,5 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
                 out.push(Candidate::new(EntityType::CryptoWallet, i, j, score));
             }
         }
-        i = j;
     }
 }

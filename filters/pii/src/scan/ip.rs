@@ -2,7 +2,7 @@
 //! standard library). Version strings are not addresses: a quad preceded by `v`, `version`,
 //! `release`, `build` and the like, or one that is part of a longer dotted number, is skipped.
 
-use super::Candidate;
+use super::{Candidate, DigitStarts};
 use crate::entity::EntityType;
 use crate::text::{boundary_after, continues_number};
 
@@ -21,18 +21,21 @@ fn parse_octet(b: &[u8], i: usize) -> Option<usize> {
     (v <= 255).then_some(j)
 }
 
-pub(crate) fn scan_v4(text: &str, out: &mut Vec<Candidate>) {
+pub(crate) fn scan_v4(text: &str, digit_starts: &DigitStarts, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
+    // A quad starts a digit run; `i` is where a byte-by-byte scan would resume.
     let mut i = 0;
-    while i < b.len() {
-        let starts = b[i].is_ascii_digit()
-            && (i == 0
-                || !(b[i - 1].is_ascii_alphanumeric()
-                    || b[i - 1] == b'.'
-                    || b[i - 1] == b'_'
-                    || b[i - 1] >= 0x80));
+    for p in digit_starts.iter() {
+        if p < i {
+            continue;
+        }
+        i = p;
+        let starts = i == 0
+            || !(b[i - 1].is_ascii_alphanumeric()
+                || b[i - 1] == b'.'
+                || b[i - 1] == b'_'
+                || b[i - 1] >= 0x80);
         if !starts {
-            i += 1;
             continue;
         }
         let mut j = i;
@@ -74,14 +77,24 @@ fn is_v6_byte(b: u8) -> bool {
     b.is_ascii_hexdigit() || b == b':' || b == b'.'
 }
 
+/// Candidates are runs of up to 46 address bytes that start after a non-word byte (not `:`
+/// or `.`). Such starts never lie inside another start's run, so each is judged on its own;
+/// and a run without a `:` cannot be an address, so only runs holding a colon are looked at:
+/// from each colon, back to the start of its run.
 pub(crate) fn scan_v6(text: &str, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if !is_v6_byte(b[i])
-            || (i > 0 && (crate::text::is_word_byte(b[i - 1]) || matches!(b[i - 1], b':' | b'.')))
-        {
-            i += 1;
+    let mut done = 0; // runs starting before this were already judged
+    for colon in memchr::memchr_iter(b':', b) {
+        if colon < done {
+            continue;
+        }
+        let mut i = colon;
+        while i > 0 && is_v6_byte(b[i - 1]) && colon - (i - 1) < 46 {
+            i -= 1;
+        }
+        if i > 0 && (crate::text::is_word_byte(b[i - 1]) || matches!(b[i - 1], b':' | b'.')) {
+            // Not a start (or the colon is beyond the 46-byte run of the real start).
+            done = colon + 1;
             continue;
         }
         let mut j = i;
@@ -89,8 +102,8 @@ pub(crate) fn scan_v6(text: &str, out: &mut Vec<Candidate>) {
             j += 1;
         }
         let run_end = j;
+        done = run_end.max(colon + 1);
         if j < b.len() && crate::text::is_word_byte(b[j]) {
-            i = run_end.max(i + 1);
             continue;
         }
         // Trailing sentence punctuation (`fe80::1.` or `…:`) is not part of the address,
@@ -107,6 +120,5 @@ pub(crate) fn scan_v6(text: &str, out: &mut Vec<Candidate>) {
         {
             out.push(Candidate::new(EntityType::IpAddress, i, j, 0.95));
         }
-        i = run_end.max(i + 1);
     }
 }

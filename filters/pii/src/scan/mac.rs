@@ -12,16 +12,34 @@ fn sep_continues(b: &[u8], at: usize) -> bool {
     at + 1 < b.len() && matches!(b[at], b':' | b'-' | b'.') && b[at + 1].is_ascii_hexdigit()
 }
 
+/// Where a MAC address could start: two bytes before a `:`/`-`, four before a `.`.
+fn candidate_starts(b: &[u8]) -> Vec<usize> {
+    let mut starts = Vec::new();
+    for p in memchr::memchr3_iter(b':', b'-', b'.', b) {
+        let back = if b[p] == b'.' { 4 } else { 2 };
+        if p >= back {
+            starts.push(p - back);
+        }
+    }
+    // A `.` adds a start further back than a later `:` does; keep them in order.
+    starts.sort_unstable();
+    starts
+}
+
 pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
+    // `i`: where a byte-by-byte scan would resume (after a match it skips the match).
     let mut i = 0;
-    while i < b.len() {
+    for s in candidate_starts(b) {
+        if s < i {
+            continue;
+        }
+        i = s;
         let at_start = b[i].is_ascii_hexdigit()
             && (i == 0
                 || !(crate::text::is_word_byte(b[i - 1])
                     || matches!(b[i - 1], b':' | b'-' | b'.')));
         if !at_start {
-            i += 1;
             continue;
         }
         // aa:bb:cc:dd:ee:ff / aa-bb-cc-dd-ee-ff
@@ -53,6 +71,5 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
                 continue;
             }
         }
-        i += 1;
     }
 }

@@ -432,11 +432,9 @@ const NOT_NAMES: &[&str] = &[
     "your",
 ];
 
-/// A capitalised name word at `i`: `Jane`, `O'Brien`, `McDonald`, `Smith-Jones`. Returns its end.
-fn name_word(b: &[u8], i: usize) -> Option<usize> {
-    if i >= b.len() || !b[i].is_ascii_uppercase() {
-        return None;
-    }
+/// The end of the name-shaped word at `i` (letters, and `'`/`-` before a capital), `i` being
+/// a capital letter.
+fn name_shape_end(b: &[u8], i: usize) -> usize {
     let mut j = i + 1;
     while j < b.len()
         && (b[j].is_ascii_alphabetic()
@@ -446,6 +444,15 @@ fn name_word(b: &[u8], i: usize) -> Option<usize> {
     {
         j += 1;
     }
+    j
+}
+
+/// A capitalised name word at `i`: `Jane`, `O'Brien`, `McDonald`, `Smith-Jones`. Returns its end.
+fn name_word(b: &[u8], i: usize) -> Option<usize> {
+    if i >= b.len() || !b[i].is_ascii_uppercase() {
+        return None;
+    }
+    let j = name_shape_end(b, i);
     let w = &b[i..j];
     if w.len() < 2 || w.len() > 20 || !crate::text::boundary_after(b, j) {
         return None;
@@ -568,10 +575,22 @@ pub(crate) fn scan(text: &str, cues: &AhoCorasick, out: &mut Vec<Candidate>) {
         while j < b.len() && b[j].is_ascii_alphabetic() {
             j += 1;
         }
+        // Only two or more words are reported here, and a second word needs a space and a
+        // capital right after the first: most capitalised words (sentence starts) stop here,
+        // before any word-list lookup.
+        let first_end = name_shape_end(b, i);
+        let second_word_possible = first_end + 1 < b.len()
+            && b[first_end] == b' '
+            && b[first_end + 1].is_ascii_uppercase();
+        if !second_word_possible {
+            i = j.max(i + 1);
+            continue;
+        }
         if let Some((e, words)) = name_sequence(b, i, 3) {
-            let followed_by_verb = AFTER_NAME_CUES
-                .iter()
-                .any(|c| b[e..].starts_with(c.as_bytes()));
+            let followed_by_verb = b.get(e) == Some(&b' ')
+                && AFTER_NAME_CUES
+                    .iter()
+                    .any(|c| b[e..].starts_with(c.as_bytes()));
             let first_name = is_first_name(b, i, j);
             if words >= 2 && (first_name || followed_by_verb) {
                 // "Then Jane Roe wrote": without a known first name, keep the last two words.

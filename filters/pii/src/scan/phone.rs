@@ -2,7 +2,7 @@
 //! code, national length for that country) and national formats with a trunk `0` — the last,
 //! and bare ten-digit numbers, only next to a phone cue (they look like any other number).
 
-use super::Candidate;
+use super::{Candidate, DigitStarts};
 use crate::entity::EntityType;
 use crate::text::{
     boundary_after, continued_number_before, continues_number, has_context, is_word_byte,
@@ -256,16 +256,30 @@ fn classify(text: &str, p: &Parsed, start: usize) -> Option<f32> {
     None
 }
 
-pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
+/// A number starts with a digit, `+` or `(`, and its first digit is at most two bytes in
+/// (`+(`): so every start is at, or one or two bytes before, a digit-run start.
+fn candidate_starts(digit_starts: &DigitStarts) -> impl Iterator<Item = usize> + '_ {
+    digit_starts
+        .iter()
+        .flat_map(|p| [p.checked_sub(2), p.checked_sub(1), Some(p)])
+        .flatten()
+}
+
+pub(crate) fn scan(text: &str, digit_starts: &DigitStarts, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
+    // `i`: where a byte-by-byte scan would resume. Candidates come in increasing order except
+    // for repeats, which `s < i` or a repeated no-match absorbs.
     let mut i = 0;
-    while i < b.len() {
+    for s in candidate_starts(digit_starts) {
+        if s < i {
+            continue;
+        }
+        i = s;
         let c = b[i];
         let starts = (c.is_ascii_digit() || c == b'+' || c == b'(')
             && (i == 0 || !(is_word_byte(b[i - 1]) || b[i - 1] == b'+' || b[i - 1] == b'('))
             && !continued_number_before(b, i);
         if !starts {
-            i += 1;
             continue;
         }
         let Some(p) = parse(b, i) else {

@@ -1,6 +1,6 @@
 //! US_SSN (area/group/serial rules) and IBAN (country length + ISO 7064 mod-97).
 
-use super::{Candidate, DigitRun};
+use super::{Candidate, DigitRun, DigitStarts};
 use crate::entity::EntityType;
 use crate::text::{boundary_after, boundary_before, has_context};
 use crate::validate::{is_valid_iban, is_valid_ssn};
@@ -46,21 +46,26 @@ pub(crate) fn scan_ssn(text: &str, runs: &[DigitRun], out: &mut Vec<Candidate>) 
 
 /// IBANs are written compact (`DE89370400440532013000`) or in groups of four separated by
 /// single spaces. The candidate takes exactly the country's registered length.
-pub(crate) fn scan_iban(text: &str, out: &mut Vec<Candidate>) {
+pub(crate) fn scan_iban(text: &str, digit_starts: &DigitStarts, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
+    // The check digits start a digit run two bytes after the start; `i` is where a
+    // byte-by-byte scan would resume (after a match it skips the match).
     let mut i = 0;
-    while i + 4 <= b.len() {
-        if !(b[i].is_ascii_uppercase()
+    for p in digit_starts.iter() {
+        if p < 2 || p - 2 < i {
+            continue;
+        }
+        i = p - 2;
+        if !(i + 4 <= b.len()
+            && b[i].is_ascii_uppercase()
             && b[i + 1].is_ascii_uppercase()
             && b[i + 2].is_ascii_digit()
             && b[i + 3].is_ascii_digit()
             && boundary_before(b, i))
         {
-            i += 1;
             continue;
         }
         let Some(len) = crate::validate::iban_length_of(&b[i..i + 2]) else {
-            i += 1;
             continue;
         };
         // Consume `len` alphanumerics, allowing a single space only after each group of four.
@@ -94,6 +99,5 @@ pub(crate) fn scan_iban(text: &str, out: &mut Vec<Candidate>) {
                 continue;
             }
         }
-        i += 1;
     }
 }
