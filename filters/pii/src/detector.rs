@@ -3,11 +3,11 @@
 
 use crate::config::{valid_entity_name, ConfigError, DetectorConfig};
 use crate::entity::{EntityType, Finding};
+use crate::scan::cues::CueAutomaton;
 use crate::scan::custom::CustomScanner;
 use crate::scan::secrets::SecretAutomata;
 use crate::scan::{self, Candidate};
 use crate::validate::ValidatorKind;
-use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
@@ -23,8 +23,7 @@ pub struct Detector {
     min_score: f32,
     allow_values: HashSet<String>,
     secrets: SecretAutomata,
-    dob_cues: AhoCorasick,
-    person_cues: AhoCorasick,
+    cues: CueAutomaton,
 }
 
 impl std::fmt::Debug for Detector {
@@ -35,16 +34,6 @@ impl std::fmt::Debug for Detector {
             .field("min_score", &self.min_score)
             .finish_non_exhaustive()
     }
-}
-
-fn case_insensitive(
-    words: impl IntoIterator<Item = impl AsRef<[u8]>>,
-) -> Result<AhoCorasick, ConfigError> {
-    AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostLongest)
-        .ascii_case_insensitive(true)
-        .build(words)
-        .map_err(|e| ConfigError::new("", format!("internal automaton: {e}")))
 }
 
 impl Detector {
@@ -145,20 +134,15 @@ impl Detector {
         }
         let secrets = SecretAutomata::new()
             .map_err(|e| ConfigError::new("", format!("internal automaton: {e}")))?;
-        let dob_cues = case_insensitive(scan::dob::DOB_CUES)?;
-        let person_cues = case_insensitive(
-            scan::person::NAME_CUES
-                .iter()
-                .chain(scan::person::HONORIFICS),
-        )?;
+        let cues = CueAutomaton::new()
+            .map_err(|e| ConfigError::new("", format!("internal automaton: {e}")))?;
         Ok(Detector {
             enabled,
             custom,
             min_score: config.min_score,
             allow_values: config.allow_values.iter().cloned().collect(),
             secrets,
-            dob_cues,
-            person_cues,
+            cues,
         })
     }
 
@@ -226,20 +210,26 @@ impl Detector {
         if on(EntityType::CryptoWallet) {
             scan::crypto::scan(text, &digits, &mut c);
         }
+        let secrets_on = EntityType::BUILT_IN
+            .iter()
+            .any(|e| e.category() == crate::Category::Secret && self.enabled.contains(e));
+        // One pass finds the cue words of the DOB, PERSON and secret-key scanners.
+        let cues = if on(EntityType::DateOfBirth) || on(EntityType::Person) || secrets_on {
+            self.cues.find(text)
+        } else {
+            scan::cues::CueMatches::default()
+        };
         if on(EntityType::DateOfBirth) {
-            scan::dob::scan(text, &self.dob_cues, &mut c);
+            scan::dob::scan(text, &cues.dob, &mut c);
         }
         if on(EntityType::Person) {
-            scan::person::scan(text, &self.person_cues, &mut c);
+            scan::person::scan(text, &cues.person, &mut c);
         }
         if on(EntityType::StreetAddress) {
             scan::address::scan(text, &digits, &mut c);
         }
-        if EntityType::BUILT_IN
-            .iter()
-            .any(|e| e.category() == crate::Category::Secret && self.enabled.contains(e))
-        {
-            scan::secrets::scan(text, &self.secrets, &mut c);
+        if secrets_on {
+            scan::secrets::scan(text, &self.secrets, &cues.secret_keys, &mut c);
         }
         for custom in &self.custom {
             custom.scan(text, &mut c);

@@ -5,7 +5,6 @@
 use super::Candidate;
 use crate::entity::EntityType;
 use crate::validate::parse_date;
-use aho_corasick::AhoCorasick;
 
 pub(crate) const DOB_CUES: &[&str] = &[
     "date of birth",
@@ -60,14 +59,15 @@ fn date_after(text: &str, from: usize) -> Option<(usize, usize)> {
     None
 }
 
-pub(crate) fn scan(text: &str, cues: &AhoCorasick, out: &mut Vec<Candidate>) {
+/// `cues`: the leftmost-longest matches of [`DOB_CUES`] in `text`.
+pub(crate) fn scan(text: &str, cues: &[(usize, usize)], out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     let mut last_end = 0;
-    for m in cues.find_iter(text) {
-        if !crate::text::boundary_before(b, m.start()) || m.end() < last_end {
+    for &(cue_start, cue_end) in cues {
+        if !crate::text::boundary_before(b, cue_start) || cue_end < last_end {
             continue;
         }
-        if let Some((s, e)) = date_after(text, m.end()) {
+        if let Some((s, e)) = date_after(text, cue_end) {
             out.push(Candidate::new(EntityType::DateOfBirth, s, e, 0.85));
             last_end = e;
         }

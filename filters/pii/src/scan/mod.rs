@@ -10,6 +10,7 @@
 pub(crate) mod address;
 pub(crate) mod card;
 pub(crate) mod crypto;
+pub(crate) mod cues;
 pub(crate) mod custom;
 pub(crate) mod dob;
 pub(crate) mod email;

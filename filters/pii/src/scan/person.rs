@@ -5,7 +5,6 @@
 
 use super::Candidate;
 use crate::entity::EntityType;
-use aho_corasick::AhoCorasick;
 
 pub(crate) const HONORIFICS: &[&str] = &[
     "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx",
@@ -514,22 +513,23 @@ fn name_sequence(b: &[u8], i: usize, max_words: usize) -> Option<(usize, usize)>
     Some((e, words))
 }
 
-pub(crate) fn scan(text: &str, cues: &AhoCorasick, out: &mut Vec<Candidate>) {
+/// `cues`: the leftmost-longest matches of [`NAME_CUES`] and [`HONORIFICS`] in `text`.
+pub(crate) fn scan(text: &str, cues: &[(usize, usize)], out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
-    // 1. Cue-introduced names (cues include the honorifics, see Detector::new).
-    for m in cues.find_iter(text) {
-        if !crate::text::boundary_before(b, m.start()) {
+    // 1. Cue-introduced names.
+    for &(cue_start, cue_end) in cues {
+        if !crate::text::boundary_before(b, cue_start) {
             continue;
         }
-        let cue = &text[m.start()..m.end()];
+        let cue = &text[cue_start..cue_end];
         let is_honorific = HONORIFICS.iter().any(|h| cue.eq_ignore_ascii_case(h));
-        let mut k = m.end();
+        let mut k = cue_end;
         if is_honorific {
             if k < b.len() && b[k] == b'.' {
                 k += 1;
             }
             // The honorific itself must be capitalised ("Dr", not "dr" in prose).
-            if !b[m.start()].is_ascii_uppercase() {
+            if !b[cue_start].is_ascii_uppercase() {
                 continue;
             }
         } else if !crate::text::boundary_after(b, k) && !cue.ends_with([':', ',']) {

@@ -73,21 +73,6 @@ const PREFIXES: &[(&str, Kind)] = &[
 
 /// Key names that introduce a password-like value (lower entropy accepted).
 const PASSWORD_KEYS: &[&str] = &["password", "passwd", "pwd", "passphrase", "passcode"];
-/// Key names that introduce a token-like value.
-const TOKEN_KEYS: &[&str] = &[
-    "secret",
-    "api_key",
-    "apikey",
-    "api-key",
-    "access_token",
-    "auth_token",
-    "client_secret",
-    "token",
-    "private_key",
-    "access_key",
-    "secret_key",
-    "bearer",
-];
 /// Cues for AWS secret access keys (40 base64 characters, no prefix).
 const AWS_SECRET_CUES: &[&str] = &[
     "aws_secret_access_key",
@@ -125,10 +110,39 @@ const PLACEHOLDERS: &[&str] = &[
     "notset",
 ];
 
-/// The automata the secrets scanner needs, built once per [`crate::Detector`].
+/// Every key name the scanner looks for (found by [`super::cues::CueAutomaton`]): the
+/// [`PASSWORD_KEYS`], key names that introduce a token-like value, and the
+/// [`AWS_SECRET_CUES`].
+pub(crate) const KEY_NAMES: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "passphrase",
+    "passcode",
+    "secret",
+    "api_key",
+    "apikey",
+    "api-key",
+    "access_token",
+    "auth_token",
+    "client_secret",
+    "token",
+    "private_key",
+    "access_key",
+    "secret_key",
+    "bearer",
+    "aws_secret_access_key",
+    "aws_secret_key",
+    "secret_access_key",
+    "secretaccesskey",
+    "aws secret",
+    "secret access key",
+    "aws_secret",
+];
+
+/// The prefix automaton the secrets scanner needs, built once per [`crate::Detector`].
 pub(crate) struct SecretAutomata {
     prefixes: AhoCorasick,
-    keys: AhoCorasick,
 }
 
 impl SecretAutomata {
@@ -136,16 +150,7 @@ impl SecretAutomata {
         let prefixes = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .build(PREFIXES.iter().map(|(p, _)| *p))?;
-        let keys = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .ascii_case_insensitive(true)
-            .build(
-                PASSWORD_KEYS
-                    .iter()
-                    .chain(TOKEN_KEYS)
-                    .chain(AWS_SECRET_CUES),
-            )?;
-        Ok(SecretAutomata { prefixes, keys })
+        Ok(SecretAutomata { prefixes })
     }
 }
 
@@ -505,7 +510,13 @@ fn plausible_secret_value(v: &str, password: bool) -> bool {
     }
 }
 
-pub(crate) fn scan(text: &str, automata: &SecretAutomata, out: &mut Vec<Candidate>) {
+/// `key_names`: the leftmost-longest matches of [`KEY_NAMES`] in `text`.
+pub(crate) fn scan(
+    text: &str,
+    automata: &SecretAutomata,
+    key_names: &[(usize, usize)],
+    out: &mut Vec<Candidate>,
+) {
     let b = text.as_bytes();
     // Key blocks and JWTs can be long; prefixes inside one already reported are not
     // re-examined (that would be quadratic on hostile input).
@@ -543,21 +554,21 @@ pub(crate) fn scan(text: &str, automata: &SecretAutomata, out: &mut Vec<Candidat
                 .map_or(text.len(), |p| m.end() + p);
         }
     }
-    for m in automata.keys.find_iter(text) {
-        let key = text[m.start()..m.end()].to_ascii_lowercase();
+    for &(key_start, key_end) in key_names {
+        let key = text[key_start..key_end].to_ascii_lowercase();
         if AWS_SECRET_CUES.contains(&key.as_str()) {
-            if let Some((s, e)) = aws_secret_after(text, m.end()) {
+            if let Some((s, e)) = aws_secret_after(text, key_end) {
                 out.push(Candidate::new(EntityType::AwsSecretKey, s, e, 0.9));
             }
             continue;
         }
         // The key name must start a word or follow `_`/`-`/`.` (db_password, x-api-key).
-        if m.start() > 0 && b[m.start() - 1].is_ascii_alphanumeric() {
+        if key_start > 0 && b[key_start - 1].is_ascii_alphanumeric() {
             continue;
         }
         let password = PASSWORD_KEYS.contains(&key.as_str());
         let bearer = key == "bearer";
-        if let Some((s, e)) = assigned_value(text, m.end(), password, bearer) {
+        if let Some((s, e)) = assigned_value(text, key_end, password, bearer) {
             if plausible_secret_value(&text[s..e], password) {
                 out.push(Candidate::new(
                     EntityType::GenericSecret,
@@ -590,4 +601,22 @@ fn aws_secret_after(text: &str, from: usize) -> Option<(usize, usize)> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The combined cue automaton searches KEY_NAMES: the password keys and AWS cues must be
+    /// in it (a missing name would silently stop that key's detection), each once.
+    #[test]
+    fn key_names_hold_every_key_class_once() {
+        for k in PASSWORD_KEYS.iter().chain(AWS_SECRET_CUES) {
+            assert_eq!(KEY_NAMES.iter().filter(|n| *n == k).count(), 1, "{k}");
+        }
+        let mut names = KEY_NAMES.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), KEY_NAMES.len());
+    }
 }

@@ -11,7 +11,8 @@ fn ends_url(b: u8) -> bool {
 pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     let mut covered = 0;
-    for (at, _) in text.match_indices("://") {
+    // `://` cannot overlap itself, so memmem's matches are exactly `match_indices`'s.
+    for at in memchr::memmem::find_iter(b, b"://") {
         if at < covered {
             continue; // inside the previous URL's path
         }
