@@ -19,6 +19,8 @@ const MAX_REGEX_SIZE: usize = 1 << 20;
 /// A configured PII and secrets detector. Build once (at configure time), use for every body.
 pub struct Detector {
     enabled: HashSet<EntityType>,
+    /// `enabled` as bits of [`EntityType::builtin_index`]: checked per scanner and candidate.
+    enabled_bits: u32,
     custom: Vec<CustomScanner>,
     min_score: f32,
     allow_values: HashSet<String>,
@@ -137,6 +139,10 @@ impl Detector {
         let cues = CueAutomaton::new()
             .map_err(|e| ConfigError::new("", format!("internal automaton: {e}")))?;
         Ok(Detector {
+            enabled_bits: enabled
+                .iter()
+                .filter_map(EntityType::builtin_index)
+                .fold(0, |bits, i| bits | 1 << i),
             enabled,
             custom,
             min_score: config.min_score,
@@ -172,10 +178,17 @@ impl Detector {
         v
     }
 
+    /// True when the built-in `entity` is enabled (false for custom types).
+    fn is_enabled(&self, entity: &EntityType) -> bool {
+        entity
+            .builtin_index()
+            .is_some_and(|i| self.enabled_bits & (1 << i) != 0)
+    }
+
     /// Finds sensitive values in `text`: non-overlapping, sorted by start, deterministic.
     pub fn find(&self, text: &str) -> Vec<Finding> {
         let mut c: Vec<Candidate> = Vec::new();
-        let on = |e: EntityType| self.enabled.contains(&e);
+        let on = |e: EntityType| self.is_enabled(&e);
         // One pass over the text finds where digit runs begin; every digit-anchored scanner
         // starts from these positions instead of walking the whole text again.
         let digits = scan::DigitStarts::new(text);
@@ -212,7 +225,7 @@ impl Detector {
         }
         let secrets_on = EntityType::BUILT_IN
             .iter()
-            .any(|e| e.category() == crate::Category::Secret && self.enabled.contains(e));
+            .any(|e| e.category() == crate::Category::Secret && self.is_enabled(e));
         // One pass finds the cue words of the DOB, PERSON and secret-key scanners.
         let cues = if on(EntityType::DateOfBirth) || on(EntityType::Person) || secrets_on {
             self.cues.find(text)
@@ -235,11 +248,12 @@ impl Detector {
             custom.scan(text, &mut c);
         }
         c.retain(|x| {
-            (self.enabled.contains(&x.entity) || matches!(x.entity, EntityType::Custom(_)))
+            (self.is_enabled(&x.entity) || matches!(x.entity, EntityType::Custom(_)))
                 && x.score >= self.min_score
                 && text.is_char_boundary(x.start)
                 && text.is_char_boundary(x.end)
-                && !self.allow_values.contains(&text[x.start..x.end])
+                && (self.allow_values.is_empty()
+                    || !self.allow_values.contains(&text[x.start..x.end]))
         });
         resolve_overlaps(c)
             .into_iter()

@@ -111,6 +111,38 @@ pub(crate) fn contains_word(hay: &str, word: &str) -> bool {
     false
 }
 
+/// High bit set in each byte of the little-endian word `w` that lies in `lo..=hi` (ASCII,
+/// `lo > 0`): a SWAR test, exact per byte (no carries cross bytes for these ranges), so eight
+/// bytes are ruled out at once. Bytes `>= 0x80` never match.
+#[inline]
+fn bytes_in_range(w: u64, lo: u8, hi: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = ONES * 0x7F;
+    let below = ONES * (127 + u64::from(hi) + 1) - (w & LOW7); // high bit: byte <= hi
+    let above = (w & LOW7) + ONES * (127 - (u64::from(lo) - 1)); // high bit: byte >= lo
+    below & above & !w & (ONES * 0x80)
+}
+
+/// The first position at or after `from` whose byte is in `lo..=hi` (ASCII, `lo > 0`), or
+/// `b.len()`.
+#[inline]
+pub(crate) fn next_in_range(b: &[u8], from: usize, lo: u8, hi: u8) -> usize {
+    let mut i = from;
+    while i + 8 <= b.len() {
+        let mut chunk = [0u8; 8];
+        chunk.copy_from_slice(&b[i..i + 8]);
+        let hits = bytes_in_range(u64::from_le_bytes(chunk), lo, hi);
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && !(lo..=hi).contains(&b[i]) {
+        i += 1;
+    }
+    i
+}
+
 /// Shannon entropy in bits per character.
 pub(crate) fn shannon_entropy(s: &str) -> f64 {
     let mut counts = [0u32; 256];
@@ -161,6 +193,36 @@ mod tests {
     fn entropy_of_repeated_char_is_zero() {
         assert_eq!(shannon_entropy("aaaa"), 0.0);
         assert!(shannon_entropy("a8Kz2pQ9") > 2.9);
+    }
+
+    #[test]
+    fn next_in_range_finds_the_first_byte_in_range_at_any_offset() {
+        let text = "ab\u{e9}c-+/:;@[`{\u{7f}\u{80}xyzQ0 1 9 Z Aé".as_bytes();
+        for (lo, hi) in [(b'0', b'9'), (b'A', b'Z'), (b'a', b'z'), (1, 0x7f)] {
+            for from in 0..=text.len() {
+                let want = (from..text.len())
+                    .find(|&i| (lo..=hi).contains(&text[i]))
+                    .unwrap_or(text.len());
+                assert_eq!(
+                    next_in_range(text, from, lo, hi),
+                    want,
+                    "{lo}..{hi} from {from}"
+                );
+            }
+        }
+        // Every byte value, in every lane.
+        for v in 0..=255u8 {
+            for lane in 0..8 {
+                let mut b = [b' '; 8];
+                b[lane] = v;
+                let want = if v.is_ascii_digit() { lane } else { 8 };
+                assert_eq!(
+                    next_in_range(&b, 0, b'0', b'9'),
+                    want,
+                    "byte {v} lane {lane}"
+                );
+            }
+        }
     }
 
     #[test]

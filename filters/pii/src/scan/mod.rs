@@ -72,13 +72,13 @@ impl DigitStarts {
     pub fn new(text: &str) -> DigitStarts {
         let b = text.as_bytes();
         let mut v = Vec::new();
-        let mut prev_digit = false;
-        for (i, c) in b.iter().enumerate() {
-            let digit = c.is_ascii_digit();
-            if digit && !prev_digit {
-                v.push(i);
+        let mut i = crate::text::next_in_range(b, 0, b'0', b'9');
+        while i < b.len() {
+            v.push(i);
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
             }
-            prev_digit = digit;
+            i = crate::text::next_in_range(b, i, b'0', b'9');
         }
         DigitStarts(v)
     }

@@ -565,9 +565,13 @@ pub(crate) fn scan(text: &str, cues: &[(usize, usize)], out: &mut Vec<Candidate>
         out.push(Candidate::new(EntityType::Person, k, e, score));
     }
     // 2. Known first name + capitalised surname, anywhere.
-    let mut i = 0;
+    let mut i = crate::text::next_in_range(b, 0, b'A', b'Z');
     while i < b.len() {
-        if !b[i].is_ascii_uppercase() || !crate::text::boundary_before(b, i) {
+        if !b[i].is_ascii_uppercase() {
+            i = crate::text::next_in_range(b, i, b'A', b'Z');
+            continue;
+        }
+        if !crate::text::boundary_before(b, i) {
             i += 1;
             continue;
         }
