@@ -45,10 +45,7 @@ fn variants(t: &str) -> Vec<(&'static str, String)> {
             _ => c,
         })
         .collect();
-    let zw: String = t
-        .chars()
-        .flat_map(|c| [c, '\u{200B}'])
-        .collect::<String>();
+    let zw: String = t.chars().flat_map(|c| [c, '\u{200B}']).collect::<String>();
     vec![
         ("plain", t.to_string()),
         ("rot13", parapet_injection::decode::rot13(t)),

@@ -202,46 +202,47 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
     let mut tokens: Vec<(usize, usize)> = Vec::new();
     let mut weird: Vec<bool> = Vec::new();
     let mut plain: Vec<bool> = Vec::new();
-    let mut tok = TokenFeatures::default();
-    let mut start: Option<usize> = None;
     // Every bracket with its byte offset: balance is judged on these alone.
     let mut brackets: Vec<(usize, char)> = Vec::new();
     let bytes = text.as_bytes();
+    let class_at = |i: usize| -> (u16, usize) {
+        let b = bytes[i];
+        if b < 0x80 {
+            (ASCII_CLASS[b as usize], 1)
+        } else {
+            let c = text
+                .get(i..)
+                .and_then(|t| t.chars().next())
+                .unwrap_or(char::REPLACEMENT_CHARACTER);
+            (unicode_class(c), c.len_utf8())
+        }
+    };
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        let (c, class, len) = if b < 0x80 {
-            (b as char, ASCII_CLASS[b as usize], 1)
-        } else {
-            let c = text[i..]
-                .chars()
-                .next()
-                .unwrap_or(char::REPLACEMENT_CHARACTER);
-            (c, unicode_class(c), c.len_utf8())
-        };
-        if class & BRACKET != 0 {
-            brackets.push((i, c));
-        }
+        let (mut class, mut len) = class_at(i);
         if class & SPACE != 0 {
-            if let Some(s) = start.take() {
-                if i - s <= 24 && !tok.url {
-                    tokens.push((s, i));
-                    weird.push(tok.weird());
-                    plain.push(tok.plain());
-                }
-            }
-        } else {
-            if start.is_none() {
-                start = Some(i);
-                tok = TokenFeatures::default();
-            }
-            tok.feed(c, class);
+            i += len;
+            continue;
         }
-        i += len;
-    }
-    if let Some(s) = start {
-        if text.len() - s <= 24 && !tok.url {
-            tokens.push((s, text.len()));
+        // One token: its characters up to the next whitespace.
+        let start = i;
+        let mut tok = TokenFeatures::first(class);
+        loop {
+            if class & BRACKET != 0 {
+                brackets.push((i, bytes[i] as char));
+            }
+            i += len;
+            if i >= bytes.len() {
+                break;
+            }
+            (class, len) = class_at(i);
+            if class & SPACE != 0 {
+                break;
+            }
+            tok.feed(class);
+        }
+        if i - start <= 24 && !tok.url(&bytes[start..i]) {
+            tokens.push((start, i));
             weird.push(tok.weird());
             plain.push(tok.plain());
         }
@@ -379,6 +380,9 @@ const UPPER: u16 = 32;
 const LOWER: u16 = 64;
 const BRACKET: u16 = 128;
 const APOS_HYPHEN: u16 = 256;
+/// Not in the trailing-punctuation set.
+const UNTRIMMED: u16 = 512;
+const COLON: u16 = 1024;
 
 static ASCII_CLASS: [u16; 128] = {
     let mut t = [0u16; 128];
@@ -391,6 +395,11 @@ static ASCII_CLASS: [u16; 128] = {
         }
         if matches!(c, b'.' | b',' | b'!' | b'?' | b';' | b':') {
             k |= TRIM;
+        } else {
+            k |= UNTRIMMED;
+        }
+        if c == b':' {
+            k |= COLON;
         }
         if c.is_ascii_alphabetic() {
             k |= ALPHA;
@@ -435,7 +444,11 @@ static ASCII_CLASS: [u16; 128] = {
 };
 
 fn unicode_class(c: char) -> u16 {
-    let mut k = 0;
+    let mut k = UNTRIMMED;
+    // Han, kana and Hangul letters (most non-Latin text in prompts) without the slow tables.
+    if crate::normalize::is_cjk_letter(c) {
+        return k | ALPHA;
+    }
     if c.is_whitespace() {
         k |= SPACE;
     }
@@ -456,64 +469,61 @@ fn unicode_class(c: char) -> u16 {
 /// - plain: a word as prose has it (letters, optionally capitalized, optional trailing
 ///   punctuation).
 ///
-/// Trailing `. , ! ? ; :` are ignored by both.
-#[derive(Default)]
+/// Trailing `. , ! ? ; :` are ignored by both. Every feature is an OR over the token's
+/// character classes or over pairs of neighbouring classes, so feeding a character is a few
+/// bit operations (this runs on every character of every text).
 struct TokenFeatures {
-    chars: usize,
-    /// Characters outside the trailing-punctuation set seen so far.
-    any_untrimmed: bool,
-    wordy: bool,
-    odd: bool,
-    mid_cap: bool,
-    prev_lower: bool,
-    first_alpha: bool,
+    /// OR of every character's class.
+    all: u16,
+    /// The first character's class.
+    first: u16,
+    /// The previous character's class.
+    prev: u16,
+    /// Pair features, as class bits: `UPPER` after a lower-case letter (a mid-word capital),
+    /// `UNTRIMMED` after trailing punctuation (punctuation inside the token).
+    pairs: u16,
     /// A character after the first that a plain word may not contain (trailing punctuation
     /// excepted).
     rest_bad: bool,
-    /// Trailing punctuation seen and not (yet) followed by anything else.
-    in_trim_run: bool,
-    /// Punctuation from the trim set followed by another character: not trailing.
-    trim_inside: bool,
-    url_state: u8,
-    url: bool,
 }
 
 impl TokenFeatures {
-    fn feed(&mut self, c: char, class: u16) {
-        let trim = class & TRIM != 0;
-        if self.in_trim_run && !trim {
-            self.trim_inside = true;
+    #[inline(always)]
+    fn first(class: u16) -> Self {
+        TokenFeatures {
+            all: class,
+            first: class,
+            prev: class,
+            pairs: 0,
+            rest_bad: false,
         }
-        self.in_trim_run = trim;
-        self.any_untrimmed |= !trim;
-        self.wordy |= class & (ALPHA | DIGIT) != 0;
-        self.odd |= class & ODD != 0;
-        let lower = class & LOWER != 0;
-        self.mid_cap |= self.prev_lower && class & UPPER != 0;
-        self.prev_lower = lower;
-        if self.chars == 0 {
-            self.first_alpha = class & ALPHA != 0;
-        } else if !(lower || trim || class & APOS_HYPHEN != 0) {
-            self.rest_bad = true;
-        }
-        self.chars += 1;
-        self.url_state = match (self.url_state, c) {
-            (_, ':') => 1,
-            (1, '/') => 2,
-            (2, '/') => {
-                self.url = true;
-                3
-            }
-            _ => 0,
-        };
+    }
+
+    /// A character after the first.
+    #[inline(always)]
+    fn feed(&mut self, class: u16) {
+        const _: () = assert!(LOWER >> 1 == UPPER && TRIM << 8 == UNTRIMMED);
+        self.all |= class;
+        self.pairs |= (((self.prev & LOWER) >> 1) | ((self.prev & TRIM) << 8)) & class;
+        self.rest_bad |= class & (LOWER | TRIM | APOS_HYPHEN) == 0;
+        self.prev = class;
+    }
+
+    /// Whether the token (its bytes) is or contains a URL (`scheme://`).
+    fn url(&self, token: &[u8]) -> bool {
+        self.all & COLON != 0 && token.windows(3).any(|w| w == b"://")
     }
 
     fn weird(&self) -> bool {
-        self.any_untrimmed && (!self.wordy || self.odd || self.mid_cap)
+        self.all & UNTRIMMED != 0
+            && (self.all & (ALPHA | DIGIT) == 0 || self.all & ODD != 0 || self.pairs & UPPER != 0)
     }
 
     fn plain(&self) -> bool {
-        self.any_untrimmed && self.first_alpha && !self.rest_bad && !self.trim_inside
+        self.all & UNTRIMMED != 0
+            && self.first & ALPHA != 0
+            && !self.rest_bad
+            && self.pairs & UNTRIMMED == 0
     }
 }
 
@@ -565,37 +575,63 @@ mod suffix_tests {
     }
 }
 
+const ROT_NONE: u8 = 0;
+/// e, t, a in either case: common in English, rare once rotated.
+const ROT_ETA: u8 = 1;
+/// r, g, n in either case: what e, t, a become under ROT13.
+const ROT_RGN: u8 = 2;
+/// Clause breaks: newline and `: . ; ! ?`.
+const ROT_BREAK: u8 = 3;
+
+/// Byte → ROT13 statistics class, one lookup per byte.
+static ROT13_CLASS: [u8; 256] = {
+    let mut t = [ROT_NONE; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if matches!(b, b'\n' | b':' | b'.' | b';' | b'!' | b'?') {
+            ROT_BREAK
+        } else if matches!(b | 0x20, b'e' | b't' | b'a') {
+            ROT_ETA
+        } else if matches!(b | 0x20, b'r' | b'g' | b'n') {
+            ROT_RGN
+        } else {
+            ROT_NONE
+        };
+        i += 1;
+    }
+    t
+};
+
 /// Whether ROT13 makes `text`, or one of its clauses, read more like ordinary language: a
 /// ROT13 payload often follows a plain-text lead-in ("Message from support: …") that would
 /// dilute a whole-text comparison.
 pub fn rot13_reads_better_somewhere(text: &str) -> bool {
     // One pass for the cheap letter-count pre-check of the whole text and of every clause;
     // the bigram comparison runs only where that pre-check passes.
-    let is_break = |b: u8| matches!(b, b'\n' | b':' | b'.' | b';' | b'!' | b'?');
     let (mut eta, mut rgn) = (0usize, 0usize);
     let mut candidates: Vec<(usize, usize)> = Vec::new();
     let (mut start, mut ceta, mut crgn) = (0usize, 0usize, 0usize);
     let bytes = text.as_bytes();
     for (i, &b) in bytes.iter().enumerate() {
-        if is_break(b) {
-            if crgn > ceta {
-                candidates.push((start, i));
-            }
-            start = i + 1;
-            ceta = 0;
-            crgn = 0;
-            continue;
-        }
-        match b | 0x20 {
-            b'e' | b't' | b'a' => {
+        match ROT13_CLASS[b as usize] {
+            ROT_NONE => {}
+            ROT_ETA => {
                 eta += 1;
                 ceta += 1;
             }
-            b'r' | b'g' | b'n' => {
+            ROT_RGN => {
                 rgn += 1;
                 crgn += 1;
             }
-            _ => {}
+            _ => {
+                if crgn > ceta {
+                    candidates.push((start, i));
+                }
+                start = i + 1;
+                ceta = 0;
+                crgn = 0;
+            }
         }
     }
     if crgn > ceta {

@@ -55,17 +55,25 @@ pub fn looks_like_text(bytes: &[u8]) -> Option<String> {
 pub fn base64_payloads(text: &str, budget: &mut usize) -> Vec<Decoded> {
     let b = text.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() && *budget > 0 {
-        if !is_b64(b[i]) {
-            i += 1;
+    // A run of MIN_BASE64 or more base64 bytes covers one of the probe positions (every
+    // MIN_BASE64-th byte after the end of the previous run), so only runs through a probe
+    // are looked at: most bytes of ordinary text are never read.
+    let mut probe = MIN_BASE64 - 1;
+    while probe < b.len() && *budget > 0 {
+        if !is_b64(b[probe]) {
+            probe += MIN_BASE64;
             continue;
         }
-        let start = i;
+        let mut start = probe;
+        while start > 0 && is_b64(b[start - 1]) {
+            start -= 1;
+        }
+        let mut i = probe + 1;
         while i < b.len() && is_b64(b[i]) {
             i += 1;
         }
         let mut end = i;
+        probe = end + MIN_BASE64;
         while i < b.len() && b[i] == b'=' && i - end < 2 {
             i += 1;
         }
@@ -101,9 +109,49 @@ pub fn base64_payloads(text: &str, budget: &mut usize) -> Vec<Decoded> {
 pub fn hex_payloads(text: &str, budget: &mut usize) -> Vec<Decoded> {
     let b = text.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
     // Reused across runs: most runs are short words ("be", "face") and are dropped.
     let mut digits = Vec::new();
+    // A payload is at least MIN_HEX bytes of hex digits and separators, all of them
+    // `hex_or_separator`; runs of those bytes that long are found by probing every MIN_HEX-th
+    // byte, and only they are parsed. Parsing never crosses a byte outside the class, so a run
+    // parsed alone gives what parsing the whole text would give there.
+    let mut probe = MIN_HEX - 1;
+    while probe < b.len() && *budget > 0 {
+        if !hex_or_separator(b[probe]) {
+            probe += MIN_HEX;
+            continue;
+        }
+        let mut start = probe;
+        while start > 0 && hex_or_separator(b[start - 1]) {
+            start -= 1;
+        }
+        let mut end = probe + 1;
+        while end < b.len() && hex_or_separator(b[end]) {
+            end += 1;
+        }
+        probe = end + MIN_HEX;
+        if end - start >= MIN_HEX {
+            hex_in_run(text, start..end, budget, &mut digits, &mut out);
+        }
+    }
+    out
+}
+
+/// Bytes a hex payload is made of: digits and the `\x`, `0x` and space separators.
+fn hex_or_separator(b: u8) -> bool {
+    b.is_ascii_hexdigit() || matches!(b, b'\\' | b'x' | b' ')
+}
+
+/// Parses the hex payloads inside `run` (a run of `hex_or_separator` bytes of `text`).
+fn hex_in_run(
+    text: &str,
+    run: Range<usize>,
+    budget: &mut usize,
+    digits: &mut Vec<(u8, u8)>,
+    out: &mut Vec<Decoded>,
+) {
+    let b = &text.as_bytes()[..run.end];
+    let mut i = run.start;
     while i < b.len() && *budget > 0 {
         if !b[i].is_ascii_hexdigit() {
             i += 1;
@@ -168,17 +216,18 @@ pub fn hex_payloads(text: &str, budget: &mut usize) -> Vec<Decoded> {
             });
         }
     }
-    out
 }
 
 /// Finds whitespace-delimited runs with several `%XX` escapes and percent-decodes them.
 pub fn url_payloads(text: &str, budget: &mut usize) -> Vec<Decoded> {
     let mut out = Vec::new();
     // Every decoded run needs MIN_PERCENT_ESCAPES escapes, so the text needs as many.
-    let escapes = text
-        .as_bytes()
-        .windows(3)
-        .filter(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
+    let tb = text.as_bytes();
+    let hex_at = |p: usize| tb.get(p).is_some_and(|c| c.is_ascii_hexdigit());
+    let escapes = tb
+        .iter()
+        .enumerate()
+        .filter(|&(p, &c)| c == b'%' && hex_at(p + 1) && hex_at(p + 2))
         .take(MIN_PERCENT_ESCAPES)
         .count();
     if escapes < MIN_PERCENT_ESCAPES {

@@ -29,10 +29,10 @@ pub struct Normalized {
     /// match at the very beginning.
     pub text: String,
     /// For each byte of `text`: the original byte range of the character that produced it.
-    map: Vec<(u32, u32)>,
-    /// For each byte of `text`: true when it came from a joined spaced-letter run, where word
-    /// boundaries cannot be told apart and must not be required.
-    glued: Vec<bool>,
+    map: ByteMap,
+    /// Ranges of `text` that came from joined spaced-letter runs, where word boundaries cannot
+    /// be told apart and must not be required (sorted, disjoint).
+    glued: Vec<(u32, u32)>,
     /// Byte offsets in `text` where a word starts (each CJK character is its own word).
     pub word_starts: Vec<u32>,
     pub flags: Flags,
@@ -48,6 +48,55 @@ pub struct Normalized {
     pub invisible_span: Option<std::ops::Range<usize>>,
 }
 
+/// The original byte range of each byte of the normalized text, stored compactly: most text
+/// is ASCII copied one byte to one byte, and a stretch of that is one entry, not one per byte
+/// (the map is only read for the few spans reported).
+#[derive(Debug, Default)]
+struct ByteMap {
+    runs: Vec<MapRun>,
+}
+
+/// Normalized bytes from `at` up to the next run: when `linear`, byte `at + k` comes from the
+/// original byte `s + k`; otherwise every byte comes from the original range `s..e` (the one
+/// character that produced them).
+#[derive(Clone, Copy, Debug)]
+struct MapRun {
+    at: u32,
+    s: u32,
+    e: u32,
+    linear: bool,
+}
+
+impl ByteMap {
+    /// Records that the `len` normalized bytes at `at` (the end of the text so far) came from
+    /// the original range `s..e`.
+    #[inline(always)]
+    fn push(&mut self, at: u32, len: usize, s: u32, e: u32) {
+        let linear = len == 1 && e == s.wrapping_add(1);
+        if linear {
+            if let Some(last) = self.runs.last() {
+                if last.linear && last.s.wrapping_add(at - last.at) == s {
+                    return;
+                }
+            }
+        }
+        self.runs.push(MapRun { at, s, e, linear });
+    }
+
+    /// The original range of normalized byte `k` (which must have been pushed).
+    fn get(&self, k: u32) -> (u32, u32) {
+        let i = self.runs.partition_point(|r| r.at <= k);
+        match i.checked_sub(1).and_then(|i| self.runs.get(i)) {
+            Some(r) if r.linear => {
+                let s = r.s + (k - r.at);
+                (s, s + 1)
+            }
+            Some(r) => (r.s, r.e),
+            None => (0, 0),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 struct NChar {
     c: char,
@@ -59,18 +108,34 @@ struct NChar {
 impl Normalized {
     /// Original byte range for the normalized byte range `[ns, ne)`.
     pub fn original_span(&self, ns: usize, ne: usize) -> std::ops::Range<usize> {
-        if self.map.is_empty() || ns >= self.map.len() {
+        let len = self.text.len();
+        if len == 0 || ns >= len {
             return 0..0;
         }
-        let ne = ne.clamp(ns + 1, self.map.len());
-        let s = self.map[ns].0 as usize;
-        let e = self.map[ne - 1].1 as usize;
+        let ne = ne.clamp(ns + 1, len);
+        let s = self.map.get(ns as u32).0 as usize;
+        let e = self.map.get((ne - 1) as u32).1 as usize;
         s..e.max(s)
+    }
+
+    /// Marks the `len` normalized bytes at `at` (the end of the text so far) as glued.
+    fn glue(&mut self, at: u32, len: usize) {
+        let end = at + len as u32;
+        match self.glued.last_mut() {
+            Some(last) if last.1 == at => last.1 = end,
+            _ => self.glued.push((at, end)),
+        }
+    }
+
+    /// Whether normalized byte `k` came from a joined spaced-letter run.
+    fn is_glued(&self, k: usize) -> bool {
+        let i = self.glued.partition_point(|r| (r.1 as usize) <= k);
+        self.glued.get(i).is_some_and(|r| r.0 as usize <= k)
     }
 
     /// Whether a match may start at `ns` (a word boundary or a glued run).
     pub fn boundary_before(&self, ns: usize) -> bool {
-        if ns == 0 || self.glued.get(ns).copied().unwrap_or(false) {
+        if ns == 0 || self.is_glued(ns) {
             return true;
         }
         // Each CJK character is a word of its own, also next to Latin letters ("AIになって").
@@ -90,7 +155,7 @@ impl Normalized {
 
     /// Whether a match may end at `ne` (a word boundary or a glued run).
     pub fn boundary_after(&self, ne: usize) -> bool {
-        if ne >= self.text.len() || (ne > 0 && self.glued.get(ne - 1).copied().unwrap_or(false)) {
+        if ne >= self.text.len() || (ne > 0 && self.is_glued(ne - 1)) {
             return true;
         }
         if self
@@ -117,8 +182,22 @@ impl Normalized {
 }
 
 /// Letters and digits (any script).
+#[inline]
 pub(crate) fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        is_cjk_letter(c) || c.is_alphanumeric()
+    }
+}
+
+/// Han, kana and Hangul letters: alphabetic, caseless, not whitespace. Answering these from
+/// ranges avoids the standard library's table search for every CJK character (the
+/// `cjk_letter_ranges_agree_with_std` test checks every code point of the ranges).
+#[inline]
+pub(crate) fn is_cjk_letter(c: char) -> bool {
+    matches!(c as u32,
+        0x3041..=0x3096 | 0x30A1..=0x30FA | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3)
 }
 
 /// Han, kana and Hangul: scripts written without spaces, where each character counts as a word.
@@ -286,6 +365,25 @@ fn push_folded(buf: &mut Vec<NChar>, c: char, s: u32, e: u32) {
     }
 }
 
+/// ASCII as step 1 folds it: line breaks → `\n`, other whitespace and controls → space,
+/// letters lower-cased.
+static ASCII_FOLD: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        t[i] = if b == b'\r' || b == b'\n' {
+            b'\n'
+        } else if b.is_ascii_whitespace() || b.is_ascii_control() {
+            b' '
+        } else {
+            b.to_ascii_lowercase()
+        };
+        i += 1;
+    }
+    t
+};
+
 /// Step 1: per-character removal, decoding of tag characters, NFKC, case folding.
 fn per_char(input: &str, out: &mut Normalized) -> Vec<NChar> {
     let mut buf: Vec<NChar> = Vec::with_capacity(input.len() + 1);
@@ -297,36 +395,41 @@ fn per_char(input: &str, out: &mut Normalized) -> Vec<NChar> {
     let mut last_visible: Option<char> = None;
     let mut invisible_pending = false;
     let mut in_flag_sequence = false;
-    for (s, c) in input.char_indices() {
-        let e = s + c.len_utf8();
-        let (s32, e32) = (s as u32, e as u32);
-        let cp = c as u32;
-        // ASCII (most text) is none of the invisible, tag or combining characters below.
-        if c.is_ascii() {
+    let bytes = input.as_bytes();
+    let mut next = 0usize;
+    while next < bytes.len() {
+        // ASCII (most text) is none of the invisible, tag or combining characters below: a
+        // run of it is folded byte by byte with a table.
+        if bytes[next] < 0x80 {
+            let c = bytes[next] as char;
             in_flag_sequence = false;
             if invisible_pending {
-                if c.is_ascii_alphanumeric() && last_visible.is_some_and(|p| p.is_alphanumeric()) {
+                if c.is_ascii_alphanumeric() && last_visible.is_some_and(is_word_char) {
                     out.invisible_in_words += 1;
                     out.flags.zero_width = true;
                 }
                 invisible_pending = false;
             }
-            last_visible = Some(c);
-            let l = if c == '\r' || c == '\n' {
-                '\n'
-            } else if c.is_ascii_whitespace() || c.is_ascii_control() {
-                ' '
-            } else {
-                c.to_ascii_lowercase()
-            };
-            buf.push(NChar {
-                c: l,
-                s: s32,
-                e: e32,
-                glued: false,
-            });
+            while let Some(&b) = bytes.get(next).filter(|b| **b < 0x80) {
+                buf.push(NChar {
+                    c: ASCII_FOLD[b as usize] as char,
+                    s: next as u32,
+                    e: next as u32 + 1,
+                    glued: false,
+                });
+                next += 1;
+            }
+            last_visible = Some(bytes[next - 1] as char);
             continue;
         }
+        let s = next;
+        let Some(c) = input.get(s..).and_then(|t| t.chars().next()) else {
+            break;
+        };
+        let e = s + c.len_utf8();
+        next = e;
+        let (s32, e32) = (s as u32, e as u32);
+        let cp = c as u32;
         if (0xE0000..=0xE007F).contains(&cp) {
             // An emoji subdivision flag (🏴 + tag letters + cancel tag) is a legitimate use.
             if last_visible == Some('\u{1F3F4}') && !in_flag_sequence {
@@ -348,7 +451,7 @@ fn per_char(input: &str, out: &mut Normalized) -> Vec<NChar> {
         if is_variation_selector(c) {
             // FE0E/FE0F after an emoji or symbol select its presentation: ordinary.
             let ordinary =
-                matches!(cp, 0xFE0E | 0xFE0F) && last_visible.is_some_and(|p| !p.is_alphanumeric());
+                matches!(cp, 0xFE0E | 0xFE0F) && last_visible.is_some_and(|p| !is_word_char(p));
             if !ordinary {
                 suspicious_vs += 1;
                 vs_bytes.push(match cp {
@@ -384,7 +487,7 @@ fn per_char(input: &str, out: &mut Normalized) -> Vec<NChar> {
         }
         in_flag_sequence = false;
         if invisible_pending {
-            if c.is_alphanumeric() && last_visible.is_some_and(|p| p.is_alphanumeric()) {
+            if is_word_char(c) && last_visible.is_some_and(is_word_char) {
                 out.invisible_in_words += 1;
                 out.flags.zero_width = true;
             }
@@ -437,13 +540,14 @@ fn per_word(mut buf: Vec<NChar>, flags: &mut Flags) -> Vec<NChar> {
     let n = buf.len();
     let mut i = 0;
     while i < n {
-        if !(buf[i].c.is_alphanumeric() || leet_to_letter(buf[i].c).is_some()) {
+        if !(is_word_char(buf[i].c) || leet_to_letter(buf[i].c).is_some()) {
             i += 1;
             continue;
         }
         // A word: letters/digits, plus leet symbols that are followed by a letter or digit.
         let start = i;
         let mut j = i;
+        let mut lower_ascii_only = true;
         while j < n {
             let c = buf[j].c;
             if c.is_ascii_lowercase() {
@@ -451,9 +555,10 @@ fn per_word(mut buf: Vec<NChar>, flags: &mut Flags) -> Vec<NChar> {
                 continue;
             }
             let leet_inside = leet_to_letter(c).is_some()
-                && !c.is_alphanumeric()
-                && ((j + 1 < n && buf[j + 1].c.is_alphanumeric()) || (c == '$' && j > start));
-            if (c.is_alphanumeric() && !is_cjk(c)) || leet_inside {
+                && !is_word_char(c)
+                && ((j + 1 < n && is_word_char(buf[j + 1].c)) || (c == '$' && j > start));
+            if (is_word_char(c) && !is_cjk(c)) || leet_inside {
+                lower_ascii_only = false;
                 j += 1;
             } else {
                 break;
@@ -463,12 +568,12 @@ fn per_word(mut buf: Vec<NChar>, flags: &mut Flags) -> Vec<NChar> {
             i += 1;
             continue;
         }
-        let word = &mut buf[start..j];
         // Plain lower-case ASCII words (most words) need nothing.
-        if word.iter().all(|nc| nc.c.is_ascii_lowercase()) {
+        if lower_ascii_only {
             i = j;
             continue;
         }
+        let word = &mut buf[start..j];
         let mut latin = 0usize;
         let mut lookalike = false;
         let mut leet = false;
@@ -508,10 +613,10 @@ fn join_spaced_letters(buf: &[NChar], flags: &mut Flags, sink: &mut Builder<'_>)
     const MIN_LETTERS: usize = 4;
     let n = buf.len();
     let single = |k: usize| -> bool {
-        buf[k].c.is_alphanumeric()
+        is_word_char(buf[k].c)
             && !is_cjk(buf[k].c)
-            && (k == 0 || !buf[k - 1].c.is_alphanumeric())
-            && (k + 1 >= n || !buf[k + 1].c.is_alphanumeric())
+            && (k == 0 || !is_word_char(buf[k - 1].c))
+            && (k + 1 >= n || !is_word_char(buf[k + 1].c))
     };
     let mut letters: Vec<usize> = Vec::new();
     let mut gaps: Vec<(usize, usize)> = Vec::new();
@@ -598,11 +703,8 @@ struct Builder<'a> {
 impl<'a> Builder<'a> {
     fn new(out: &'a mut Normalized, capacity: usize) -> Self {
         out.text.reserve(capacity + 1);
-        out.map.reserve(capacity + 1);
-        out.glued.reserve(capacity + 1);
         out.text.push('\n');
-        out.map.push((0, 0));
-        out.glued.push(false);
+        out.map.push(0, 1, 0, 0);
         Builder {
             out,
             prev_space: true,
@@ -616,9 +718,9 @@ impl<'a> Builder<'a> {
     fn flush_space(&mut self) {
         if let Some((s, e, newline)) = self.pending.take() {
             if !self.prev_space || newline {
+                let at = self.out.text.len() as u32;
                 self.out.text.push(if newline { '\n' } else { ' ' });
-                self.out.map.push((s, e));
-                self.out.glued.push(false);
+                self.out.map.push(at, 1, s, e);
             }
             self.prev_space = true;
             self.prev_word = false;
@@ -643,13 +745,16 @@ impl<'a> Builder<'a> {
             }
             self.prev_word = word;
             self.cjk_run = 0;
+            let at = out.text.len() as u32;
             out.text.push(nc.c);
-            out.map.push((nc.s, nc.e));
-            out.glued.push(nc.glued);
+            out.map.push(at, 1, nc.s, nc.e);
+            if nc.glued {
+                out.glue(at, 1);
+            }
             self.prev_space = false;
             return;
         }
-        let word = nc.c.is_alphanumeric();
+        let word = is_word_char(nc.c);
         // CJK has no spaces: every two characters count as a word (a typical word length), so
         // proximity windows mean about the same in every language.
         let cjk = is_cjk(nc.c);
@@ -662,11 +767,11 @@ impl<'a> Builder<'a> {
             out.word_starts.push(out.text.len() as u32);
         }
         self.prev_word = word;
-        let before = out.text.len();
+        let at = out.text.len() as u32;
         out.text.push(nc.c);
-        for _ in before..out.text.len() {
-            out.map.push((nc.s, nc.e));
-            out.glued.push(nc.glued);
+        out.map.push(at, nc.c.len_utf8(), nc.s, nc.e);
+        if nc.glued {
+            out.glue(at, nc.c.len_utf8());
         }
         self.prev_space = false;
     }
@@ -682,6 +787,18 @@ mod tests {
 
     fn norm(s: &str) -> String {
         normalize(s).text.trim_start_matches('\n').to_string()
+    }
+
+    #[test]
+    fn cjk_letter_ranges_agree_with_std() {
+        for c in (0u32..0x11_0000).filter_map(char::from_u32) {
+            if is_cjk_letter(c) {
+                assert!(c.is_alphabetic() && c.is_alphanumeric(), "{c:?}");
+                assert!(!c.is_uppercase() && !c.is_lowercase() && !c.is_whitespace());
+                assert!(is_cjk(c));
+            }
+            assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?}");
+        }
     }
 
     #[test]

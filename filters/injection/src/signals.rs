@@ -44,6 +44,18 @@ const EXFIL_WORDS: &[&str] = &[
 /// Runs on the original text (ASCII-lower-cased, so byte offsets are kept): normalization would
 /// fold `$` and other template characters that matter here.
 pub fn exfiltration_urls(original: &str) -> Vec<Signal> {
+    // Both constructs start with `](` or `<img`: most texts have neither and cost one scan.
+    let b = original.as_bytes();
+    let construct_at = |i: usize| match b[i] {
+        b']' => b.get(i + 1) == Some(&b'('),
+        b'<' => b
+            .get(i + 1..i + 4)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"img")),
+        _ => false,
+    };
+    if !(0..b.len()).any(construct_at) {
+        return Vec::new();
+    }
     let lower = original.to_ascii_lowercase();
     let t = lower.as_str();
     let mut out = Vec::new();
