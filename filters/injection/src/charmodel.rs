@@ -205,21 +205,9 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
     // Every bracket with its byte offset: balance is judged on these alone.
     let mut brackets: Vec<(usize, char)> = Vec::new();
     let bytes = text.as_bytes();
-    let class_at = |i: usize| -> (u16, usize) {
-        let b = bytes[i];
-        if b < 0x80 {
-            (ASCII_CLASS[b as usize], 1)
-        } else {
-            let c = text
-                .get(i..)
-                .and_then(|t| t.chars().next())
-                .unwrap_or(char::REPLACEMENT_CHARACTER);
-            (unicode_class(c), c.len_utf8())
-        }
-    };
     let mut i = 0;
     while i < bytes.len() {
-        let (mut class, mut len) = class_at(i);
+        let (mut class, mut len) = class_at(text, i);
         if class & SPACE != 0 {
             i += len;
             continue;
@@ -235,7 +223,7 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
             if i >= bytes.len() {
                 break;
             }
-            (class, len) = class_at(i);
+            (class, len) = class_at(text, i);
             if class & SPACE != 0 {
                 break;
             }
@@ -272,13 +260,14 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
         if lo == hi {
             continue;
         }
+        // Bracket balance first: it reads a few brackets, the surprisal reads every character.
+        let unmatched = unbalanced_brackets(brackets[lo..hi].iter().map(|&(_, c)| c), &mut stack);
+        if unmatched < 1 {
+            continue;
+        }
         let bits = costs.mean_bits(&tokens, w, last);
         // Both weights need at least 4 bits per character.
         if bits < 4.0 {
-            continue;
-        }
-        let unmatched = unbalanced_brackets(brackets[lo..hi].iter().map(|&(_, c)| c), &mut stack);
-        if unmatched < 1 {
             continue;
         }
         let weight = if n_weird >= 5 && unmatched >= 2 {
@@ -343,12 +332,17 @@ impl<'t> TokenCosts<'t> {
             self.ci = 0;
             self.prev = None;
         }
+        let bytes = self.text.as_bytes();
         while self.done <= b {
-            let Some(c) = self.text[self.pos..].chars().next() else {
-                break;
-            };
             let i = self.pos;
-            let sym = symbol(c);
+            let (sym, len) = match bytes.get(i) {
+                Some(&c) if c < 0x80 => (ASCII_SYMBOL[c as usize] as usize, 1),
+                Some(_) => match self.text.get(i..).and_then(|t| t.chars().next()) {
+                    Some(c) => (symbol(c), c.len_utf8()),
+                    None => break,
+                },
+                None => break,
+            };
             if let Some(p) = self.prev {
                 self.cum += COST[p][sym] as u32;
             }
@@ -358,7 +352,7 @@ impl<'t> TokenCosts<'t> {
                 self.first[k] = (self.cum, self.ci);
             }
             self.ci += 1;
-            self.pos += c.len_utf8();
+            self.pos += len;
             if self.pos == tokens[k].1 {
                 self.last[k] = (self.cum, self.ci);
                 self.done += 1;
@@ -442,6 +436,21 @@ static ASCII_CLASS: [u16; 128] = {
     }
     t
 };
+
+/// The class and UTF-8 length of the character at byte `i` of `text` (a char boundary).
+#[inline(always)]
+fn class_at(text: &str, i: usize) -> (u16, usize) {
+    match text.as_bytes().get(i) {
+        Some(&b) if b < 0x80 => (ASCII_CLASS[b as usize], 1),
+        _ => {
+            let c = text
+                .get(i..)
+                .and_then(|t| t.chars().next())
+                .unwrap_or(char::REPLACEMENT_CHARACTER);
+            (unicode_class(c), c.len_utf8())
+        }
+    }
+}
 
 fn unicode_class(c: char) -> u16 {
     let mut k = UNTRIMMED;
@@ -614,25 +623,22 @@ pub fn rot13_reads_better_somewhere(text: &str) -> bool {
     let (mut start, mut ceta, mut crgn) = (0usize, 0usize, 0usize);
     let bytes = text.as_bytes();
     for (i, &b) in bytes.iter().enumerate() {
-        match ROT13_CLASS[b as usize] {
-            ROT_NONE => {}
-            ROT_ETA => {
-                eta += 1;
-                ceta += 1;
+        let class = ROT13_CLASS[b as usize];
+        if class == ROT_BREAK {
+            if crgn > ceta {
+                candidates.push((start, i));
             }
-            ROT_RGN => {
-                rgn += 1;
-                crgn += 1;
-            }
-            _ => {
-                if crgn > ceta {
-                    candidates.push((start, i));
-                }
-                start = i + 1;
-                ceta = 0;
-                crgn = 0;
-            }
+            start = i + 1;
+            ceta = 0;
+            crgn = 0;
+            continue;
         }
+        // Branch-free counting: letters of either group are everywhere in text.
+        let (is_eta, is_rgn) = (usize::from(class == ROT_ETA), usize::from(class == ROT_RGN));
+        eta += is_eta;
+        ceta += is_eta;
+        rgn += is_rgn;
+        crgn += is_rgn;
     }
     if crgn > ceta {
         candidates.push((start, bytes.len()));

@@ -224,12 +224,19 @@ pub fn url_payloads(text: &str, budget: &mut usize) -> Vec<Decoded> {
     // Every decoded run needs MIN_PERCENT_ESCAPES escapes, so the text needs as many.
     let tb = text.as_bytes();
     let hex_at = |p: usize| tb.get(p).is_some_and(|c| c.is_ascii_hexdigit());
-    let escapes = tb
-        .iter()
-        .enumerate()
-        .filter(|&(p, &c)| c == b'%' && hex_at(p + 1) && hex_at(p + 2))
-        .take(MIN_PERCENT_ESCAPES)
-        .count();
+    let mut escapes = 0;
+    let mut from = 0;
+    while escapes < MIN_PERCENT_ESCAPES {
+        let Some(k) = tb
+            .get(from..)
+            .and_then(|t| t.iter().position(|&c| c == b'%'))
+        else {
+            break;
+        };
+        let p = from + k;
+        escapes += usize::from(hex_at(p + 1) && hex_at(p + 2));
+        from = p + 1;
+    }
     if escapes < MIN_PERCENT_ESCAPES {
         return out;
     }

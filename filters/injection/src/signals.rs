@@ -53,7 +53,11 @@ pub fn exfiltration_urls(original: &str) -> Vec<Signal> {
             .is_some_and(|w| w.eq_ignore_ascii_case(b"img")),
         _ => false,
     };
-    if !(0..b.len()).any(construct_at) {
+    if !b
+        .iter()
+        .enumerate()
+        .any(|(i, &c)| (c == b']' || c == b'<') && construct_at(i))
+    {
         return Vec::new();
     }
     let lower = original.to_ascii_lowercase();
@@ -180,6 +184,33 @@ pub fn flooding(n: &Normalized, turn_markers: usize) -> Vec<Signal> {
         }
     }
     // Long runs of one character (excluding rule lines such as "-----" or "=====").
+    if may_hold_char_run(n.text.as_bytes()) {
+        char_run(n, &whole, &mut out);
+    }
+    out
+}
+
+/// Characters in a run that counts as flooding.
+const CHAR_RUN: usize = 1024;
+
+/// Whether `b` may hold a run of [`CHAR_RUN`] identical characters. Such a run of a character
+/// `L` bytes long makes every byte equal to the byte `L` before it over 1023·L positions, so it
+/// covers whole aligned blocks of 256 bytes where that holds; blocks are checked until the
+/// first byte that breaks it, which in ordinary text is one of the first few.
+fn may_hold_char_run(b: &[u8]) -> bool {
+    const BLOCK: usize = 256;
+    const _: () = assert!(CHAR_RUN - 1 >= 3 * BLOCK);
+    if b.len() < CHAR_RUN {
+        return false;
+    }
+    b.chunks_exact(BLOCK).enumerate().skip(1).any(|(k, block)| {
+        let at = k * BLOCK;
+        (1..=4).any(|l| block.iter().zip(&b[at - l..]).all(|(x, y)| x == y))
+    })
+}
+
+/// The exact check [`may_hold_char_run`] screens for.
+fn char_run(n: &Normalized, whole: &Range<usize>, out: &mut Vec<Signal>) {
     let mut run = 0usize;
     let mut prev = '\0';
     for c in n.text.chars() {
@@ -189,7 +220,7 @@ pub fn flooding(n: &Normalized, turn_markers: usize) -> Vec<Signal> {
             run = 1;
             prev = c;
         }
-        if run == 1024 && c.is_alphanumeric() {
+        if run == CHAR_RUN && c.is_alphanumeric() {
             out.push(Signal {
                 rule_id: "flooding.char_run",
                 category: Category::Flooding,
@@ -200,7 +231,6 @@ pub fn flooding(n: &Normalized, turn_markers: usize) -> Vec<Signal> {
             break;
         }
     }
-    out
 }
 
 /// Invisible-text signals from normalization. Spans are original-text spans.
@@ -304,6 +334,23 @@ mod tests {
             .collect();
         let s = flooding(&normalize(&many), 40);
         assert_eq!(ids(&s), ["flooding.many_shot"]);
+    }
+
+    #[test]
+    fn char_runs_of_any_width_are_flagged() {
+        // One to four UTF-8 bytes per character, after normalization.
+        for c in ['a', 'ж', '語', '\u{20000}'] {
+            for lead in ["", "x", "xy", "xyz", "ab cd "] {
+                let t = format!("{lead}{}", c.to_string().repeat(CHAR_RUN));
+                let s = flooding(&normalize(&t), 0);
+                assert!(
+                    ids(&s).contains(&"flooding.char_run"),
+                    "{c:?} after {lead:?}"
+                );
+                let t = format!("{lead}{}", c.to_string().repeat(CHAR_RUN - 1));
+                assert!(!ids(&flooding(&normalize(&t), 0)).contains(&"flooding.char_run"));
+            }
+        }
     }
 
     #[test]
