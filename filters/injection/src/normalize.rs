@@ -494,7 +494,16 @@ fn per_char(input: &str, out: &mut Normalized) -> Vec<NChar> {
             invisible_pending = false;
         }
         last_visible = Some(c);
-        if c.is_whitespace() {
+        if is_cjk_letter(c) {
+            // NFKC, case folding and diacritic stripping leave these unchanged (checked by
+            // `cjk_letters_are_unchanged_by_folding`).
+            buf.push(NChar {
+                c,
+                s: s32,
+                e: e32,
+                glued: false,
+            });
+        } else if c.is_whitespace() {
             let w = if matches!(cp, 0x2028 | 0x2029 | 0x85) {
                 '\n'
             } else {
@@ -608,6 +617,42 @@ fn per_word(mut buf: Vec<NChar>, flags: &mut Flags) -> Vec<NChar> {
     buf
 }
 
+/// ASCII classes for the spaced-run screen: letters and digits, and letter separators.
+const SCREEN_WORD: u8 = 1;
+const SCREEN_SEPARATOR: u8 = 2;
+static ASCII_SCREEN: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        if b.is_ascii_alphanumeric() {
+            t[i] = SCREEN_WORD;
+        } else if ASCII_LETTER_SEPARATOR[i] {
+            t[i] = SCREEN_SEPARATOR;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// Necessary for a spaced run to start at `i` (with `i + 1 < buf.len()`): a separator after
+/// it and, when all three characters around are ASCII, a letter at `i` after a non-letter.
+/// Computed without branches on ASCII: word ends (separator next) are everywhere in text and
+/// a short-circuit test there mispredicts once per word.
+#[inline(always)]
+fn may_start_spaced_run(buf: &[NChar], i: usize) -> bool {
+    let (cur, next) = (buf[i].c as u32, buf[i + 1].c as u32);
+    let prev = if i == 0 { b' ' as u32 } else { buf[i - 1].c as u32 };
+    if (cur | next | prev) < 128 {
+        let class = |c: u32| ASCII_SCREEN[c as usize];
+        (class(next) == SCREEN_SEPARATOR)
+            & (class(cur) == SCREEN_WORD)
+            & (class(prev) != SCREEN_WORD)
+    } else {
+        is_letter_separator(buf[i + 1].c)
+    }
+}
+
 /// Step 3: joins `i g n o r e` / `i.g.n.o.r.e` runs, handing every character on to `sink`.
 fn join_spaced_letters(buf: &[NChar], flags: &mut Flags, sink: &mut Builder<'_>) {
     const MIN_LETTERS: usize = 4;
@@ -623,7 +668,7 @@ fn join_spaced_letters(buf: &[NChar], flags: &mut Flags, sink: &mut Builder<'_>)
     let mut i = 0;
     while i < n {
         // Cheap test first: a spaced run needs a separator right after the letter.
-        if i + 2 >= n || !is_letter_separator(buf[i + 1].c) || !single(i) {
+        if i + 2 >= n || !may_start_spaced_run(buf, i) || !single(i) {
             sink.push(buf[i]);
             i += 1;
             continue;
@@ -798,6 +843,17 @@ mod tests {
                 assert!(is_cjk(c));
             }
             assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn cjk_letters_are_unchanged_by_folding() {
+        for c in (0u32..0x11_0000).filter_map(char::from_u32).filter(|&c| is_cjk_letter(c)) {
+            let mut folded = Vec::new();
+            for d in std::iter::once(c).nfkc() {
+                push_folded(&mut folded, d, 0, 0);
+            }
+            assert!(folded.len() == 1 && folded[0].c == c, "{c:?}");
         }
     }
 
