@@ -410,15 +410,16 @@ fn per_char(input: &str, out: &mut Normalized) -> Vec<NChar> {
                 }
                 invisible_pending = false;
             }
-            while let Some(&b) = bytes.get(next).filter(|b| **b < 0x80) {
-                buf.push(NChar {
-                    c: ASCII_FOLD[b as usize] as char,
-                    s: next as u32,
-                    e: next as u32 + 1,
-                    glued: false,
-                });
-                next += 1;
-            }
+            let run = &bytes[next..];
+            let run = &run[..run.iter().position(|&b| b >= 0x80).unwrap_or(run.len())];
+            let at = next as u32;
+            buf.extend(run.iter().zip(at..).map(|(&b, s)| NChar {
+                c: ASCII_FOLD[b as usize & 0x7F] as char,
+                s,
+                e: s + 1,
+                glued: false,
+            }));
+            next += run.len();
             last_visible = Some(bytes[next - 1] as char);
             continue;
         }
@@ -642,7 +643,11 @@ static ASCII_SCREEN: [u8; 128] = {
 #[inline(always)]
 fn may_start_spaced_run(buf: &[NChar], i: usize) -> bool {
     let (cur, next) = (buf[i].c as u32, buf[i + 1].c as u32);
-    let prev = if i == 0 { b' ' as u32 } else { buf[i - 1].c as u32 };
+    let prev = if i == 0 {
+        b' ' as u32
+    } else {
+        buf[i - 1].c as u32
+    };
     if (cur | next | prev) < 128 {
         let class = |c: u32| ASCII_SCREEN[c as usize];
         (class(next) == SCREEN_SEPARATOR)
@@ -848,7 +853,10 @@ mod tests {
 
     #[test]
     fn cjk_letters_are_unchanged_by_folding() {
-        for c in (0u32..0x11_0000).filter_map(char::from_u32).filter(|&c| is_cjk_letter(c)) {
+        for c in (0u32..0x11_0000)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_cjk_letter(c))
+        {
             let mut folded = Vec::new();
             for d in std::iter::once(c).nfkc() {
                 push_folded(&mut folded, d, 0, 0);
