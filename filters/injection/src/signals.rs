@@ -199,7 +199,7 @@ const CHAR_RUN: usize = 1024;
 /// first byte that breaks it, which in ordinary text is one of the first few.
 fn may_hold_char_run(b: &[u8]) -> bool {
     const BLOCK: usize = 256;
-    const _: () = assert!(CHAR_RUN - 1 >= 3 * BLOCK);
+    const _: () = assert!(CHAR_RUN > 3 * BLOCK);
     if b.len() < CHAR_RUN {
         return false;
     }
