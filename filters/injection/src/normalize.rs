@@ -268,19 +268,42 @@ fn is_cyrillic_or_greek(c: char) -> bool {
 }
 
 /// Leetspeak digits and symbols, read as the letter they stand for.
+#[inline]
 fn leet_to_letter(c: char) -> Option<char> {
-    Some(match c {
-        '0' => 'o',
-        '1' | '!' | '|' => 'i',
-        '3' | '€' => 'e',
-        '4' | '@' => 'a',
-        '5' | '$' => 's',
-        '7' | '+' => 't',
-        '8' => 'b',
-        '9' | '6' => 'g',
-        _ => return None,
-    })
+    if c.is_ascii() {
+        let l = ASCII_LEET[c as usize];
+        (l != 0).then_some(l as char)
+    } else {
+        (c == '€').then_some('e')
+    }
 }
+
+/// The ASCII part of [`leet_to_letter`] as a table (0: not leet); it runs on every character.
+static ASCII_LEET: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let pairs = [
+        (b'0', b'o'),
+        (b'1', b'i'),
+        (b'!', b'i'),
+        (b'|', b'i'),
+        (b'3', b'e'),
+        (b'4', b'a'),
+        (b'@', b'a'),
+        (b'5', b's'),
+        (b'$', b's'),
+        (b'7', b't'),
+        (b'+', b't'),
+        (b'8', b'b'),
+        (b'9', b'g'),
+        (b'6', b'g'),
+    ];
+    let mut i = 0;
+    while i < pairs.len() {
+        t[pairs[i].0 as usize] = pairs[i].1;
+        i += 1;
+    }
+    t
+};
 
 /// Separators attackers put between single letters.
 fn is_letter_separator(c: char) -> bool {
