@@ -1041,6 +1041,32 @@ mod tests {
     }
 
     #[test]
+    fn every_normalized_byte_maps_to_the_character_that_produced_it() {
+        let text = "Ab  ＩＧＮＯＲＥ\u{200B}x Straße i g n o r e  日本\r\n\tз\u{0301}ok 4ll";
+        let n = normalize(text);
+        let mut last = 0..0;
+        for k in 1..n.text.len() {
+            let span = n.original_span(k, k + 1);
+            assert!(span.start < span.end, "byte {k}: {span:?}");
+            let src = &text[span.clone()];
+            assert!(
+                span.start >= last.start,
+                "spans go forward: {last:?} then {span:?}"
+            );
+            // Each byte comes from one character (or one collapsed whitespace run).
+            assert!(
+                src.chars().count() == 1 || src.trim().is_empty(),
+                "{k}: {src:?}"
+            );
+            last = span;
+        }
+        let i = n.text.find("ignore").unwrap();
+        assert_eq!(&text[n.original_span(i, i + 6)], "ＩＧＮＯＲＥ");
+        let s = n.text.find("strasse").unwrap();
+        assert_eq!(&text[n.original_span(s, s + 7)], "Straße");
+    }
+
+    #[test]
     fn word_boundaries_and_indexes() {
         let n = normalize("abc def 指令系统");
         let d = n.text.find("def").unwrap();
