@@ -102,7 +102,6 @@ struct NChar {
     c: char,
     s: u32,
     e: u32,
-    glued: bool,
 }
 
 impl Normalized {
@@ -366,20 +365,17 @@ fn push_folded(buf: &mut Vec<NChar>, c: char, s: u32, e: u32) {
                 c: 's',
                 s,
                 e,
-                glued: false,
             });
             buf.push(NChar {
                 c: 's',
                 s,
                 e,
-                glued: false,
             });
         } else if !is_combining_mark(c) {
             buf.push(NChar {
                 c: strip_latin_diacritic(c),
                 s,
                 e,
-                glued: false,
             });
         }
     };
@@ -440,7 +436,6 @@ fn per_char(input: &str, out: &mut Normalized) -> Vec<NChar> {
                 c: ASCII_FOLD[b as usize & 0x7F] as char,
                 s,
                 e: s + 1,
-                glued: false,
             }));
             next += run.len();
             last_visible = Some(bytes[next - 1] as char);
@@ -525,7 +520,6 @@ fn per_char(input: &str, out: &mut Normalized) -> Vec<NChar> {
                 c,
                 s: s32,
                 e: e32,
-                glued: false,
             });
         } else if c.is_whitespace() {
             let w = if matches!(cp, 0x2028 | 0x2029 | 0x85) {
@@ -537,7 +531,6 @@ fn per_char(input: &str, out: &mut Normalized) -> Vec<NChar> {
                 c: w,
                 s: s32,
                 e: e32,
-                glued: false,
             });
         } else {
             for d in std::iter::once(c).nfkc() {
@@ -546,7 +539,6 @@ fn per_char(input: &str, out: &mut Normalized) -> Vec<NChar> {
                         c: ' ',
                         s: s32,
                         e: e32,
-                        glued: false,
                     });
                 } else {
                     push_folded(&mut buf, d, s32, e32);
@@ -744,15 +736,12 @@ fn join_spaced_letters(buf: &[NChar], flags: &mut Flags, sink: &mut Builder<'_>)
         }
         flags.spaced_letters = true;
         for (idx, &l) in letters.iter().enumerate() {
-            let mut nc = buf[l];
-            nc.glued = true;
-            sink.push(nc);
+            sink.push_glued(buf[l], true);
             if let Some(g) = gaps.get(idx) {
                 let is_common = common.is_some_and(|c| same(gap(&c), gap(g)));
                 if !is_common {
                     let mut sp = buf[g.0];
                     sp.c = ' ';
-                    sp.glued = false;
                     sink.push(sp);
                 }
             }
@@ -803,6 +792,12 @@ impl<'a> Builder<'a> {
 
     #[inline(always)]
     fn push(&mut self, nc: NChar) {
+        self.push_glued(nc, false);
+    }
+
+    /// Pushes `nc`; `glued` when it is a letter of a joined spaced-letter run.
+    #[inline(always)]
+    fn push_glued(&mut self, nc: NChar, glued: bool) {
         if nc.c == ' ' || nc.c == '\n' {
             let p = self.pending.get_or_insert((nc.s, nc.e, false));
             p.1 = nc.e;
@@ -821,7 +816,7 @@ impl<'a> Builder<'a> {
             let at = out.text.len() as u32;
             out.text.push(nc.c);
             out.map.push(at, 1, nc.s, nc.e);
-            if nc.glued {
+            if glued {
                 out.glue(at, 1);
             }
             self.prev_space = false;
@@ -843,7 +838,7 @@ impl<'a> Builder<'a> {
         let at = out.text.len() as u32;
         out.text.push(nc.c);
         out.map.push(at, nc.c.len_utf8(), nc.s, nc.e);
-        if nc.glued {
+        if glued {
             out.glue(at, nc.c.len_utf8());
         }
         self.prev_space = false;
