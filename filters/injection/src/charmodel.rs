@@ -458,6 +458,9 @@ fn unicode_class(c: char) -> u16 {
     if crate::normalize::is_cjk_letter(c) {
         return k | ALPHA;
     }
+    if crate::normalize::is_common_punctuation(c) {
+        return k;
+    }
     if c.is_whitespace() {
         k |= SPACE;
     }

@@ -137,6 +137,13 @@ impl Normalized {
         if ns == 0 || self.is_glued(ns) {
             return true;
         }
+        // Both neighbours ASCII (most matches): a letter or digit before means mid-word.
+        let b = self.text.as_bytes();
+        if let (Some(&prev), Some(&cur)) = (b.get(ns - 1), b.get(ns)) {
+            if prev.is_ascii() && cur.is_ascii() {
+                return !prev.is_ascii_alphanumeric();
+            }
+        }
         // Each CJK character is a word of its own, also next to Latin letters ("AIになって").
         if self
             .text
@@ -156,6 +163,12 @@ impl Normalized {
     pub fn boundary_after(&self, ne: usize) -> bool {
         if ne >= self.text.len() || (ne > 0 && self.is_glued(ne - 1)) {
             return true;
+        }
+        let b = self.text.as_bytes();
+        if let (Some(&last), Some(&next)) = (ne.checked_sub(1).and_then(|i| b.get(i)), b.get(ne)) {
+            if last.is_ascii() && next.is_ascii() {
+                return !next.is_ascii_alphanumeric();
+            }
         }
         if self
             .text
@@ -186,8 +199,16 @@ pub(crate) fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphanumeric()
     } else {
-        is_cjk_letter(c) || c.is_alphanumeric()
+        is_cjk_letter(c) || (!is_common_punctuation(c) && c.is_alphanumeric())
     }
+}
+
+/// General punctuation (dashes, curly quotes, bullets, ellipsis) and CJK punctuation: not
+/// letters, digits or whitespace, caseless. Common in prompts; answered from ranges like
+/// [`is_cjk_letter`] (checked by `cjk_letter_ranges_agree_with_std`).
+#[inline]
+pub(crate) fn is_common_punctuation(c: char) -> bool {
+    matches!(c as u32, 0x2010..=0x2027 | 0x3001..=0x3003 | 0x3008..=0x3011)
 }
 
 /// Han, kana and Hangul letters: alphabetic, caseless, not whitespace. Answering these from
@@ -864,6 +885,10 @@ mod tests {
                 assert!(c.is_alphabetic() && c.is_alphanumeric(), "{c:?}");
                 assert!(!c.is_uppercase() && !c.is_lowercase() && !c.is_whitespace());
                 assert!(is_cjk(c));
+            }
+            if is_common_punctuation(c) {
+                assert!(!c.is_alphanumeric() && !c.is_whitespace(), "{c:?}");
+                assert!(!c.is_uppercase() && !c.is_lowercase() && !c.is_alphabetic());
             }
             assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?}");
         }
