@@ -587,35 +587,53 @@ mod suffix_tests {
     }
 }
 
-/// `#r + #g + #n − #e − #t − #a` (either case) in `b`: positive where ROT13 English would be
-/// (e, t, a become r, g, n). Written without branches so it vectorizes.
-fn rgn_minus_eta(b: &[u8]) -> i64 {
-    b.iter()
-        .map(|&c| {
-            let l = c | 0x20;
-            i64::from((l == b'r') | (l == b'g') | (l == b'n'))
-                - i64::from((l == b'e') | (l == b't') | (l == b'a'))
-        })
-        .sum()
-}
+/// Per byte: +1 for r, g, n and −1 for e, t, a (either case; ROT13 turns e, t, a into r, g,
+/// n), or [`CLAUSE_BREAK`] for newline and `: . ; ! ?`.
+static ROT13_WEIGHT: [i8; 256] = {
+    let mut t = [0i8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if matches!(b, b'\n' | b':' | b'.' | b';' | b'!' | b'?') {
+            CLAUSE_BREAK
+        } else if matches!(b | 0x20, b'r' | b'g' | b'n') {
+            1
+        } else if matches!(b | 0x20, b'e' | b't' | b'a') {
+            -1
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
+const CLAUSE_BREAK: i8 = 2;
 
 /// Whether ROT13 makes `text`, or one of its clauses, read more like ordinary language: a
 /// ROT13 payload often follows a plain-text lead-in ("Message from support: …") that would
 /// dilute a whole-text comparison.
 pub fn rot13_reads_better_somewhere(text: &str) -> bool {
-    // The cheap letter-count pre-check of every clause (and so of the whole text); the bigram
-    // comparison runs only where that pre-check passes.
+    // One pass for the cheap letter-count pre-check of every clause and of the whole text
+    // (#r/g/n − #e/t/a); the bigram comparison runs only where that pre-check passes.
     let mut candidates: Vec<(usize, usize)> = Vec::new();
-    let mut total = 0i64;
+    let (mut total, mut clause) = (0i64, 0i64);
     let mut start = 0usize;
-    let is_break = |b: &u8| matches!(b, b'\n' | b':' | b'.' | b';' | b'!' | b'?');
-    for clause in text.as_bytes().split(is_break) {
-        let d = rgn_minus_eta(clause);
-        total += d;
-        if d > 0 {
-            candidates.push((start, start + clause.len()));
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let w = ROT13_WEIGHT[b as usize];
+        if w == CLAUSE_BREAK {
+            if clause > 0 {
+                candidates.push((start, i));
+            }
+            start = i + 1;
+            clause = 0;
+        } else {
+            clause += i64::from(w);
+            total += i64::from(w);
         }
-        start += clause.len() + 1;
+    }
+    if clause > 0 {
+        candidates.push((start, bytes.len()));
     }
     if total > 0 && rot13_reads_better(text) {
         return true;

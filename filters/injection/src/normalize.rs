@@ -382,16 +382,8 @@ pub fn normalize(input: &str) -> Normalized {
 fn push_folded(buf: &mut Vec<NChar>, c: char, s: u32, e: u32) {
     let mut push = |c: char| {
         if c == 'ß' {
-            buf.push(NChar {
-                c: 's',
-                s,
-                e,
-            });
-            buf.push(NChar {
-                c: 's',
-                s,
-                e,
-            });
+            buf.push(NChar { c: 's', s, e });
+            buf.push(NChar { c: 's', s, e });
         } else if !is_combining_mark(c) {
             buf.push(NChar {
                 c: strip_latin_diacritic(c),
@@ -537,11 +529,7 @@ fn per_char(input: &str, out: &mut Normalized) -> Vec<NChar> {
         if is_cjk_letter(c) {
             // NFKC, case folding and diacritic stripping leave these unchanged (checked by
             // `cjk_letters_are_unchanged_by_folding`).
-            buf.push(NChar {
-                c,
-                s: s32,
-                e: e32,
-            });
+            buf.push(NChar { c, s: s32, e: e32 });
         } else if c.is_whitespace() {
             let w = if matches!(cp, 0x2028 | 0x2029 | 0x85) {
                 '\n'
@@ -797,8 +785,17 @@ impl<'a> Builder<'a> {
         }
     }
 
-    #[inline]
+    /// Writes the pending whitespace run, if any. The test is inlined at every character; the
+    /// write happens once per run.
+    #[inline(always)]
     fn flush_space(&mut self) {
+        if self.pending.is_some() {
+            self.write_pending_space();
+        }
+    }
+
+    #[inline(never)]
+    fn write_pending_space(&mut self) {
         if let Some((s, e, newline)) = self.pending.take() {
             if !self.prev_space || newline {
                 let at = self.out.text.len() as u32;
