@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use parapet_rego::{Decision as PolicyDecision, Module, Policy};
+use parapet_rego::{Decision as PolicyDecision, Input, Module, Policy};
 use parapet_runtime::prelude::*;
 use parapet_runtime::verdict::Reason;
 use serde_json::Value;
@@ -64,8 +64,8 @@ pub struct PolicyFilter {
 impl Filter for PolicyFilter {
     const NAME: &'static str = "policy";
     type Config = Config;
-    /// The request part of the input, kept for the response decision.
-    type State = Option<Value>;
+    /// The request part of the input, kept (converted for the engine) for the response decision.
+    type State = Option<Input>;
 
     fn new(cfg: Config, _common: &Common) -> Result<Self, ConfigError> {
         let (field, modules) = match (cfg.rego, cfg.modules) {
@@ -142,13 +142,21 @@ impl Filter for PolicyFilter {
             .host()
             .property(&["source", "address"])
             .and_then(|v| String::from_utf8(v).ok());
-        let input = input::request_input(cx.request, view, source, &self.input_headers, findings);
+        let input = Input::from_json(&input::request_input(
+            cx.request,
+            view,
+            source,
+            &self.input_headers,
+            findings,
+        ))?;
         let decision = self
             .policy
             .try_borrow_mut()
             .map_err(|_| FilterError::new("policy engine busy"))?
-            .decide(&self.entrypoint, &input)?;
-        *cx.state = Some(input);
+            .decide_input(&self.entrypoint, &input)?;
+        if self.response_entrypoint.is_some() {
+            *cx.state = Some(input);
+        }
         for (name, value) in &decision.headers {
             cx.add_response_header(name, value);
         }
@@ -169,18 +177,16 @@ impl Filter for PolicyFilter {
         let Some(entry) = &self.response_entrypoint else {
             return Ok(Verdict::allow());
         };
-        let mut input = cx
-            .state
-            .take()
-            .unwrap_or_else(|| Value::Object(Default::default()));
-        if let Value::Object(map) = &mut input {
-            map.insert("response".into(), input::response_input(view));
-        }
+        let mut input = match cx.state.take() {
+            Some(input) => input,
+            None => Input::from_json(&Value::Object(Default::default()))?,
+        };
+        input.insert("response", &input::response_input(view))?;
         let decision = self
             .policy
             .try_borrow_mut()
             .map_err(|_| FilterError::new("policy engine busy"))?
-            .decide(entry, &input)?;
+            .decide_input(entry, &input)?;
         Ok(verdict(decision, Reason::UnsafeOutput))
     }
 }
@@ -188,7 +194,7 @@ impl Filter for PolicyFilter {
 /// Routes the request to `model` by rewriting the body's `model` field in place (every other
 /// byte kept). APIs that name the model in the path (Gemini, Bedrock) cannot be rerouted from a
 /// filter: that is a policy error, handled per `on_error` (fail closed by default).
-fn model_override(cx: &Cx<Option<Value>>, view: &RequestView, model: &str) -> Outcome {
+fn model_override(cx: &Cx<Option<Input>>, view: &RequestView, model: &str) -> Outcome {
     if view.model.as_deref() == Some(model) {
         return Ok(Verdict::allow());
     }

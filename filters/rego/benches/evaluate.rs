@@ -89,6 +89,26 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    // The smallest useful policy (the one scripts/bench runs through the harness): what the
+    // engine costs per decision before any rule does work.
+    let mut one_rule = Policy::compile(
+        &[Module::new(
+            "one.rego",
+            "package parapet\nimport rego.v1\ndecision := {\"allow\": true}\n",
+        )],
+        None,
+    )
+    .expect("compiles");
+    let mut group = c.benchmark_group("one_rule_policy");
+    group.bench_function("request_decision", |b| {
+        b.iter(|| {
+            one_rule
+                .decide("data.parapet.decision", black_box(&request))
+                .expect("decides")
+        })
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench);

@@ -36,6 +36,7 @@ pub use error::PolicyError;
 pub use testing::{TestOutcome, TestReport};
 
 use regorus::{Engine, Value};
+use serde::Deserialize;
 
 /// One Rego source file: a name used in error messages (`file:line:column`) and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +137,18 @@ impl Policy {
         entrypoint: &str,
         input: &serde_json::Value,
     ) -> Result<Option<serde_json::Value>, PolicyError> {
-        self.engine.set_input(to_value(input)?);
+        self.evaluate_input(entrypoint, &Input::from_json(input)?)
+    }
+
+    /// [`Policy::evaluate`] on an input already converted with [`Input::from_json`]: a caller
+    /// that decides twice on related documents (request, then response) converts once.
+    pub fn evaluate_input(
+        &mut self,
+        entrypoint: &str,
+        input: &Input,
+    ) -> Result<Option<serde_json::Value>, PolicyError> {
+        // Values are reference-counted: handing the engine a clone copies no document.
+        self.engine.set_input(input.0.clone());
         let value = self
             .engine
             .eval_rule(entrypoint.to_string())
@@ -144,10 +156,7 @@ impl Policy {
         if value == Value::Undefined {
             return Ok(None);
         }
-        let json = value
-            .to_json_str()
-            .map_err(|e| PolicyError::message(format!("{entrypoint}: {e}")))?;
-        serde_json::from_str(&json)
+        serde_json::to_value(&value)
             .map(Some)
             .map_err(|e| PolicyError::message(format!("{entrypoint}: {e}")))
     }
@@ -159,7 +168,16 @@ impl Policy {
         entrypoint: &str,
         input: &serde_json::Value,
     ) -> Result<Decision, PolicyError> {
-        match self.evaluate(entrypoint, input)? {
+        self.decide_input(entrypoint, &Input::from_json(input)?)
+    }
+
+    /// [`Policy::decide`] on an input already converted with [`Input::from_json`].
+    pub fn decide_input(
+        &mut self,
+        entrypoint: &str,
+        input: &Input,
+    ) -> Result<Decision, PolicyError> {
+        match self.evaluate_input(entrypoint, input)? {
             None => Err(PolicyError::message(format!(
                 "{entrypoint} is undefined for this input (give it a default)"
             ))),
@@ -185,8 +203,36 @@ impl Policy {
     }
 }
 
+/// An input document in the engine's own value type, converted once from JSON.
+///
+/// Converting is a walk over the document, not free: the `policy` filter converts the request's
+/// document once and, for the response decision, adds `response` to it rather than converting
+/// the request part again.
+#[derive(Debug, Clone)]
+pub struct Input(Value);
+
+impl Input {
+    pub fn from_json(json: &serde_json::Value) -> Result<Input, PolicyError> {
+        to_value(json).map(Input)
+    }
+
+    /// Sets the top-level field `key` (the document must be an object, as every input is).
+    pub fn insert(&mut self, key: &str, json: &serde_json::Value) -> Result<(), PolicyError> {
+        let value = to_value(json)?;
+        let object = self
+            .0
+            .as_object_mut()
+            .map_err(|_| PolicyError::message("input: the input document is not an object"))?;
+        object.insert(Value::from(key), value);
+        Ok(())
+    }
+}
+
+/// JSON to the engine's values without a text round trip: `regorus::Value` deserializes from a
+/// `serde_json::Value` through the same visitor its JSON parser uses, so numbers, strings and
+/// errors (a non-finite number) come out exactly as when parsing the document's text.
 fn to_value(json: &serde_json::Value) -> Result<Value, PolicyError> {
-    Value::from_json_str(&json.to_string()).map_err(|e| PolicyError::message(format!("input: {e}")))
+    Value::deserialize(json).map_err(|e| PolicyError::message(format!("input: {e}")))
 }
 
 /// Evaluating a rule is what makes regorus resolve its function calls; evaluate each rule of the
