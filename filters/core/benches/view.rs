@@ -1,12 +1,33 @@
 //! Text view of a ~100 KB chat request vs the parse floor
 //! (`serde_json::from_slice::<serde::de::IgnoredAny>` on the same bytes).
 //!
-//! Two sub-benches explain the ratio: `parapet_scan_only` (the span-tracking scan,
-//! no view) and `view_output_clone` (allocating, copying and freeing the view's owned
-//! strings alone — every `Segment` owns its `text` and `pointer`, every `ToolCall` its
-//! id, name and arguments). Their sum is the least a view with this API can cost.
+//! Sub-benches that explain the ratio:
+//! * `parapet_scan_only`: the span-tracking scan alone ([`Doc::parse`]: UTF-8
+//!   validation, one node per value, duplicate-key checks).
+//! * `parapet_scan_decoding`: the same scan decoding escaped strings on the way
+//!   ([`Doc::parse_decoded`], what a view uses); the escape-dense case pays for every
+//!   `\uXXXX`, quote and newline here.
+//! * `parapet_text_view` minus `parapet_scan_decoding` is the collecting: walking
+//!   the messages, one `Segment` (role, kind, span, `Text`, inline `JsonPointer`) per
+//!   text and one `ToolCall` per call. No text is copied for it: unescaped texts
+//!   borrow from the body, escaped ones share the scan's decoded buffer.
+//!
+//! Measured (thread CPU time on a loaded 2-vCPU VM, median of per-round ratios with
+//! the floor interleaved, 3 runs), as multiples of the floor:
+//!
+//! | case         | scan      | scan + decode | text view | before (owned strings) |
+//! |--------------|-----------|---------------|-----------|------------------------|
+//! | escape_dense | 1.26–1.30 | 1.50–1.55     | 2.16–2.21 | 2.63–2.73              |
+//! | typical      | 1.06–1.09 | 1.15–1.20     | 2.18–2.23 | 2.97–3.03              |
+//!
+//! The ≤ 2× aim is not met. What remains beyond the scan is the decoding of
+//! escapes (0.1× typical, 0.25× escape-dense) and the collecting (~1.0× typical,
+//! ~0.65× escape-dense: member lookups per message, building segments, pointers and
+//! tool calls). Criterion's wall-clock figures on a shared machine swing with the
+//! load of other processes; compare the ratios within one run only.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use parapet_core::json::Doc;
 use parapet_core::{detect, parse_request, Limits};
 use std::hint::black_box;
 
@@ -72,14 +93,16 @@ fn bench_body(c: &mut Criterion, name: &str, body: &[u8]) {
         b.iter(|| parse_request(api, black_box(&body), &limits).unwrap())
     });
     g.bench_function("parapet_scan_only", |b| {
+        b.iter(|| Doc::parse(black_box(&body), &limits).unwrap().root().len())
+    });
+    g.bench_function("parapet_scan_decoding", |b| {
         b.iter(|| {
-            parapet_core::json::Doc::parse(black_box(&body), &limits)
+            Doc::parse_decoded(black_box(&body), &limits)
                 .unwrap()
                 .root()
                 .len()
         })
     });
-    g.bench_function("view_output_clone", |b| b.iter(|| black_box(&view).clone()));
     g.bench_function("serde_json_ignored_any_floor", |b| {
         b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&body)).unwrap())
     });

@@ -16,7 +16,9 @@
 //! * [`detect`] picks the [`Api`] from the path (and body shape).
 //! * [`parse_request`] / [`parse_response`] build a view: ordered [`Segment`]s with
 //!   role, kind and the byte span of each JSON string literal, plus model, stream
-//!   flag, token limit, tools, response format, tool calls and [`Usage`].
+//!   flag, token limit, tools, response format, tool calls and [`Usage`]. Views
+//!   borrow from the body: texts are [`Text`]s (read like `&str`; no copy per text)
+//!   and pointers inline [`JsonPointer`]s; `into_owned()` detaches a view.
 //! * [`apply_edits`] replaces segment texts, keeping every other byte;
 //!   [`replace_value`] / [`insert_member`] change control fields the same way, and
 //!   [`clamp_max_tokens`], [`request_stream_usage`], [`set_model`] know where each
@@ -64,6 +66,6 @@ pub use request_edits::{clamp_max_tokens, request_stream_usage, set_model};
 pub use rewrite::{apply_edits, insert_member, replace_value, Edit};
 pub use stream::{rewrite_event, Delta, DeltaKind, StreamEvent, StreamParser};
 pub use view::{
-    parse_request, parse_response, RequestView, ResponseFormat, ResponseView, Role, Segment,
-    SegmentKind, ToolCall, ToolDef, Usage,
+    parse_request, parse_response, JsonPointer, RequestView, ResponseFormat, ResponseView, Role,
+    Segment, SegmentKind, Text, ToolCall, ToolDef, Usage,
 };

@@ -7,12 +7,13 @@ use parapet_core::{detect, parse_request, Api, Limits, Operation, Provider, Role
 use Role::*;
 use SegmentKind::*;
 
-fn view(path: &str, name: &str) -> (Vec<u8>, parapet_core::RequestView) {
+fn view(path: &str, name: &str) -> (Vec<u8>, parapet_core::RequestView<'static>) {
     let body = fixture(name);
     let api = detect(path, Some(&body));
     let v = parse_request(api, &body, &Limits::default()).unwrap();
     check_spans(&body, &v.segments);
     check_rewrite_all(&body, &v.segments);
+    let v = v.into_owned();
     (body, v)
 }
 
@@ -108,8 +109,8 @@ fn openai_chat_request() {
     assert_eq!(
         (
             call.id.as_deref(),
-            call.name.as_str(),
-            call.arguments.as_str()
+            call.name.as_ref(),
+            call.arguments.as_ref()
         ),
         (Some("call_1"), "get_weather", "{\"city\":\"Paris\"}")
     );
@@ -621,7 +622,7 @@ fn generic_mode_yields_every_string() {
     let texts: Vec<_> = v
         .segments
         .iter()
-        .map(|s| (s.pointer.as_str(), s.text.as_str(), s.kind))
+        .map(|s| (s.pointer.as_str(), s.text.as_ref(), s.kind))
         .collect();
     assert_eq!(
         texts,

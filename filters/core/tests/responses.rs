@@ -9,7 +9,7 @@ use parapet_core::{
 use Role::*;
 use SegmentKind::*;
 
-fn view(path: &str, body: &[u8]) -> ResponseView {
+fn view<'a>(path: &str, body: &'a [u8]) -> ResponseView<'a> {
     let v = parse_response(detect(path, None), body, &Limits::default()).unwrap();
     check_spans(body, &v.segments);
     check_rewrite_all(body, &v.segments);
@@ -28,7 +28,12 @@ fn choice_rows(v: &ResponseView) -> Vec<(Option<usize>, SegmentKind, String, Str
                     Assistant
                 }
             );
-            (s.choice_index, s.kind, s.text.clone(), s.pointer.clone())
+            (
+                s.choice_index,
+                s.kind,
+                s.text.to_string(),
+                s.pointer.to_string(),
+            )
         })
         .collect()
 }
@@ -42,11 +47,17 @@ fn r(
     (Some(choice), kind, text.to_string(), pointer.to_string())
 }
 
-fn call(choice: usize, index: usize, id: Option<&str>, name: &str, args: &str) -> ToolCall {
+fn call<'a>(
+    choice: usize,
+    index: usize,
+    id: Option<&'a str>,
+    name: &'a str,
+    args: &'a str,
+) -> ToolCall<'a> {
     ToolCall {
         choice,
         index,
-        id: id.map(str::to_string),
+        id: id.map(Into::into),
         name: name.into(),
         arguments: args.into(),
         message_index: None,
@@ -55,10 +66,8 @@ fn call(choice: usize, index: usize, id: Option<&str>, name: &str, args: &str) -
 
 #[test]
 fn openai_chat_response() {
-    let v = view(
-        "/v1/chat/completions",
-        &fixture("openai_chat_response.json"),
-    );
+    let body = fixture("openai_chat_response.json");
+    let v = view("/v1/chat/completions", &body);
     assert_eq!(v.model.as_deref(), Some("gpt-4o-2024-08-06"));
     assert_eq!(
         choice_rows(&v),
@@ -117,7 +126,8 @@ fn openai_chat_response() {
 
 #[test]
 fn openai_responses_response() {
-    let v = view("/v1/responses", &fixture("openai_responses_response.json"));
+    let body = fixture("openai_responses_response.json");
+    let v = view("/v1/responses", &body);
     assert_eq!(
         choice_rows(&v),
         vec![
@@ -191,7 +201,8 @@ fn legacy_completions_and_embeddings_responses() {
 
 #[test]
 fn anthropic_response() {
-    let v = view("/v1/messages", &fixture("anthropic_response.json"));
+    let body = fixture("anthropic_response.json");
+    let v = view("/v1/messages", &body);
     assert_eq!(
         choice_rows(&v),
         vec![
@@ -234,10 +245,8 @@ fn anthropic_response() {
 
 #[test]
 fn gemini_response() {
-    let v = view(
-        "/v1beta/models/gemini-2.5-flash:generateContent",
-        &fixture("gemini_response.json"),
-    );
+    let body = fixture("gemini_response.json");
+    let v = view("/v1beta/models/gemini-2.5-flash:generateContent", &body);
     assert_eq!(v.model.as_deref(), Some("gemini-2.5-flash"));
     assert_eq!(
         choice_rows(&v),
@@ -298,7 +307,8 @@ fn gemini_blocked_prompt() {
 
 #[test]
 fn bedrock_response() {
-    let v = view("/model/m/converse", &fixture("bedrock_response.json"));
+    let body = fixture("bedrock_response.json");
+    let v = view("/model/m/converse", &body);
     assert_eq!(
         choice_rows(&v),
         vec![

@@ -17,11 +17,17 @@ fn lines(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-fn call(choice: usize, index: usize, id: Option<&str>, name: &str, args: &str) -> ToolCall {
+fn call<'a>(
+    choice: usize,
+    index: usize,
+    id: Option<&'a str>,
+    name: &'a str,
+    args: &'a str,
+) -> ToolCall<'a> {
     ToolCall {
         choice,
         index,
-        id: id.map(str::to_string),
+        id: id.map(Into::into),
         name: name.into(),
         arguments: args.into(),
         message_index: None,

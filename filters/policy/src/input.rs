@@ -165,11 +165,11 @@ pub fn response_input(view: &ResponseView) -> Value {
         .iter()
         .map(|c| {
             json!({
-                "name": c.name,
-                "id": c.id,
+                "name": c.name.as_str(),
+                "id": c.id.as_deref(),
                 "choice": c.choice,
                 "arguments": serde_json::from_str::<Value>(&c.arguments).unwrap_or(Value::Null),
-                "arguments_text": c.arguments,
+                "arguments_text": c.arguments.as_str(),
             })
         })
         .collect();

@@ -406,7 +406,7 @@ impl StreamProc {
     }
 
     /// The whole response as a view (for `on_response` at the end of the stream).
-    pub fn assembled_view(&self, model: Option<String>) -> ResponseView {
+    pub fn assembled_view(&self, model: Option<String>) -> ResponseView<'static> {
         let segments = self
             .released_text
             .iter()
@@ -421,8 +421,8 @@ impl StreamProc {
                 message_index: None,
                 choice_index: Some(channel.choice),
                 span: 0..0,
-                text: text.clone(),
-                pointer: String::new(),
+                text: text.clone().into(),
+                pointer: Default::default(),
             })
             .collect();
         ResponseView {

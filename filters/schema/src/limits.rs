@@ -309,7 +309,7 @@ fn view_tool_calls(view: &RequestView) -> Vec<HistoryToolCall> {
     view.tool_calls
         .iter()
         .map(|c| HistoryToolCall {
-            name: c.name.clone(),
+            name: c.name.to_string(),
             pointer: match c.message_index {
                 Some(m) => format!("{}/{m}", messages_pointer(view.api)),
                 None => String::new(),

@@ -18,14 +18,14 @@ fn role_kind(role: Role) -> SegmentKind {
 }
 
 /// One content block. `kind` is the kind of plain text in this context.
-pub(crate) fn block(
-    c: &mut Collector,
-    b: NodeRef,
+pub(crate) fn block<'a>(
+    c: &mut Collector<'a>,
+    b: NodeRef<'_, 'a>,
     pointer: &str,
     at: At,
     kind: SegmentKind,
     (choice, index): (usize, usize),
-    calls: &mut Vec<ToolCall>,
+    calls: &mut Vec<ToolCall<'a>>,
 ) -> bool {
     match b.get("type").str().as_deref() {
         Some("text") => {
@@ -46,9 +46,9 @@ pub(crate) fn block(
             calls.push(ToolCall {
                 choice,
                 index,
-                id: b.get("id").string(),
-                name: b.get("name").string().unwrap_or_default(),
-                arguments: input.raw().to_string(),
+                id: b.get("id").text(),
+                name: b.get("name").text().unwrap_or_default(),
+                arguments: input.raw().into(),
                 message_index: at.msg,
             });
         }
@@ -129,7 +129,7 @@ pub(crate) fn block(
     true
 }
 
-pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
+pub(crate) fn request<'a>(api: Api, root: NodeRef<'_, 'a>) -> RequestView<'a> {
     let mut view = RequestView::empty(api);
     let mut c = Collector::default();
     read_model_stream(&mut view, root);
@@ -186,11 +186,11 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
 }
 
 /// `content[]` of a Message object (response, or `message_start` in a stream).
-pub(crate) fn message_content(
-    c: &mut Collector,
-    msg: NodeRef,
+pub(crate) fn message_content<'a>(
+    c: &mut Collector<'a>,
+    msg: NodeRef<'_, 'a>,
     pointer: &str,
-    calls: &mut Vec<ToolCall>,
+    calls: &mut Vec<ToolCall<'a>>,
 ) {
     let at = At::choice(0);
     for (i, b) in msg.get("content").items().enumerate() {
@@ -201,7 +201,7 @@ pub(crate) fn message_content(
     }
 }
 
-pub(crate) fn response(api: Api, root: NodeRef) -> ResponseView {
+pub(crate) fn response<'a>(api: Api, root: NodeRef<'_, 'a>) -> ResponseView<'a> {
     let mut view = ResponseView::empty(api);
     let mut c = Collector::default();
     view.model = root.get("model").string();

@@ -9,14 +9,14 @@ use crate::view::{
 };
 
 /// One ContentBlock (a single-key union). `kind` is the kind of plain text here.
-pub(crate) fn block(
-    c: &mut Collector,
-    b: NodeRef,
+pub(crate) fn block<'a>(
+    c: &mut Collector<'a>,
+    b: NodeRef<'_, 'a>,
     pointer: &str,
     at: At,
     kind: SegmentKind,
     (choice, index): (usize, usize),
-    calls: &mut Vec<ToolCall>,
+    calls: &mut Vec<ToolCall<'a>>,
 ) {
     for (key, v) in b.members() {
         let vp = ptr(pointer, &key);
@@ -38,9 +38,9 @@ pub(crate) fn block(
                 calls.push(ToolCall {
                     choice,
                     index,
-                    id: v.get("toolUseId").string(),
-                    name: v.get("name").string().unwrap_or_default(),
-                    arguments: v.get("input").raw().to_string(),
+                    id: v.get("toolUseId").text(),
+                    name: v.get("name").text().unwrap_or_default(),
+                    arguments: v.get("input").raw().into(),
                     message_index: at.msg,
                 });
             }
@@ -102,7 +102,7 @@ pub(crate) fn block(
     }
 }
 
-pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
+pub(crate) fn request<'a>(api: Api, root: NodeRef<'_, 'a>) -> RequestView<'a> {
     let mut view = RequestView::empty(api);
     let mut c = Collector::default();
     view.model = root.get("modelId").string();
@@ -165,7 +165,7 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
             name,
             description: spec.get("description").string(),
             parameters: schema.exists().then(|| schema.raw().to_string()),
-            pointer: sp,
+            pointer: sp.to_string(),
         });
     }
     for (name, var) in root.get("promptVariables").members() {
@@ -191,7 +191,7 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
     view
 }
 
-pub(crate) fn response(api: Api, root: NodeRef) -> ResponseView {
+pub(crate) fn response<'a>(api: Api, root: NodeRef<'_, 'a>) -> ResponseView<'a> {
     let mut view = ResponseView::empty(api);
     let mut c = Collector::default();
     view.error = root.get("message").kind() == Some(Kind::String) && !root.get("output").exists();

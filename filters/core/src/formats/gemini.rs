@@ -24,14 +24,14 @@ fn get2<'d, 'a>(
 }
 
 /// The parts of one `Content`. `text_kind` is the kind of plain text parts.
-pub(crate) fn parts(
-    c: &mut Collector,
-    content: NodeRef,
+pub(crate) fn parts<'a>(
+    c: &mut Collector<'a>,
+    content: NodeRef<'_, 'a>,
     pointer: &str,
     at: At,
     text_kind: SegmentKind,
     choice: usize,
-    calls: &mut Vec<ToolCall>,
+    calls: &mut Vec<ToolCall<'a>>,
 ) {
     for (j, p) in content.get("parts").items().enumerate() {
         let pp = ptr(&ptr(pointer, "parts"), j);
@@ -64,10 +64,10 @@ pub(crate) fn parts(
             calls.push(ToolCall {
                 choice,
                 index,
-                id: fc.get("id").string(),
-                name: fc.get("name").string().unwrap_or_default(),
+                id: fc.get("id").text(),
+                name: fc.get("name").text().unwrap_or_default(),
                 arguments: if fc.get("args").exists() {
-                    fc.get("args").raw().to_string()
+                    fc.get("args").raw().into()
                 } else {
                     "{}".into()
                 },
@@ -127,7 +127,7 @@ pub(crate) fn parts(
     }
 }
 
-pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
+pub(crate) fn request<'a>(api: Api, root: NodeRef<'_, 'a>) -> RequestView<'a> {
     let mut view = RequestView::empty(api);
     let mut c = Collector::default();
     view.model = root.get("model").string();
@@ -204,7 +204,7 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
             kind: mime.string().unwrap_or_else(|| "application/json".into()),
             name: None,
             schema: schema.0.exists().then(|| schema.0.raw().to_string()),
-            pointer: gp.clone(),
+            pointer: gp.to_string(),
         });
     }
     view.segments = c.segments;
@@ -212,11 +212,11 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
 }
 
 /// `candidates[]` of one response or stream chunk.
-fn candidates(
-    c: &mut Collector,
-    root: NodeRef,
+fn candidates<'a>(
+    c: &mut Collector<'a>,
+    root: NodeRef<'_, 'a>,
     prefix: &str,
-    calls: &mut Vec<ToolCall>,
+    calls: &mut Vec<ToolCall<'a>>,
     finish: &mut Vec<String>,
 ) {
     for (pos, cand) in root.get("candidates").items().enumerate() {
@@ -244,16 +244,16 @@ fn candidates(
 
 /// A `GenerateContentResponse`, or the JSON array of them that
 /// `:streamGenerateContent` returns without `alt=sse` (usage: the last snapshot).
-pub(crate) fn response(api: Api, root: NodeRef) -> ResponseView {
+pub(crate) fn response<'a>(api: Api, root: NodeRef<'_, 'a>) -> ResponseView<'a> {
     let mut view = ResponseView::empty(api);
     let mut c = Collector::default();
-    let chunks: Vec<(String, NodeRef)> = if root.kind() == Some(Kind::Array) {
+    let chunks: Vec<(crate::view::JsonPointer, NodeRef)> = if root.kind() == Some(Kind::Array) {
         root.items()
             .enumerate()
             .map(|(i, n)| (ptr("", i), n))
             .collect()
     } else {
-        vec![(String::new(), root)]
+        vec![(crate::view::JsonPointer::ROOT, root)]
     };
     for (prefix, chunk) in chunks {
         if let Some(m) = chunk.get_any(&["modelVersion", "model_version"]).string() {

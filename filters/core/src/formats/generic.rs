@@ -4,7 +4,7 @@ use crate::api::Api;
 use crate::json::NodeRef;
 use crate::view::{At, Collector, RequestView, ResponseView, Role, SegmentKind};
 
-pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
+pub(crate) fn request<'a>(api: Api, root: NodeRef<'_, 'a>) -> RequestView<'a> {
     let mut view = RequestView::empty(api);
     let mut c = Collector::default();
     view.model = root.get("model").string();
@@ -14,7 +14,7 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
     view
 }
 
-pub(crate) fn response(api: Api, root: NodeRef) -> ResponseView {
+pub(crate) fn response<'a>(api: Api, root: NodeRef<'_, 'a>) -> ResponseView<'a> {
     let mut view = ResponseView::empty(api);
     let mut c = Collector::default();
     view.model = root.get("model").string();

@@ -13,16 +13,16 @@ use crate::json::NodeRef;
 use crate::view::{ptr, Collector, RequestView, ToolDef};
 
 /// Common request fields that share names across OpenAI-like bodies.
-pub(crate) fn read_model_stream(view: &mut RequestView, root: NodeRef) {
+pub(crate) fn read_model_stream<'a>(view: &mut RequestView<'a>, root: NodeRef<'_, 'a>) {
     view.model = root.get("model").string();
     view.stream = root.get("stream").as_bool().unwrap_or(false);
 }
 
 /// A tool definition with `name`, `description` and a schema under `schema_key`,
 /// located at `def` (pointer `pointer`); descriptions become segments.
-pub(crate) fn tool_def(
-    c: &mut Collector,
-    def: NodeRef,
+pub(crate) fn tool_def<'a>(
+    c: &mut Collector<'a>,
+    def: NodeRef<'_, 'a>,
     pointer: &str,
     schema_key: &[&str],
 ) -> Option<ToolDef> {

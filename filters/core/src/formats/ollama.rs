@@ -8,7 +8,7 @@ use crate::view::{
     UsageFields,
 };
 
-fn common(view: &mut RequestView, c: &mut Collector, root: NodeRef) {
+fn common<'a>(view: &mut RequestView<'a>, c: &mut Collector<'a>, root: NodeRef<'_, 'a>) {
     view.model = root.get("model").string();
     // Ollama streams unless told otherwise.
     view.stream = root.get("stream").as_bool().unwrap_or(true);
@@ -40,14 +40,14 @@ fn common(view: &mut RequestView, c: &mut Collector, root: NodeRef) {
 }
 
 /// `message.tool_calls[]` (arguments are objects natively).
-fn tool_calls(
-    c: &mut Collector,
-    msg: NodeRef,
+fn tool_calls<'a>(
+    c: &mut Collector<'a>,
+    msg: NodeRef<'_, 'a>,
     pointer: &str,
     at: At,
     choice: usize,
     first: usize,
-    out: &mut Vec<ToolCall>,
+    out: &mut Vec<ToolCall<'a>>,
 ) {
     for (k, call) in msg.get("tool_calls").items().enumerate() {
         let fp = ptr(&ptr(&ptr(pointer, "tool_calls"), k), "function");
@@ -76,19 +76,18 @@ fn tool_calls(
                 .as_u64()
                 .map(|i| i as usize)
                 .unwrap_or(first + k),
-            id: call.get("id").string(),
-            name: f.get("name").string().unwrap_or_default(),
+            id: call.get("id").text(),
+            name: f.get("name").text().unwrap_or_default(),
             arguments: args
-                .str()
-                .map(|s| s.into_owned())
+                .text()
                 .filter(|_| args.kind() == Some(Kind::String))
-                .unwrap_or_else(|| args.raw().to_string()),
+                .unwrap_or_else(|| args.raw().into()),
             message_index: at.msg,
         });
     }
 }
 
-pub(crate) fn chat_request(api: Api, root: NodeRef) -> RequestView {
+pub(crate) fn chat_request<'a>(api: Api, root: NodeRef<'_, 'a>) -> RequestView<'a> {
     let mut view = RequestView::empty(api);
     let mut c = Collector::default();
     common(&mut view, &mut c, root);
@@ -120,7 +119,7 @@ pub(crate) fn chat_request(api: Api, root: NodeRef) -> RequestView {
     view
 }
 
-pub(crate) fn generate_request(api: Api, root: NodeRef) -> RequestView {
+pub(crate) fn generate_request<'a>(api: Api, root: NodeRef<'_, 'a>) -> RequestView<'a> {
     let mut view = RequestView::empty(api);
     let mut c = Collector::default();
     common(&mut view, &mut c, root);
@@ -155,11 +154,11 @@ pub(crate) fn generate_request(api: Api, root: NodeRef) -> RequestView {
 }
 
 /// One response object or NDJSON stream line (chat or generate).
-pub(crate) fn object(
-    c: &mut Collector,
-    root: NodeRef,
+pub(crate) fn object<'a>(
+    c: &mut Collector<'a>,
+    root: NodeRef<'_, 'a>,
     first_call: usize,
-    calls: &mut Vec<ToolCall>,
+    calls: &mut Vec<ToolCall<'a>>,
 ) {
     let at = At::choice(0);
     let msg = root.get("message");
@@ -180,7 +179,7 @@ pub(crate) fn object(
     c.text(root.get("thinking"), at, SegmentKind::Other, "/thinking");
 }
 
-pub(crate) fn response(api: Api, root: NodeRef) -> ResponseView {
+pub(crate) fn response<'a>(api: Api, root: NodeRef<'_, 'a>) -> ResponseView<'a> {
     let mut view = ResponseView::empty(api);
     let mut c = Collector::default();
     view.model = root.get("model").string();

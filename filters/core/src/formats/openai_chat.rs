@@ -4,8 +4,8 @@ use super::{read_model_stream, tool_def};
 use crate::api::Api;
 use crate::json::{Kind, NodeRef};
 use crate::view::{
-    ptr, push_index, At, Collector, RequestView, ResponseFormat, ResponseView, Role, SegmentKind,
-    ToolCall, UsageFields,
+    ptr, push_index, At, Collector, JsonPointer, PtrToken, RequestView, ResponseFormat,
+    ResponseView, Role, SegmentKind, ToolCall, UsageFields,
 };
 
 fn role_kind(role: Role) -> SegmentKind {
@@ -18,7 +18,13 @@ fn role_kind(role: Role) -> SegmentKind {
 }
 
 /// Content parts: `text` / `refusal` carry text; media parts are skipped.
-fn part(c: &mut Collector, p: NodeRef, pointer: &str, at: At, kind: SegmentKind) -> bool {
+fn part<'a>(
+    c: &mut Collector<'a>,
+    p: NodeRef<'_, 'a>,
+    pointer: &str,
+    at: At,
+    kind: SegmentKind,
+) -> bool {
     let [ty, text, refusal] = p.get_many(["type", "text", "refusal"]);
     match ty.str().as_deref() {
         Some("text") => {
@@ -37,16 +43,14 @@ fn part(c: &mut Collector, p: NodeRef, pointer: &str, at: At, kind: SegmentKind)
 }
 
 /// `tool_calls[]` / legacy `function_call` of one assistant message (request or response).
-pub(crate) fn tool_calls(
-    c: &mut Collector,
-    [calls, fc]: [NodeRef; 2],
+pub(crate) fn tool_calls<'a>(
+    c: &mut Collector<'a>,
+    [calls, fc]: [NodeRef<'_, 'a>; 2],
     pointer: &str,
     at: At,
     choice: usize,
-    out: &mut Vec<ToolCall>,
+    out: &mut Vec<ToolCall<'a>>,
 ) {
-    // One pointer buffer for every call of the message: `{pointer}/tool_calls/{k}/{body}`.
-    let mut bp = String::with_capacity(pointer.len() + 32);
     for (k, call) in calls.items().enumerate() {
         let [custom, function, index, id] = call.get_many(["custom", "function", "index", "id"]);
         let (body, body_key, args_key) = if custom.exists() {
@@ -54,23 +58,23 @@ pub(crate) fn tool_calls(
         } else {
             (function, "function", "arguments")
         };
-        bp.clear();
-        bp.push_str(pointer);
-        bp.push_str("/tool_calls/");
-        push_index(&mut bp, k);
-        bp.push('/');
-        bp.push_str(body_key);
+        // `{pointer}/tool_calls/{k}/{body_key}/{leaf}`, built inline.
+        let leaf_ptr = |leaf: &str| {
+            k.with_token(|k| {
+                JsonPointer::concat(&[pointer, "/tool_calls/", k, "/", body_key, "/", leaf])
+            })
+        };
         let [name, args] = body.get_many(["name", args_key]);
-        c.text(name, at, SegmentKind::ToolCallName, || ptr(&bp, "name"));
+        c.text(name, at, SegmentKind::ToolCallName, || leaf_ptr("name"));
         c.text(args, at, SegmentKind::ToolCallArguments, || {
-            ptr(&bp, args_key)
+            leaf_ptr(args_key)
         });
         out.push(ToolCall {
             choice,
             index: index.as_u64().map(|i| i as usize).unwrap_or(k),
-            id: id.string(),
-            name: name.string().unwrap_or_default(),
-            arguments: args.string().unwrap_or_default(),
+            id: id.text(),
+            name: name.text().unwrap_or_default(),
+            arguments: args.text().unwrap_or_default(),
             message_index: at.msg,
         });
     }
@@ -89,14 +93,14 @@ pub(crate) fn tool_calls(
             choice,
             index: 0,
             id: None,
-            name: fc.get("name").string().unwrap_or_default(),
-            arguments: fc.get("arguments").string().unwrap_or_default(),
+            name: fc.get("name").text().unwrap_or_default(),
+            arguments: fc.get("arguments").text().unwrap_or_default(),
             message_index: at.msg,
         });
     }
 }
 
-pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
+pub(crate) fn request<'a>(api: Api, root: NodeRef<'_, 'a>) -> RequestView<'a> {
     let mut view = RequestView::empty(api);
     let mut c = Collector::default();
     read_model_stream(&mut view, root);
@@ -180,7 +184,7 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
     view
 }
 
-pub(crate) fn response(api: Api, root: NodeRef) -> ResponseView {
+pub(crate) fn response<'a>(api: Api, root: NodeRef<'_, 'a>) -> ResponseView<'a> {
     let mut view = ResponseView::empty(api);
     let mut c = Collector::default();
     view.model = root.get("model").string();

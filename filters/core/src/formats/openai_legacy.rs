@@ -6,7 +6,7 @@ use crate::json::{Kind, NodeRef};
 use crate::view::{ptr, At, Collector, RequestView, ResponseView, Role, SegmentKind, UsageFields};
 
 /// `prompt` / `input`: a string or an array of strings (token-id arrays carry no text).
-fn strings_or_array(c: &mut Collector, node: NodeRef, pointer: &str) -> usize {
+fn strings_or_array<'a>(c: &mut Collector<'a>, node: NodeRef<'_, 'a>, pointer: &str) -> usize {
     match node.kind() {
         Some(Kind::String) => {
             c.text(node, At::msg(Role::User, 0), SegmentKind::Prompt, pointer);
@@ -24,7 +24,7 @@ fn strings_or_array(c: &mut Collector, node: NodeRef, pointer: &str) -> usize {
     }
 }
 
-pub(crate) fn completions_request(api: Api, root: NodeRef) -> RequestView {
+pub(crate) fn completions_request<'a>(api: Api, root: NodeRef<'_, 'a>) -> RequestView<'a> {
     let mut view = RequestView::empty(api);
     let mut c = Collector::default();
     read_model_stream(&mut view, root);
@@ -41,7 +41,7 @@ pub(crate) fn completions_request(api: Api, root: NodeRef) -> RequestView {
     view
 }
 
-pub(crate) fn embeddings_request(api: Api, root: NodeRef) -> RequestView {
+pub(crate) fn embeddings_request<'a>(api: Api, root: NodeRef<'_, 'a>) -> RequestView<'a> {
     let mut view = RequestView::empty(api);
     let mut c = Collector::default();
     read_model_stream(&mut view, root);
@@ -50,7 +50,7 @@ pub(crate) fn embeddings_request(api: Api, root: NodeRef) -> RequestView {
     view
 }
 
-pub(crate) fn completions_response(api: Api, root: NodeRef) -> ResponseView {
+pub(crate) fn completions_response<'a>(api: Api, root: NodeRef<'_, 'a>) -> ResponseView<'a> {
     let mut view = ResponseView::empty(api);
     let mut c = Collector::default();
     view.model = root.get("model").string();
@@ -72,7 +72,7 @@ pub(crate) fn completions_response(api: Api, root: NodeRef) -> ResponseView {
     view
 }
 
-pub(crate) fn embeddings_response(api: Api, root: NodeRef) -> ResponseView {
+pub(crate) fn embeddings_response<'a>(api: Api, root: NodeRef<'_, 'a>) -> ResponseView<'a> {
     let mut view = ResponseView::empty(api);
     view.model = root.get("model").string();
     view.error = root.get("error").kind() == Some(Kind::Object);

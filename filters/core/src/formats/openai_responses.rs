@@ -18,7 +18,13 @@ fn role_kind(role: Role) -> SegmentKind {
 }
 
 /// Content parts of message items and function outputs.
-fn part(c: &mut Collector, p: NodeRef, pointer: &str, at: At, kind: SegmentKind) -> bool {
+fn part<'a>(
+    c: &mut Collector<'a>,
+    p: NodeRef<'_, 'a>,
+    pointer: &str,
+    at: At,
+    kind: SegmentKind,
+) -> bool {
     match p.get("type").str().as_deref() {
         Some("input_text" | "text") => {
             c.text(p.get("text"), at, kind, || ptr(pointer, "text"));
@@ -48,14 +54,14 @@ fn part(c: &mut Collector, p: NodeRef, pointer: &str, at: At, kind: SegmentKind)
 }
 
 /// One item of `input[]` (request) or `output[]` (response).
-pub(crate) fn item(
-    c: &mut Collector,
-    it: NodeRef,
+pub(crate) fn item<'a>(
+    c: &mut Collector<'a>,
+    it: NodeRef<'_, 'a>,
     pointer: &str,
     at: At,
     choice: usize,
     index: usize,
-    calls: &mut Vec<ToolCall>,
+    calls: &mut Vec<ToolCall<'a>>,
 ) {
     let ty = it.get("type").string();
     match ty.as_deref() {
@@ -95,9 +101,9 @@ pub(crate) fn item(
             calls.push(ToolCall {
                 choice,
                 index,
-                id: it.get("call_id").string().or_else(|| it.get("id").string()),
-                name: it.get("name").string().unwrap_or_default(),
-                arguments: it.get(args_key).string().unwrap_or_default(),
+                id: it.get("call_id").text().or_else(|| it.get("id").text()),
+                name: it.get("name").text().unwrap_or_default(),
+                arguments: it.get(args_key).text().unwrap_or_default(),
                 message_index: at.msg,
             });
         }
@@ -138,7 +144,7 @@ pub(crate) fn item(
     }
 }
 
-pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
+pub(crate) fn request<'a>(api: Api, root: NodeRef<'_, 'a>) -> RequestView<'a> {
     let mut view = RequestView::empty(api);
     let mut c = Collector::default();
     read_model_stream(&mut view, root);
@@ -202,7 +208,7 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
                 name: label,
                 description: t.get("server_description").string(),
                 parameters: None,
-                pointer: ptr("/tools", i),
+                pointer: ptr("/tools", i).to_string(),
             });
         }
     }
@@ -225,14 +231,19 @@ pub(crate) fn request(api: Api, root: NodeRef) -> RequestView {
 
 /// Segments and tool calls of a Response object (`output[]`), shared with the stream's
 /// `response.completed` event.
-pub(crate) fn output(c: &mut Collector, resp: NodeRef, pointer: &str, calls: &mut Vec<ToolCall>) {
+pub(crate) fn output<'a>(
+    c: &mut Collector<'a>,
+    resp: NodeRef<'_, 'a>,
+    pointer: &str,
+    calls: &mut Vec<ToolCall<'a>>,
+) {
     for (i, it) in resp.get("output").items().enumerate() {
         let ip = ptr(&ptr(pointer, "output"), i);
         item(c, it, &ip, At::choice(0), 0, i, calls);
     }
 }
 
-pub(crate) fn response(api: Api, root: NodeRef) -> ResponseView {
+pub(crate) fn response<'a>(api: Api, root: NodeRef<'_, 'a>) -> ResponseView<'a> {
     let mut view = ResponseView::empty(api);
     let mut c = Collector::default();
     view.model = root.get("model").string();

@@ -16,11 +16,13 @@ mod string;
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
 
 pub use scan::Kind;
 pub use string::{encode_string, encode_string_into, escape_pointer_token};
 
 use crate::error::{FormatError, Limits};
+use crate::view::Text;
 use scan::{Node, NONE};
 
 /// A parsed body: the source bytes plus one node per JSON value.
@@ -30,8 +32,9 @@ pub struct Doc<'a> {
     /// boundaries (always ASCII bytes) are text without another check.
     text: &'a str,
     nodes: Vec<Node>,
-    /// Decoded text of escaped string values (only for [`Doc::parse_decoded`]).
-    decoded: String,
+    /// Decoded text of escaped string values (only for [`Doc::parse_decoded`]);
+    /// shared with the [`Text`]s a view takes from it.
+    decoded: Arc<Decoded>,
 }
 
 impl<'a> Doc<'a> {
@@ -43,7 +46,7 @@ impl<'a> Doc<'a> {
     /// Like [`Doc::parse`], decoding escaped string values during the scan: for
     /// callers that read most strings (text views), this saves a second pass over
     /// every escaped literal.
-    pub(crate) fn parse_decoded(src: &'a [u8], limits: &Limits) -> Result<Doc<'a>, FormatError> {
+    pub fn parse_decoded(src: &'a [u8], limits: &Limits) -> Result<Doc<'a>, FormatError> {
         Self::scan(src, limits, true)
     }
 
@@ -57,7 +60,7 @@ impl<'a> Doc<'a> {
             src,
             text,
             nodes,
-            decoded,
+            decoded: Arc::new(Decoded(decoded)),
         })
     }
 
@@ -109,10 +112,20 @@ impl<'a> Doc<'a> {
 
 impl Drop for Doc<'_> {
     fn drop(&mut self) {
-        scan::spare::give_back(
-            std::mem::take(&mut self.nodes),
-            std::mem::take(&mut self.decoded),
-        );
+        // The decoded buffer goes back by itself, with the last text using it.
+        scan::spare::give_back(std::mem::take(&mut self.nodes), String::new());
+    }
+}
+
+/// The decoded text of a document's escaped string values, shared by the
+/// [`Text`]s of a view. When the last user goes, the buffer goes back to the
+/// thread's spare for the next scan (a filter parses one body after another; a warm
+/// buffer is cheaper than a fresh body-sized one).
+pub(crate) struct Decoded(pub String);
+
+impl Drop for Decoded {
+    fn drop(&mut self) {
+        scan::spare::give_back(Vec::new(), std::mem::take(&mut self.0));
     }
 }
 
@@ -167,11 +180,27 @@ impl<'d, 'a> NodeRef<'d, 'a> {
             let decoded = self
                 .doc
                 .decoded
+                .0
                 .get(n.dec_start as usize..n.dec_end as usize)?;
             return Some(Cow::Owned(decoded.to_owned()));
         }
         let lit: &'a str = self.doc.text.get(n.start as usize..n.end as usize)?;
         Some(string::decode_literal(lit, n.escaped))
+    }
+
+    /// Decoded text as a [`Text`]: borrowed from the source when the literal has no
+    /// escapes, else a slice of the document's decoded buffer (after
+    /// [`Doc::parse_decoded`]) or a fresh decode.
+    pub(crate) fn text(&self) -> Option<Text<'a>> {
+        let n = self.node()?;
+        if n.kind != Kind::String {
+            return None;
+        }
+        if n.dec_end != 0 {
+            return Text::shared(&self.doc.decoded, n.dec_start as usize, n.dec_end as usize);
+        }
+        let lit: &'a str = self.doc.text.get(n.start as usize..n.end as usize)?;
+        Some(string::decode_literal(lit, n.escaped).into())
     }
 
     /// Decoded text, owned.

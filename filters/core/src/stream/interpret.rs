@@ -8,7 +8,7 @@ use super::{Delta, StreamEvent};
 use crate::api::{Api, Operation, Provider};
 use crate::formats::openai_responses;
 use crate::json::{Doc, Kind, NodeRef};
-use crate::view::{AnthropicUsage, At, Collector, SegmentKind, ToolCall, Usage, UsageFields};
+use crate::view::{AnthropicUsage, At, Collector, SegmentKind, Text, ToolCall, Usage, UsageFields};
 
 /// What a delta's text is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -25,7 +25,7 @@ pub enum DeltaKind {
 /// Per-stream state carried across events.
 #[derive(Debug, Default)]
 pub(crate) struct State {
-    calls: Vec<ToolCall>,
+    calls: Vec<ToolCall<'static>>,
     pub usage: Option<Usage>,
     anthropic: AnthropicUsage,
     pub finish: BTreeMap<usize, String>,
@@ -114,7 +114,7 @@ fn index(n: NodeRef, default: usize) -> usize {
 }
 
 impl State {
-    fn call(&mut self, choice: usize, index: usize) -> &mut ToolCall {
+    fn call(&mut self, choice: usize, index: usize) -> &mut ToolCall<'static> {
         let pos = match self
             .calls
             .iter()
@@ -137,7 +137,7 @@ impl State {
         self.calls.iter().filter(|c| c.choice == choice).count()
     }
 
-    pub fn tool_calls(&self) -> Vec<ToolCall> {
+    pub fn tool_calls(&self) -> Vec<ToolCall<'static>> {
         let mut v = self.calls.clone();
         v.sort_by_key(|c| (c.choice, c.index));
         v
@@ -255,12 +255,12 @@ impl State {
                 let args = arguments(ev, map, f.get("arguments"), c, i);
                 let call = self.call(c, i);
                 if let Some(id) = tc.get("id").string() {
-                    call.id = Some(id);
+                    call.id = Some(id.into());
                 }
                 if let Some(n) = f.get("name").string() {
-                    call.name.push_str(&n);
+                    call.name.to_mut().push_str(&n);
                 }
-                call.arguments.push_str(&args);
+                call.arguments.to_mut().push_str(&args);
             }
             let fc = d.get("function_call");
             if fc.kind() == Some(Kind::Object) {
@@ -276,9 +276,9 @@ impl State {
                 let args = arguments(ev, map, fc.get("arguments"), c, 0);
                 let call = self.call(c, 0);
                 if let Some(n) = fc.get("name").string() {
-                    call.name.push_str(&n);
+                    call.name.to_mut().push_str(&n);
                 }
-                call.arguments.push_str(&args);
+                call.arguments.to_mut().push_str(&args);
             }
             // Legacy completions chunks.
             text(ev, map, ch.get("text"), DeltaKind::Text, c, None, false);
@@ -308,13 +308,14 @@ impl State {
                 kind,
                 choice: 0,
                 tool_call: call,
-                text: s.text,
+                text: s.text.into_string(),
                 span: map(s.span),
                 json: false,
                 repeat: true,
             });
         }
         for done in calls {
+            let done = done.into_owned();
             let call = self.call(0, out_index);
             call.id = done.id.or(call.id.take());
             if !done.name.is_empty() {
@@ -359,7 +360,7 @@ impl State {
                 let d = root.get("delta");
                 text(ev, map, d, DeltaKind::ToolCallArguments, 0, Some(oi), false);
                 let piece = d.string().unwrap_or_default();
-                self.call(0, oi).arguments.push_str(&piece);
+                self.call(0, oi).arguments.to_mut().push_str(&piece);
             }
             "response.output_item.added" => {
                 let item = root.get("item");
@@ -385,9 +386,10 @@ impl State {
                     call.id = item
                         .get("call_id")
                         .string()
-                        .or_else(|| item.get("id").string());
-                    call.name = item.get("name").string().unwrap_or_default();
-                    call.arguments = item.get(args_key).string().unwrap_or_default();
+                        .or_else(|| item.get("id").string())
+                        .map(Text::from);
+                    call.name = item.get("name").string().unwrap_or_default().into();
+                    call.arguments = item.get(args_key).string().unwrap_or_default().into();
                 }
             }
             "response.output_text.done" => {
@@ -416,10 +418,10 @@ impl State {
                 text(ev, map, a, DeltaKind::ToolCallArguments, 0, Some(oi), true);
                 let call = self.call(0, oi);
                 if let Some(a) = a.string() {
-                    call.arguments = a;
+                    call.arguments = a.into();
                 }
                 if let Some(n) = root.get("name").string() {
-                    call.name = n;
+                    call.name = n.into();
                 }
             }
             "response.content_part.added" | "response.content_part.done" => {
@@ -492,8 +494,8 @@ impl State {
                             false,
                         );
                         let call = self.call(0, idx);
-                        call.id = cb.get("id").string();
-                        call.name = cb.get("name").string().unwrap_or_default();
+                        call.id = cb.get("id").string().map(Text::from);
+                        call.name = cb.get("name").string().unwrap_or_default().into();
                     }
                     _ => {}
                 }
@@ -525,7 +527,7 @@ impl State {
                             false,
                         );
                         let piece = pj.string().unwrap_or_default();
-                        self.call(0, idx).arguments.push_str(&piece);
+                        self.call(0, idx).arguments.to_mut().push_str(&piece);
                     }
                     _ => {}
                 }
@@ -589,10 +591,10 @@ impl State {
                         Some(n),
                     );
                     let call = self.call(c, n);
-                    call.id = fc.get("id").string();
-                    call.name = fc.get("name").string().unwrap_or_default();
+                    call.id = fc.get("id").string().map(Text::from);
+                    call.name = fc.get("name").string().unwrap_or_default().into();
                     call.arguments = if fc.get("args").exists() {
-                        fc.get("args").raw().to_string()
+                        fc.get("args").raw().to_string().into()
                     } else {
                         "{}".into()
                     };
@@ -633,8 +635,8 @@ impl State {
                         false,
                     );
                     let call = self.call(0, idx);
-                    call.id = tu.get("toolUseId").string();
-                    call.name = tu.get("name").string().unwrap_or_default();
+                    call.id = tu.get("toolUseId").string().map(Text::from);
+                    call.name = tu.get("name").string().unwrap_or_default().into();
                 }
             }
             "contentBlockDelta" => {
@@ -661,7 +663,7 @@ impl State {
                         false,
                     );
                     let piece = input.string().unwrap_or_default();
-                    self.call(0, idx).arguments.push_str(&piece);
+                    self.call(0, idx).arguments.to_mut().push_str(&piece);
                 }
             }
             "contentBlockStop" => {
@@ -731,9 +733,9 @@ impl State {
             );
             let args = arguments(ev, map, f.get("arguments"), 0, n);
             let call = self.call(0, n);
-            call.id = tc.get("id").string();
-            call.name = f.get("name").string().unwrap_or_default();
-            call.arguments = args;
+            call.id = tc.get("id").string().map(Text::from);
+            call.name = f.get("name").string().unwrap_or_default().into();
+            call.arguments = args.into();
         }
         if root.get("done").as_bool() == Some(true) {
             self.finish(ev, 0, root.get("done_reason").string());

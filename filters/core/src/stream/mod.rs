@@ -171,7 +171,7 @@ impl StreamParser {
     }
 
     /// Tool calls reassembled so far, ordered by (choice, index).
-    pub fn tool_calls(&self) -> Vec<ToolCall> {
+    pub fn tool_calls(&self) -> Vec<ToolCall<'static>> {
         self.state.tool_calls()
     }
 

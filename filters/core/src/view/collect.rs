@@ -1,6 +1,6 @@
 //! Shared helpers that turn JSON nodes into segments.
 
-use super::{Role, Segment, SegmentKind};
+use super::{JsonPointer, Role, Segment, SegmentKind};
 use crate::json::{escape_pointer_token, Kind, NodeRef};
 
 /// Where a text sits in the conversation: role, message and choice index.
@@ -38,55 +38,53 @@ impl At {
     }
 }
 
-/// `base` + `/` + escaped `token`, in one allocation.
-pub(crate) fn ptr(base: &str, token: impl PtrToken) -> String {
-    let mut s = String::with_capacity(base.len() + 16);
-    s.push_str(base);
-    s.push('/');
-    token.push_to(&mut s);
-    s
+/// `base` + `/` + escaped `token` (inline: no allocation for the usual short pointers).
+pub(crate) fn ptr(base: &str, token: impl PtrToken) -> JsonPointer {
+    token.with_token(|t| JsonPointer::concat(&[base, "/", t]))
 }
 
 /// A JSON Pointer reference token: an array index or an object key (escaped per
-/// RFC 6901 when pushed). Written directly, without the `fmt` machinery: pointers
-/// are built for every segment.
+/// RFC 6901). Written without the `fmt` machinery: pointers are built for every
+/// segment.
 pub(crate) trait PtrToken {
-    fn push_to(&self, out: &mut String);
+    /// Calls `f` with the token as text.
+    fn with_token<R>(&self, f: impl FnOnce(&str) -> R) -> R;
 }
 
 impl PtrToken for usize {
-    fn push_to(&self, out: &mut String) {
-        push_index(out, *self);
+    fn with_token<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        let mut digits = [0u8; 20];
+        let at = write_digits(&mut digits, *self);
+        f(std::str::from_utf8(&digits[at..]).unwrap_or_default())
     }
 }
 
 impl PtrToken for str {
-    fn push_to(&self, out: &mut String) {
-        out.push_str(&escape_pointer_token(self));
+    fn with_token<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        f(&escape_pointer_token(self))
     }
 }
 
 impl PtrToken for String {
-    fn push_to(&self, out: &mut String) {
-        self.as_str().push_to(out);
+    fn with_token<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        self.as_str().with_token(f)
     }
 }
 
 impl PtrToken for std::borrow::Cow<'_, str> {
-    fn push_to(&self, out: &mut String) {
-        self.as_ref().push_to(out);
+    fn with_token<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        self.as_ref().with_token(f)
     }
 }
 
 impl<T: PtrToken + ?Sized> PtrToken for &T {
-    fn push_to(&self, out: &mut String) {
-        (**self).push_to(out);
+    fn with_token<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        (**self).with_token(f)
     }
 }
 
-/// Appends the decimal digits of `n`.
-pub(crate) fn push_index(out: &mut String, mut n: usize) {
-    let mut digits = [0u8; 20];
+/// Writes the decimal digits of `n` at the end of `digits`; returns where they start.
+fn write_digits(digits: &mut [u8; 20], mut n: usize) -> usize {
     let mut at = digits.len();
     loop {
         at -= 1;
@@ -96,50 +94,61 @@ pub(crate) fn push_index(out: &mut String, mut n: usize) {
             break;
         }
     }
-    for &d in &digits[at..] {
-        out.push(d as char);
-    }
+    at
+}
+
+/// Appends the decimal digits of `n`.
+pub(crate) fn push_index(out: &mut String, n: usize) {
+    let mut digits = [0u8; 20];
+    let at = write_digits(&mut digits, n);
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
 
 /// A JSON Pointer given directly or computed only when a segment is actually added
 /// (most optional fields are absent; building their pointers would be wasted work).
 pub(crate) trait LazyPointer {
-    fn into_pointer(self) -> String;
+    fn into_pointer(self) -> JsonPointer;
 }
 
-impl LazyPointer for String {
-    fn into_pointer(self) -> String {
+impl LazyPointer for JsonPointer {
+    fn into_pointer(self) -> JsonPointer {
         self
     }
 }
 
-impl LazyPointer for &str {
-    fn into_pointer(self) -> String {
-        self.to_string()
+impl LazyPointer for String {
+    fn into_pointer(self) -> JsonPointer {
+        self.into()
     }
 }
 
-impl<F: FnOnce() -> String> LazyPointer for F {
-    fn into_pointer(self) -> String {
-        self()
+impl LazyPointer for &str {
+    fn into_pointer(self) -> JsonPointer {
+        self.into()
+    }
+}
+
+impl<F: FnOnce() -> P, P: Into<JsonPointer>> LazyPointer for F {
+    fn into_pointer(self) -> JsonPointer {
+        self().into()
     }
 }
 
 #[derive(Default)]
-pub(crate) struct Collector {
-    pub segments: Vec<Segment>,
+pub(crate) struct Collector<'a> {
+    pub segments: Vec<Segment<'a>>,
 }
 
-impl Collector {
+impl<'a> Collector<'a> {
     /// Adds `node` as a segment if it is a string. Returns whether it was.
     pub fn text(
         &mut self,
-        node: NodeRef,
+        node: NodeRef<'_, 'a>,
         at: At,
         kind: SegmentKind,
         pointer: impl LazyPointer,
     ) -> bool {
-        let Some(text) = node.string() else {
+        let Some(text) = node.text() else {
             return false;
         };
         let pointer = pointer.into_pointer();
@@ -156,7 +165,7 @@ impl Collector {
     }
 
     /// Adds every string value in the subtree of `node`.
-    pub fn all_strings(&mut self, node: NodeRef, at: At, kind: SegmentKind, pointer: &str) {
+    pub fn all_strings(&mut self, node: NodeRef<'_, 'a>, at: At, kind: SegmentKind, pointer: &str) {
         for (rel, s) in node.strings() {
             self.text(s, at, kind, format!("{pointer}{rel}"));
         }
@@ -164,7 +173,7 @@ impl Collector {
 
     /// Adds every `description` string found anywhere in a JSON Schema (and `title`s),
     /// the usual prompt-injection carriers of tool definitions.
-    pub fn schema_descriptions(&mut self, schema: NodeRef, pointer: &str) {
+    pub fn schema_descriptions(&mut self, schema: NodeRef<'_, 'a>, pointer: &str) {
         for (rel, s) in schema.strings() {
             let last = rel.rsplit('/').next().unwrap_or("");
             if last == "description" || last == "title" {
@@ -183,26 +192,21 @@ impl Collector {
     /// ones, whose strings are then surfaced as `Other`).
     pub fn content(
         &mut self,
-        node: NodeRef,
+        node: NodeRef<'_, 'a>,
         at: At,
         kind: SegmentKind,
         pointer: &str,
-        mut part: impl FnMut(&mut Collector, NodeRef, &str) -> bool,
+        mut part: impl FnMut(&mut Collector<'a>, NodeRef<'_, 'a>, &str) -> bool,
     ) {
         match node.kind() {
             Some(Kind::String) => {
-                self.text(node, at, kind, pointer.to_string());
+                self.text(node, at, kind, pointer);
             }
             Some(Kind::Array) => {
-                // `{pointer}/{j}`, rebuilt in place for each part.
-                let mut pp = String::with_capacity(pointer.len() + 8);
-                pp.push_str(pointer);
-                pp.push('/');
                 for (j, p) in node.items().enumerate() {
-                    pp.truncate(pointer.len() + 1);
-                    push_index(&mut pp, j);
+                    let pp = ptr(pointer, j);
                     if p.kind() == Some(Kind::String) {
-                        self.text(p, at, kind, pp.as_str());
+                        self.text(p, at, kind, pp);
                     } else if !part(self, p, &pp) {
                         self.all_strings(p, at, SegmentKind::Other, &pp);
                     }

@@ -2,9 +2,13 @@
 //! and exact byte span — plus the control fields filters care about.
 
 mod collect;
+mod pointer;
+mod text;
 mod usage;
 
-pub(crate) use collect::{ptr, push_index, At, Collector};
+pub(crate) use collect::{ptr, push_index, At, Collector, PtrToken};
+pub use pointer::JsonPointer;
+pub use text::Text;
 pub use usage::Usage;
 pub(crate) use usage::{AnthropicUsage, UsageFields};
 
@@ -32,6 +36,14 @@ impl Role {
     /// Maps a provider role string; unknown roles count as `User` (the least trusted
     /// role a guard scans with prompt rules).
     pub fn from_wire(role: &str) -> Role {
+        // The spellings providers send, before the case-insensitive comparisons.
+        match role {
+            "user" => return Role::User,
+            "assistant" => return Role::Assistant,
+            "system" => return Role::System,
+            "tool" => return Role::Tool,
+            _ => {}
+        }
         let is = |name: &str| role.eq_ignore_ascii_case(name);
         if is("system") {
             Role::System
@@ -72,8 +84,12 @@ pub enum SegmentKind {
 }
 
 /// One text in a body.
+///
+/// The text borrows from the body (`'a`) when its JSON literal has no escapes (see
+/// [`Text`]); either way `segment.text` reads as a `&str`. [`Segment::into_owned`]
+/// detaches a segment from the body.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Segment {
+pub struct Segment<'a> {
     pub role: Role,
     pub kind: SegmentKind,
     /// Position of the message/turn/item in the request's conversation, if any.
@@ -83,9 +99,19 @@ pub struct Segment {
     /// Byte range of the JSON string literal in the raw body, quotes included.
     pub span: Range<usize>,
     /// Decoded text.
-    pub text: String,
+    pub text: Text<'a>,
     /// JSON Pointer of the string value.
-    pub pointer: String,
+    pub pointer: JsonPointer,
+}
+
+impl Segment<'_> {
+    /// The same segment, owning its text.
+    pub fn into_owned(self) -> Segment<'static> {
+        Segment {
+            text: self.text.into_owned(),
+            ..self
+        }
+    }
 }
 
 /// A tool the request declares.
@@ -111,24 +137,37 @@ pub struct ResponseFormat {
 }
 
 /// A tool call: requested by the model in a response/stream, or replayed in a request's history.
+/// Texts borrow from the body like [`Segment::text`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ToolCall {
+pub struct ToolCall<'a> {
     /// Choice / candidate index (0 for requests and single-choice APIs).
     pub choice: usize,
     /// Position of the call: `tool_calls[].index` (OpenAI), content-block index
     /// (Anthropic, Bedrock), output index (Responses), order of appearance otherwise.
     pub index: usize,
-    pub id: Option<String>,
-    pub name: String,
+    pub id: Option<Text<'a>>,
+    pub name: Text<'a>,
     /// Arguments as JSON text: the decoded string (OpenAI) or the raw object (others).
-    pub arguments: String,
+    pub arguments: Text<'a>,
     /// Message / item index in a request's history.
     pub message_index: Option<usize>,
 }
 
-/// What a request carries.
+impl ToolCall<'_> {
+    /// The same call, owning its texts.
+    pub fn into_owned(self) -> ToolCall<'static> {
+        ToolCall {
+            id: self.id.map(Text::into_owned),
+            name: self.name.into_owned(),
+            arguments: self.arguments.into_owned(),
+            ..self
+        }
+    }
+}
+
+/// What a request carries. Borrows texts from the body (`'a`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestView {
+pub struct RequestView<'a> {
     pub api: Api,
     pub model: Option<String>,
     /// `stream: true` in the body (Ollama defaults to true). Gemini and Bedrock put the
@@ -140,22 +179,22 @@ pub struct RequestView {
     pub max_tokens_pointer: Option<String>,
     pub tools: Vec<ToolDef>,
     pub response_format: Option<ResponseFormat>,
-    pub segments: Vec<Segment>,
+    pub segments: Vec<Segment<'a>>,
     /// Tool calls replayed in the conversation history.
-    pub tool_calls: Vec<ToolCall>,
+    pub tool_calls: Vec<ToolCall<'a>>,
     /// OpenAI `stream_options.include_usage` (None when absent).
     pub include_usage: Option<bool>,
     /// Number of messages / turns / input items.
     pub message_count: usize,
 }
 
-/// What a (non-streamed) response carries.
+/// What a (non-streamed) response carries. Borrows texts from the body (`'a`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResponseView {
+pub struct ResponseView<'a> {
     pub api: Api,
     pub model: Option<String>,
-    pub segments: Vec<Segment>,
-    pub tool_calls: Vec<ToolCall>,
+    pub segments: Vec<Segment<'a>>,
+    pub tool_calls: Vec<ToolCall<'a>>,
     /// Per choice/candidate, in order (`stop`, `end_turn`, `SAFETY`, a Gemini prompt
     /// `blockReason`, a Responses `status`…).
     pub finish_reasons: Vec<String>,
@@ -164,7 +203,20 @@ pub struct ResponseView {
     pub error: bool,
 }
 
-impl RequestView {
+impl RequestView<'_> {
+    /// The same view, owning its texts (to keep it after the body is gone).
+    pub fn into_owned(self) -> RequestView<'static> {
+        RequestView {
+            segments: self.segments.into_iter().map(Segment::into_owned).collect(),
+            tool_calls: self
+                .tool_calls
+                .into_iter()
+                .map(ToolCall::into_owned)
+                .collect(),
+            ..self
+        }
+    }
+
     pub(crate) fn empty(api: Api) -> Self {
         RequestView {
             api,
@@ -192,7 +244,20 @@ impl RequestView {
     }
 }
 
-impl ResponseView {
+impl ResponseView<'_> {
+    /// The same view, owning its texts (to keep it after the body is gone).
+    pub fn into_owned(self) -> ResponseView<'static> {
+        ResponseView {
+            segments: self.segments.into_iter().map(Segment::into_owned).collect(),
+            tool_calls: self
+                .tool_calls
+                .into_iter()
+                .map(ToolCall::into_owned)
+                .collect(),
+            ..self
+        }
+    }
+
     pub(crate) fn empty(api: Api) -> Self {
         ResponseView {
             api,
@@ -211,7 +276,11 @@ impl ResponseView {
 /// Errors only for bodies that are not JSON (or break the limits). Valid JSON of an
 /// unexpected shape never fails: fields that are not where the format puts them are
 /// skipped, and unknown content-part types are surfaced as `Other` segments.
-pub fn parse_request(api: Api, body: &[u8], limits: &Limits) -> Result<RequestView, FormatError> {
+pub fn parse_request<'a>(
+    api: Api,
+    body: &'a [u8],
+    limits: &Limits,
+) -> Result<RequestView<'a>, FormatError> {
     let doc = Doc::parse_decoded(body, limits)?;
     let root = doc.root();
     let view = match api.operation {
@@ -230,7 +299,11 @@ pub fn parse_request(api: Api, body: &[u8], limits: &Limits) -> Result<RequestVi
 }
 
 /// Builds the text view of a non-streamed response body.
-pub fn parse_response(api: Api, body: &[u8], limits: &Limits) -> Result<ResponseView, FormatError> {
+pub fn parse_response<'a>(
+    api: Api,
+    body: &'a [u8],
+    limits: &Limits,
+) -> Result<ResponseView<'a>, FormatError> {
     let doc = Doc::parse_decoded(body, limits)?;
     let root = doc.root();
     let view = match api.operation {

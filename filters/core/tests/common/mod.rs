@@ -22,8 +22,8 @@ pub fn rows(segments: &[Segment]) -> Vec<Row> {
                 s.role,
                 s.kind,
                 s.message_index,
-                s.text.clone(),
-                s.pointer.clone(),
+                s.text.to_string(),
+                s.pointer.to_string(),
             )
         })
         .collect()
@@ -41,7 +41,7 @@ pub fn check_spans(body: &[u8], segments: &[Segment]) {
         let lit = Doc::parse(&body[s.span.clone()], &Limits::default()).unwrap();
         assert_eq!(
             lit.root().string().as_deref(),
-            Some(s.text.as_str()),
+            Some(s.text.as_ref()),
             "{s:?}"
         );
         assert_eq!(doc.pointer(&s.pointer).span(), s.span, "pointer of {s:?}");

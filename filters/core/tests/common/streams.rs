@@ -214,7 +214,7 @@ pub fn cases() -> Vec<Case> {
 pub struct Outcome {
     pub events: Vec<StreamEvent>,
     pub finish: Result<(), parapet_core::FormatError>,
-    pub tool_calls: Vec<parapet_core::ToolCall>,
+    pub tool_calls: Vec<parapet_core::ToolCall<'static>>,
     pub usage: Option<parapet_core::Usage>,
 }
 
