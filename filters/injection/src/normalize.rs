@@ -377,6 +377,7 @@ pub fn normalize(input: &str) -> Normalized {
     let mut scan = CharScan::default();
     let mut flags = Flags::default();
     let mut buf: Vec<NChar> = Vec::new();
+    let mut token_starts: Vec<u32> = Vec::new();
     let bytes = input.as_bytes();
     let mut sink = Builder::new(&mut out, input.len());
     let mut slow_start = 0usize;
@@ -384,7 +385,7 @@ pub fn normalize(input: &str) -> Normalized {
     while pos < bytes.len() {
         let after_space = pos == 0 || bytes[pos - 1] == b' ';
         let plain_end = if after_space && !scan.invisible_pending {
-            plain_stretch(bytes, pos)
+            plain_stretch(bytes, pos, &mut token_starts)
         } else {
             None
         };
@@ -400,7 +401,7 @@ pub fn normalize(input: &str) -> Normalized {
                         &mut sink,
                     );
                 }
-                sink.push_plain(&input[pos..end], pos as u32);
+                sink.push_plain(&input[pos..end], pos as u32, &token_starts);
                 scan.after_plain(bytes[end - 1]);
                 pos = end;
                 slow_start = end;
@@ -431,16 +432,18 @@ pub fn normalize(input: &str) -> Normalized {
 }
 
 /// Shorter plain stretches are left to the general steps (the switch costs more than it saves).
-const MIN_PLAIN_STRETCH: usize = 16;
+const MIN_PLAIN_STRETCH: usize = 6;
 
-/// End of the plain stretch starting at `pos` (which follows a space or starts the input): one
+/// End of the plain stretch starting at `pos` (which follows a space or starts the input), with
+/// the offset of each of its tokens from `pos` in `token_starts`: one
 /// or more tokens separated by single spaces, each token two or more ASCII letters and at most
 /// one closing punctuation mark (`.,?;:)`), the last followed by a space or the input end.
 /// None of the steps changes such text but for lower-casing: no invisible or non-ASCII
 /// characters (step 1), no digits, leet symbols or look-alikes (step 2), no single letters a
 /// spaced run could be made of, and the cuts around it (a letter after a space, a space after
 /// it) are where neither the word scan nor the spaced-run scan looks across (step 3).
-fn plain_stretch(bytes: &[u8], pos: usize) -> Option<usize> {
+fn plain_stretch(bytes: &[u8], pos: usize, token_starts: &mut Vec<u32>) -> Option<usize> {
+    token_starts.clear();
     let mut end = None;
     let mut k = pos;
     loop {
@@ -458,6 +461,7 @@ fn plain_stretch(bytes: &[u8], pos: usize) -> Option<usize> {
             return end;
         }
         end = Some(k);
+        token_starts.push((start - pos) as u32);
         // A single space and another token continue the stretch.
         if k + 1 < bytes.len() && bytes[k + 1].is_ascii_alphabetic() {
             k += 1;
@@ -1010,23 +1014,22 @@ impl<'a> Builder<'a> {
 
     /// Pushes a plain stretch (see [`plain_stretch`]) that starts at original byte `s`: the
     /// same as pushing its characters one by one, in one pass. Its single spaces are written
-    /// as they are (a space after a token always is) and its bytes map one to one.
-    fn push_plain(&mut self, plain: &str, s: u32) {
+    /// as they are (a space after a token always is) and its bytes map one to one; its words
+    /// start at `token_starts` (offsets in `plain`).
+    fn push_plain(&mut self, plain: &str, s: u32, token_starts: &[u32]) {
         self.flush_space();
         let out = &mut *self.out;
         let at = out.text.len();
         out.map.push(at as u32, 1, s, s + 1);
         out.text.push_str(plain);
         out.text[at..].make_ascii_lowercase();
-        let mut prev_word = self.prev_word;
-        for (k, &b) in plain.as_bytes().iter().enumerate() {
-            let word = b.is_ascii_alphabetic();
-            if word && !prev_word {
-                out.word_starts.push((at + k) as u32);
-            }
-            prev_word = word;
-        }
-        self.prev_word = prev_word;
+        // A token follows a space or the input start, so it starts a word unless the builder
+        // is mid-word (it never is after a space).
+        let skip = usize::from(self.prev_word && token_starts.first() == Some(&0));
+        let at32 = at as u32;
+        out.word_starts
+            .extend(token_starts.iter().skip(skip).map(|&k| at32 + k));
+        self.prev_word = plain.as_bytes().last().is_some_and(u8::is_ascii_alphabetic);
         self.prev_space = false;
         self.cjk_run = 0;
     }
