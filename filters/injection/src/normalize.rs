@@ -435,41 +435,70 @@ pub fn normalize(input: &str) -> Normalized {
 const MIN_PLAIN_STRETCH: usize = 6;
 
 /// End of the plain stretch starting at `pos` (which follows a space or starts the input), with
-/// the offset of each of its tokens from `pos` in `token_starts`: one
-/// or more tokens separated by single spaces, each token two or more ASCII letters and at most
-/// one closing punctuation mark (`.,?;:)`), the last followed by a space or the input end.
+/// the offset of each of its words from `pos` in `token_starts`: one or more tokens separated
+/// by single spaces, the last followed by a space or the input end. A token is two or more
+/// ASCII letters with [`PLAIN_MARK`]s before and after them (`(see)`, `main()`, `end.`), or
+/// marks alone (`{`, `=`).
+///
 /// None of the steps changes such text but for lower-casing: no invisible or non-ASCII
-/// characters (step 1), no digits, leet symbols or look-alikes (step 2), no single letters a
-/// spaced run could be made of, and the cuts around it (a letter after a space, a space after
-/// it) are where neither the word scan nor the spaced-run scan looks across (step 3).
+/// characters (step 1); no digits, leet symbols or look-alikes (step 2); no single letters a
+/// spaced run could be made of, so no run has a letter in it, and the cuts around it (a
+/// space before, a space after) are where neither the word scan nor the spaced-run scan
+/// looks across (step 3).
 fn plain_stretch(bytes: &[u8], pos: usize, token_starts: &mut Vec<u32>) -> Option<usize> {
+    let mark = |k: usize| {
+        bytes
+            .get(k)
+            .is_some_and(|&b| b < 0x80 && PLAIN_MARK[b as usize])
+    };
+    let letter = |k: usize| bytes.get(k).is_some_and(u8::is_ascii_alphabetic);
     token_starts.clear();
     let mut end = None;
     let mut k = pos;
     loop {
         let start = k;
-        while k < bytes.len() && bytes[k].is_ascii_alphabetic() {
+        while mark(k) {
             k += 1;
         }
-        if k - start < 2 {
+        let word = k;
+        while letter(k) {
+            k += 1;
+        }
+        let letters = k - word;
+        if letters == 1 || k == start {
             return end;
         }
-        if k < bytes.len() && matches!(bytes[k], b'.' | b',' | b'?' | b';' | b':' | b')') {
+        while mark(k) {
             k += 1;
         }
         if k < bytes.len() && bytes[k] != b' ' {
             return end;
         }
         end = Some(k);
-        token_starts.push((start - pos) as u32);
+        if letters > 0 {
+            token_starts.push((word - pos) as u32);
+        }
         // A single space and another token continue the stretch.
-        if k + 1 < bytes.len() && bytes[k + 1].is_ascii_alphabetic() {
+        if letter(k + 1) || mark(k + 1) {
             k += 1;
         } else {
             return end;
         }
     }
 }
+
+/// ASCII punctuation a plain stretch may contain: neither letters, digits, leet symbols nor
+/// whitespace; of the spaced-letter separators only `. , :` (common after words).
+static PLAIN_MARK: [bool; 128] = {
+    let mut t = [false; 128];
+    let marks = b"\"#%&()<=>?[\\]^`{};.,:";
+    let mut i = 0;
+    while i < marks.len() {
+        t[marks[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// Steps 1–3 over `range` of `input`, into `sink`.
 fn slow_segment(
@@ -1130,8 +1159,8 @@ mod tests {
         };
         // Mostly prose with single spaces (so the lane runs often), the other pieces mixed in.
         let prose = [
-            "Hello", "world", "ignore", "previous", "ok4", "no.", "x!", " ", " ", " ", "a", "b",
-            "c", "d",
+            "Hello", "world", "ignore", "previous", "ok4", "no.", "x!", "(so)", "=", "{", ".", " ",
+            " ", " ", "a", "b", "c", "d",
         ];
         for round in 0..20_000 {
             let len = 1 + (next() % 24) as usize;
