@@ -220,6 +220,15 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
                 brackets.push((i, bytes[i] as char));
             }
             i += len;
+            // ASCII (most characters) straight from the table, until a space or other byte.
+            while let Some(&b) = bytes.get(i).filter(|&&b| b < 0x80) {
+                let c = ASCII_CLASS[b as usize];
+                if c & (SPACE | BRACKET) != 0 {
+                    break;
+                }
+                tok.feed(c);
+                i += 1;
+            }
             if i >= bytes.len() {
                 break;
             }
@@ -244,6 +253,9 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
     let mut costs = TokenCosts::new(text, tokens.len());
     let mut stack: Vec<char> = Vec::new();
     let mut best: Option<(f32, Range<usize>)> = None;
+    // The brackets inside the window, `brackets[lo..hi]`: windows only move forward, and so
+    // do both ends.
+    let (mut lo, mut hi) = (0usize, 0usize);
     for w in 0..=tokens.len() - TOKEN_WINDOW {
         if w > 0 {
             let (out, inn) = (w - 1, w + TOKEN_WINDOW - 1);
@@ -255,8 +267,13 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
         }
         let last = w + TOKEN_WINDOW - 1;
         let span = tokens[w].0..tokens[last].1;
-        let lo = brackets.partition_point(|&(i, _)| i < span.start);
-        let hi = brackets.partition_point(|&(i, _)| i < span.end);
+        while brackets.get(lo).is_some_and(|&(i, _)| i < span.start) {
+            lo += 1;
+        }
+        hi = hi.max(lo);
+        while brackets.get(hi).is_some_and(|&(i, _)| i < span.end) {
+            hi += 1;
+        }
         if lo == hi {
             continue;
         }
