@@ -436,9 +436,10 @@ const MIN_PLAIN_STRETCH: usize = 6;
 
 /// End of the plain stretch starting at `pos` (which follows a space or starts the input), with
 /// the offset of each of its words from `pos` in `token_starts`: one or more tokens separated
-/// by single spaces, the last followed by a space or the input end. A token is two or more
-/// ASCII letters with [`PLAIN_MARK`]s before and after them (`(see)`, `main()`, `end.`), or
-/// marks alone (`{`, `=`).
+/// by single spaces, the last followed by a space or the input end. A token is runs of two or
+/// more ASCII letters with [`PLAIN_MARK`]s before, between and after them (`(see)`,
+/// `main()`, `end.`, `well-known`, `https://docs.example.com/guide`), or marks alone (`{`,
+/// `=`).
 ///
 /// None of the steps changes such text but for lower-casing: no invisible or non-ASCII
 /// characters (step 1); no digits, leet symbols or look-alikes (step 2); no single letters a
@@ -457,27 +458,30 @@ fn plain_stretch(bytes: &[u8], pos: usize, token_starts: &mut Vec<u32>) -> Optio
     let mut k = pos;
     loop {
         let start = k;
+        let words = token_starts.len();
         while mark(k) {
             k += 1;
         }
-        let word = k;
+        // Runs of two or more letters, with marks between and after them.
         while letter(k) {
-            k += 1;
+            let word = k;
+            while letter(k) {
+                k += 1;
+            }
+            if k - word == 1 {
+                token_starts.truncate(words);
+                return end;
+            }
+            token_starts.push((word - pos) as u32);
+            while mark(k) {
+                k += 1;
+            }
         }
-        let letters = k - word;
-        if letters == 1 || k == start {
-            return end;
-        }
-        while mark(k) {
-            k += 1;
-        }
-        if k < bytes.len() && bytes[k] != b' ' {
+        if k == start || (k < bytes.len() && bytes[k] != b' ') {
+            token_starts.truncate(words);
             return end;
         }
         end = Some(k);
-        if letters > 0 {
-            token_starts.push((word - pos) as u32);
-        }
         // A single space and another token continue the stretch.
         if letter(k + 1) || mark(k + 1) {
             k += 1;
@@ -488,10 +492,11 @@ fn plain_stretch(bytes: &[u8], pos: usize, token_starts: &mut Vec<u32>) -> Optio
 }
 
 /// ASCII punctuation a plain stretch may contain: neither letters, digits, leet symbols nor
-/// whitespace; of the spaced-letter separators only `. , :` (common after words).
+/// whitespace. Spaced-letter separators are among them: a stretch has no single letters for
+/// them to separate.
 static PLAIN_MARK: [bool; 128] = {
     let mut t = [false; 128];
-    let marks = b"\"#%&()<=>?[\\]^`{};.,:";
+    let marks = b"\"#%&()<=>?[\\]^`{};.,:-_/*~'";
     let mut i = 0;
     while i < marks.len() {
         t[marks[i] as usize] = true;
@@ -1130,6 +1135,14 @@ mod tests {
             "h3ll0",
             "$ecret",
             "p@ss",
+            "well-known",
+            "docs.example.com/guide",
+            "don't",
+            "x/y/z/w",
+            "e.g.",
+            "re-do",
+            "a-b-c-d",
+            "--",
             "i.g.n.o.r.e",
             "i-g-n-o-r-e",
             "-",
@@ -1159,8 +1172,28 @@ mod tests {
         };
         // Mostly prose with single spaces (so the lane runs often), the other pieces mixed in.
         let prose = [
-            "Hello", "world", "ignore", "previous", "ok4", "no.", "x!", "(so)", "=", "{", ".", " ",
-            " ", " ", "a", "b", "c", "d",
+            "Hello",
+            "world",
+            "ignore",
+            "previous",
+            "ok4",
+            "no.",
+            "x!",
+            "well-known",
+            "a-b",
+            "c/d",
+            "_",
+            "(so)",
+            "=",
+            "{",
+            ".",
+            " ",
+            " ",
+            " ",
+            "a",
+            "b",
+            "c",
+            "d",
         ];
         for round in 0..20_000 {
             let len = 1 + (next() % 24) as usize;
