@@ -30,6 +30,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use parapet_core::json::Doc;
 use parapet_core::{detect, parse_request, Limits};
 use std::hint::black_box;
+use std::time::Duration;
 
 /// Paragraph with an escape every ~20 bytes (`\u00e9`, quotes, a surrogate pair, `\n`):
 /// the worst case for both parsers.
@@ -109,5 +110,79 @@ fn bench_body(c: &mut Criterion, name: &str, body: &[u8]) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// CPU time consumed by this thread so far (Linux); elsewhere wall time. Thread CPU
+/// time, unlike wall time, does not count the time other processes hold the core.
+#[cfg(target_os = "linux")]
+fn cpu_now() -> Duration {
+    #[repr(C)]
+    struct Timespec {
+        sec: i64,
+        nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; the call only writes into it.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(ts.sec as u64, ts.nsec as u32)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn cpu_now() -> Duration {
+    use std::sync::OnceLock;
+    static START: OnceLock<std::time::Instant> = OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed()
+}
+
+/// Per-call CPU time of `f` over one sample of `iters` calls.
+fn sample(iters: u32, mut f: impl FnMut()) -> Duration {
+    let t = cpu_now();
+    for _ in 0..iters {
+        f();
+    }
+    (cpu_now() - t) / iters
+}
+
+/// Text view ÷ floor for each case, printed (criterion has no ratio): the median of
+/// per-round ratios, floor and view sampled back to back in every round so both see
+/// the same machine load. Runs whatever the criterion filter (`-- ratio` skips the
+/// criterion benches and prints only this).
+fn ratio(_: &mut Criterion) {
+    const ROUNDS: usize = 101;
+    const ITERS: u32 = 8;
+    let api = detect("/v1/chat/completions", None);
+    let limits = Limits::default();
+    println!("\ntext view ÷ parse floor, thread CPU time (median of {ROUNDS} interleaved rounds):");
+    for (name, para) in [("escape_dense", ESCAPE_DENSE), ("typical", TYPICAL)] {
+        let body = chat_request(para);
+        let mut ratios = Vec::with_capacity(ROUNDS);
+        let (mut floor_min, mut view_min) = (Duration::MAX, Duration::MAX);
+        for _ in 0..ROUNDS {
+            let floor = sample(ITERS, || {
+                black_box(
+                    serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&body)).is_ok(),
+                );
+            });
+            let view = sample(ITERS, || {
+                black_box(parse_request(api, black_box(&body), &limits).is_ok());
+            });
+            floor_min = floor_min.min(floor);
+            view_min = view_min.min(view);
+            ratios.push(view.as_secs_f64() / floor.as_secs_f64().max(1e-9));
+        }
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "  {name:<12} {:.2}×  (fastest: view {:.1} µs, floor {:.1} µs, {} bytes)",
+            ratios[ROUNDS / 2],
+            view_min.as_secs_f64() * 1e6,
+            floor_min.as_secs_f64() * 1e6,
+            body.len(),
+        );
+    }
+}
+
+criterion_group!(benches, bench, ratio);
 criterion_main!(benches);
