@@ -13,6 +13,7 @@
 
 mod scan;
 mod string;
+mod utf8;
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -495,6 +496,32 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(e, FormatError::new(6, FormatErrorKind::InvalidUtf8));
+    }
+
+    #[test]
+    fn invalid_utf8_wins_over_any_json_error() {
+        // Wherever the bad byte is (in a key, outside strings, after a syntax error,
+        // in a decoded string), the error is the first bad byte's offset, as if the
+        // whole body were validated first.
+        let utf8 = |at| Err(FormatError::new(at, FormatErrorKind::InvalidUtf8));
+        let cases: [(&[u8], usize); 7] = [
+            (b"{\"k\xc3\":1}", 3),
+            (b"[1,\xe2\x82]", 3),
+            (b"[1,]\xff", 4),
+            (b"{\"a\":tru \"\xed\xa0\x80\"}", 10),
+            (b"[\"\\n\xf4\x90\x80\x80\"]", 4),
+            (b"[\"\xc0\xaf\"", 2),
+            (b"[\"\xf0\x9f\x98\"]", 2),
+        ];
+        for (body, at) in cases {
+            let got = Doc::parse(body, &Limits::default()).map(|_| ());
+            assert_eq!(got, utf8(at), "{body:02x?}");
+            let got = Doc::parse_decoded(body, &Limits::default()).map(|_| ());
+            assert_eq!(got, utf8(at), "{body:02x?}");
+        }
+        // Valid multibyte text in keys and decoded strings still parses.
+        let doc = Doc::parse_decoded("{\"日\":\"é\\n😀\"}".as_bytes(), &Limits::default());
+        assert!(doc.is_ok());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 
 use super::string::{decode_escape, decode_literal};
+use super::utf8::{scanned_text, utf8_sequence_len};
 use crate::error::{FormatError, FormatErrorKind, Limits};
 
 pub(crate) const NONE: u32 = u32::MAX;
@@ -100,9 +101,15 @@ pub(crate) struct Scan<'a> {
     pub decoded: String,
 }
 
-/// Byte classes for the string fast path: 0 = ordinary, 1 = quote/backslash/control.
+/// Bytes the string fast path stops at: quote, backslash, control characters and
+/// non-ASCII (validated as UTF-8 on the spot).
 static STRING_STOP: [bool; 256] = {
     let mut t = [false; 256];
+    let mut i = 0x80;
+    while i < 0x100 {
+        t[i] = true;
+        i += 1;
+    }
     let mut i = 0;
     while i < 0x20 {
         t[i] = true;
@@ -116,17 +123,17 @@ static STRING_STOP: [bool; 256] = {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// High bit set in the lane of every byte of `w` (little-endian) that is `"`, `\\` or
-/// below 0x20 — exact up to and including the lowest such lane (SWAR borrows only
-/// propagate upwards from a lane that is itself a hit), so `trailing_zeros() / 8` is
-/// the index of the first byte that needs attention.
+/// High bit set in the lane of every byte of `w` (little-endian) that is `"`, `\\`,
+/// below 0x20 or non-ASCII — exact up to and including the lowest such lane (SWAR
+/// borrows only propagate upwards from a lane that is itself a hit), so
+/// `trailing_zeros() / 8` is the index of the first byte that needs attention.
 #[inline]
 fn attention_mask(w: u64) -> u64 {
     let zero = |v: u64| v.wrapping_sub(ONES) & !v;
     let quote = zero(w ^ (ONES * b'"' as u64));
     let backslash = zero(w ^ (ONES * b'\\' as u64));
     let control = w.wrapping_sub(ONES * 0x20) & !w;
-    (quote | backslash | control) & HIGHS
+    (quote | backslash | control | w) & HIGHS
 }
 
 /// Bytes per block of the vector pre-check.
@@ -140,24 +147,27 @@ pub(crate) const VECTOR_BLOCKS: bool = cfg!(any(
     target_feature = "simd128"
 ));
 
-/// Whether any byte of `block` (at least [`BLOCK`] long) is `"`, `\\` or below 0x20.
-/// Written as a lane-wise minimum over fixed-size arrays (`b ^ '"'`, `b ^ '\\'` and
-/// `b & 0xe0` are zero exactly for those bytes) so it compiles to a handful of vector
-/// instructions per block.
+/// Whether any byte of `block` (at least [`BLOCK`] long) is `"`, `\\`, below 0x20 or
+/// non-ASCII. Written as lane-wise minima and maxima over fixed-size arrays
+/// (`b ^ '"'` and `b ^ '\\'` are zero exactly for quotes and backslashes;
+/// `b - 0x20` wraps to 0x60 or more exactly for controls and non-ASCII) so it
+/// compiles to a handful of vector instructions per block.
 #[inline(always)]
 fn block_needs_attention(block: &[u8]) -> bool {
     let Ok(block) = <&[u8; BLOCK]>::try_from(block) else {
         return true; // not a whole block: let the exact loop look
     };
     let mut low = [0xffu8; BLOCK / 2];
+    let mut high = [0u8; BLOCK / 2];
     for half in block.chunks_exact(BLOCK / 2) {
-        for (lane, &b) in low.iter_mut().zip(half) {
-            *lane = (*lane).min(b ^ b'"').min(b ^ b'\\').min(b & 0xe0);
+        for ((lo, hi), &b) in low.iter_mut().zip(high.iter_mut()).zip(half) {
+            *lo = (*lo).min(b ^ b'"').min(b ^ b'\\');
+            *hi = (*hi).max(b.wrapping_sub(0x20));
         }
     }
     let mut hit = false;
-    for lane in low {
-        hit |= lane == 0;
+    for (lo, hi) in low.into_iter().zip(high) {
+        hit |= lo == 0 || hi >= 0x60;
     }
     hit
 }
@@ -179,15 +189,6 @@ pub(crate) fn scan<'a>(
     if src.len() > max {
         return Err(FormatError::new(max, FormatErrorKind::TooLarge(max)));
     }
-    let text = match std::str::from_utf8(src) {
-        Ok(text) => text,
-        Err(e) => {
-            return Err(FormatError::new(
-                e.valid_up_to(),
-                FormatErrorKind::InvalidUtf8,
-            ))
-        }
-    };
     let (mut nodes, mut decoded) = spare::take();
     nodes.clear();
     decoded.clear();
@@ -196,7 +197,6 @@ pub(crate) fn scan<'a>(
     nodes.reserve((src.len() / 64).max(16));
     let mut s = Scanner {
         src,
-        text,
         pos: 0,
         nodes,
         stack: Vec::new(),
@@ -205,7 +205,18 @@ pub(crate) fn scan<'a>(
         decode,
         decoded,
     };
-    s.run()?;
+    if let Err(e) = s.run() {
+        // Invalid UTF-8 anywhere is reported first, at the first bad byte, whatever
+        // JSON error the scan met (the error a body gets must not depend on how far
+        // the scanner got). Only failing bodies pay for this second pass.
+        return Err(match std::str::from_utf8(src) {
+            Err(bad) => FormatError::new(bad.valid_up_to(), FormatErrorKind::InvalidUtf8),
+            Ok(_) => e,
+        });
+    }
+    // The scan accepted the whole body: outside strings only ASCII passes the JSON
+    // grammar, and every string's bytes were validated as UTF-8 on the way.
+    let text = scanned_text(src);
     Ok(Scan {
         text,
         nodes: s.nodes,
@@ -215,8 +226,6 @@ pub(crate) fn scan<'a>(
 
 struct Scanner<'a> {
     src: &'a [u8],
-    /// `src` as text (validated up front).
-    text: &'a str,
     pos: usize,
     nodes: Vec<Node>,
     stack: Vec<Frame>,
@@ -399,7 +408,8 @@ impl<'a> Scanner<'a> {
         let mut keys: Vec<(Cow<'_, str>, u32)> = Vec::new();
         let mut child = self.nodes[object as usize].first_child;
         while let Some(n) = self.nodes.get(child as usize) {
-            let lit = &self.text[n.key_start as usize..n.key_end as usize];
+            // A literal the scan accepted: validated UTF-8, cut at its quotes.
+            let lit = scanned_text(&self.src[n.key_start as usize..n.key_end as usize]);
             keys.push((decode_literal(lit, n.key_escaped), n.key_start));
             child = n.next_sibling;
         }
@@ -482,8 +492,7 @@ impl<'a> Scanner<'a> {
             match src.get(i) {
                 Some(b'"') => {
                     if decode && escaped {
-                        self.decoded
-                            .push_str(self.text.get(run_start..i).unwrap_or_default());
+                        self.decoded.push_str(scanned_text(&src[run_start..i]));
                     }
                     self.pos = i + 1;
                     return Ok(escaped);
@@ -496,8 +505,7 @@ impl<'a> Scanner<'a> {
                             self.decoded.reserve(src.len() - self.pos);
                         }
                         // Validate first (below), decode after: the decoder trusts its input.
-                        self.decoded
-                            .push_str(self.text.get(run_start..i).unwrap_or_default());
+                        self.decoded.push_str(scanned_text(&src[run_start..i]));
                     }
                     let at = i;
                     escaped = true;
@@ -538,6 +546,16 @@ impl<'a> Scanner<'a> {
                         self.decoded.push(ch);
                         i = next;
                         run_start = i;
+                    }
+                }
+                Some(&b) if b >= 0x80 => {
+                    // Non-ASCII: validate the sequence exactly, and those following it
+                    // (non-ASCII text comes in stretches).
+                    i += utf8_sequence_len(src, i)
+                        .ok_or_else(|| FormatError::json(i, "invalid UTF-8 in string"))?;
+                    while src.get(i).is_some_and(|&b| b >= 0x80) {
+                        i += utf8_sequence_len(src, i)
+                            .ok_or_else(|| FormatError::json(i, "invalid UTF-8 in string"))?;
                     }
                 }
                 Some(_) => return Err(FormatError::json(i, "control character in string")),
