@@ -172,6 +172,20 @@ fn block_needs_attention(block: &[u8]) -> bool {
     hit
 }
 
+/// The error for the `\\u` escape at `src[at]` whose four hex digits are not all
+/// there: the offset of the first non-digit, or the end of the input.
+#[cold]
+fn bad_unicode_escape(src: &[u8], at: usize) -> FormatError {
+    for k in at + 2..at + 6 {
+        match src.get(k) {
+            Some(h) if h.is_ascii_hexdigit() => {}
+            Some(_) => return FormatError::json(k, "expected 4 hex digits after \\u"),
+            None => break,
+        }
+    }
+    FormatError::json(src.len(), "unexpected end of input in string")
+}
+
 struct Frame {
     node: u32,
     last_child: u32,
@@ -512,22 +526,9 @@ impl<'a> Scanner<'a> {
                     match src.get(i + 1) {
                         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
                         Some(b'u') => {
-                            for k in 0..4 {
-                                match src.get(i + 2 + k) {
-                                    Some(h) if h.is_ascii_hexdigit() => {}
-                                    Some(_) => {
-                                        return Err(FormatError::json(
-                                            i + 2 + k,
-                                            "expected 4 hex digits after \\u",
-                                        ))
-                                    }
-                                    None => {
-                                        return Err(FormatError::json(
-                                            src.len(),
-                                            "unexpected end of input in string",
-                                        ))
-                                    }
-                                }
+                            let hex = src.get(i + 2..i + 6);
+                            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                                return Err(bad_unicode_escape(src, i));
                             }
                             i += 6;
                         }
