@@ -529,6 +529,59 @@ mod tests {
     }
 
     #[test]
+    fn strings_of_random_bytes_are_accepted_exactly_when_utf8() {
+        // Random bytes (no quote, backslash or control byte, so only UTF-8 decides)
+        // in a string value, a key and after an escape: the parse fails exactly when
+        // std rejects the body, at std's offset.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let pieces: [&[u8]; 5] = [
+            b"ab",
+            "é".as_bytes(),
+            "日".as_bytes(),
+            "😀".as_bytes(),
+            b"x",
+        ];
+        let mut invalid = 0;
+        for round in 0..20_000 {
+            let mut text = Vec::new();
+            for _ in 0..next() % 12 {
+                let r = next();
+                if r % 3 == 0 {
+                    let b = (r >> 8) as u8;
+                    if b >= 0x20 && b != b'"' && b != b'\\' {
+                        text.push(b);
+                    }
+                } else {
+                    text.extend_from_slice(pieces[(r >> 8) as usize % pieces.len()]);
+                }
+            }
+            let mut body = match round % 3 {
+                0 => b"[\"".to_vec(),
+                1 => b"{\"".to_vec(),
+                _ => b"[\"\\n".to_vec(),
+            };
+            body.extend_from_slice(&text);
+            body.extend_from_slice(if round % 3 == 1 { b"\":0}" } else { b"\"]" });
+            let expected = std::str::from_utf8(&body)
+                .map(|_| ())
+                .map_err(|e| FormatError::new(e.valid_up_to(), FormatErrorKind::InvalidUtf8));
+            invalid += usize::from(expected.is_err());
+            let got = Doc::parse_decoded(&body, &Limits::default()).map(|_| ());
+            assert_eq!(got, expected, "{body:02x?}");
+        }
+        assert!(
+            (1000..19_000).contains(&invalid),
+            "{invalid} invalid bodies"
+        );
+    }
+
+    #[test]
     fn depth_and_size_limits() {
         let limits = Limits {
             max_depth: 3,
