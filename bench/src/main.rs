@@ -5,6 +5,7 @@
 //! parapet-bench native  [--quick]   detectors and views natively, MB/s and ratios to floors
 //! parapet-bench wasm    [--quick]   each filter through the harness (wasmtime) vs native, VM start
 //! parapet-bench pii CORPUS.jsonl    PII throughput and recall per type on the labelled corpus (JSON)
+//! parapet-bench loop FILTER wasm|native SECONDS   one filter's large case in a loop, for a profiler
 //! ```
 //!
 //! Timing: a warm-up, then 11 samples of a batch sized to fill the budget; the median sample
@@ -13,6 +14,8 @@
 mod bodies;
 mod measure;
 mod native;
+#[cfg(feature = "wasm")]
+mod native_filter;
 mod pii;
 #[cfg(feature = "wasm")]
 mod wasm;
@@ -29,8 +32,16 @@ fn main() {
         Some("native") => native::run(measure::Budget::new(quick)),
         #[cfg(feature = "wasm")]
         Some("wasm") => wasm::run(measure::Budget::new(quick)),
+        #[cfg(feature = "wasm")]
+        Some("loop") => match (rest.get(1), rest.get(2), rest.get(3)) {
+            (Some(filter), Some(side), Some(secs)) => secs
+                .parse::<f64>()
+                .map_err(|e| format!("SECONDS: {e}").into())
+                .and_then(|secs| wasm::profile_loop(filter, side, secs)),
+            _ => Err("usage: parapet-bench loop FILTER wasm|native SECONDS".into()),
+        },
         #[cfg(not(feature = "wasm"))]
-        Some("wasm") => Err("built without the `wasm` feature".into()),
+        Some("wasm" | "loop") => Err("built without the `wasm` feature".into()),
         Some("pii") => match rest.get(1) {
             Some(path) => pii::run(path, measure::Budget::new(quick)),
             None => Err("usage: parapet-bench pii CORPUS.jsonl".into()),

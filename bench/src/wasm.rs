@@ -2,13 +2,14 @@
 //! (wasmtime, the module in dist/) against the same work done natively, and VM start
 //! (instantiate + on_vm_start + on_configure) per module.
 //!
-//! The harness figure is a whole request through the proxy-wasm ABI (headers, body, the
-//! response callbacks, host calls), so the ratio is an upper bound on the wasm cost of the
-//! detector itself.
+//! Both sides run the same filter for one whole request: the wasm module through the
+//! proxy-wasm ABI, and the filter's crate natively through the same runtime engine
+//! ([`crate::native_filter`]).
 
 use crate::bodies;
 use crate::measure::{fmt_time, seconds_per_call, Budget};
 use crate::native::{request_text, Detectors};
+use crate::native_filter::native_filter;
 use parapet_core::{detect, parse_response, Limits};
 use parapet_harness::{Chain, Request, Upstream};
 use parapet_injection::Source;
@@ -58,11 +59,13 @@ fn upstream(answer: &[u8]) -> Upstream {
         .body(answer.to_vec())
 }
 
-/// One measured case: the filter's whole request through the harness, and the same detector
-/// work natively (None when the filter has no native equivalent or the request did not pass).
+/// One measured case: the filter's whole request through the harness (wasm), the same
+/// filter built natively through the same engine ([`native_filter`]), and the detector call
+/// alone natively (for reference: how much of the filter's work is the detector).
 struct Case {
     native: Option<f64>,
     wasm: Option<f64>,
+    detector: Option<f64>,
     note: String,
 }
 
@@ -79,19 +82,24 @@ fn measure(
     let req = request(body);
     let up = upstream(answer);
     let probe = c.run(&req, &up)?;
-    if !probe.reached_upstream || probe.trap.is_some() {
+    let native_filter = native_filter(filter, &config(filter))?;
+    let native_passed = native_filter.run(body, answer);
+    if !probe.reached_upstream || probe.trap.is_some() || !native_passed {
         return Ok(Case {
             native: None,
             wasm: None,
+            detector: None,
             note: format!(
-                "NOT MEASURED: request did not pass ({:?})",
+                "NOT MEASURED: request did not pass (wasm: {:?}, native passed: {native_passed})",
                 probe.local_reply.map(|r| r.status)
             ),
         });
     }
     let wasm = seconds_per_call(budget, || c.run(&req, &up).map(|o| o.reached_upstream));
-    // The same work natively: view + detector on the request (and, for response-guard, the answer).
-    let native = match filter {
+    let native = seconds_per_call(budget, || native_filter.run(body, answer));
+    // The detector call alone natively: view + detector on the request (and, for
+    // response-guard, the answer).
+    let detector = match filter {
         "prompt-guard" => Some(seconds_per_call(budget, || {
             request_text(body).map(|t| d.injection.inspect(&t, Source::User))
         })),
@@ -118,10 +126,47 @@ fn measure(
         _ => None,
     };
     Ok(Case {
-        native,
+        native: Some(native),
         wasm: Some(wasm),
+        detector,
         note: String::new(),
     })
+}
+
+/// `parapet-bench loop FILTER wasm|native SECONDS`: the large case of one filter, over and
+/// over, for a profiler (`perf record`; with `PARAPET_WASM_PERFMAP=1` wasmtime names the
+/// JIT-compiled functions).
+pub fn profile_loop(filter: &str, side: &str, seconds: f64) -> crate::Result<()> {
+    let (body, answer) = if filter == "response-guard" {
+        (bodies::chat_2k(false), bodies::answer_64k())
+    } else {
+        (bodies::prompt_64k(false), bodies::answer_1k())
+    };
+    let start = Instant::now();
+    let mut n = 0u64;
+    match side {
+        "wasm" => {
+            let c = chain(filter)?;
+            let (req, up) = (request(&body), upstream(&answer));
+            while start.elapsed().as_secs_f64() < seconds {
+                std::hint::black_box(c.run(&req, &up)?);
+                n += 1;
+            }
+        }
+        "native" => {
+            let f = native_filter(filter, &config(filter))?;
+            while start.elapsed().as_secs_f64() < seconds {
+                std::hint::black_box(f.run(&body, &answer));
+                n += 1;
+            }
+        }
+        _ => return Err("usage: parapet-bench loop FILTER wasm|native SECONDS".into()),
+    }
+    println!(
+        "{filter} {side}: {n} requests, {} each",
+        fmt_time(start.elapsed().as_secs_f64() / n.max(1) as f64)
+    );
+    Ok(())
 }
 
 pub fn run(budget: Budget) -> crate::Result<()> {
@@ -145,20 +190,29 @@ pub fn run(budget: Budget) -> crate::Result<()> {
         "the 64 KB prompt (response-guard: the 64 KB answer, since its work is on the answer)."
     );
     println!(
-        "\"whole request\" = harness time of one whole request / native detector time: it includes"
+        "Both sides run the same filter code for one whole request and its answer: \"wasm\" is the"
+    );
+    println!("module in dist/ through the harness (proxy-wasm ABI, wasmtime); \"native\" is the filter's");
+    println!("own crate built natively and driven through the same parapet-runtime engine with an");
+    println!("in-memory host (same callbacks, same view parsing, policy, detectors, events).");
+    println!(
+        "\"whole\" = wasm / native for one request: it includes the fixed per-request cost of the"
     );
     println!(
-        "the fixed per-request cost of the proxy-wasm ABI and the harness host (contexts, header"
-    );
-    println!("maps, body copies), which dominates at 2 KB. \"detector work\" = (large − small) in wasm /");
-    println!(
-        "(large − small) natively: the fixed cost cancels, what remains is the work that grows"
+        "proxy-wasm ABI and the harness host (contexts, header maps, host calls), which dominates"
     );
     println!(
-        "with the text, i.e. the detector compiled to wasm vs native. The target is read on it.\n"
+        "at 2 KB. \"work that grows with the text\" = (large − small) in wasm / (large − small)"
     );
-    println!("| filter | small: native / harness / whole-request ratio | large: native / harness / whole-request ratio | detector work: native Δ / wasm Δ | wasm / native (detector work) | target ≤ {TARGET_RATIO}× |");
-    println!("|---|---|---|---|---:|---|");
+    println!(
+        "natively: the fixed cost cancels, what remains is the filter's per-byte work (views and"
+    );
+    println!(
+        "detectors) compiled to wasm vs native. The target is read on it. The last column is the"
+    );
+    println!("detector call alone natively (view + detector, no runtime) for the same Δ, for reference.\n");
+    println!("| filter | small: native / wasm / whole | large: native / wasm / whole | work that grows with the text: native Δ / wasm Δ | wasm / native (that work) | target ≤ {TARGET_RATIO}× | detector call alone, native Δ |");
+    println!("|---|---|---|---|---:|---|---:|");
     let mut worst: Option<(f64, &str)> = None;
     let mut missing = Vec::new();
     for filter in filters {
@@ -176,7 +230,6 @@ pub fn run(budget: Budget) -> crate::Result<()> {
         let large = measure(&d, budget, filter, large_body, large_answer)?;
         let whole = |c: &Case| match (c.native, c.wasm) {
             (Some(n), Some(w)) => format!("{} / {} / {:.1}×", fmt_time(n), fmt_time(w), w / n),
-            (None, Some(w)) => format!("(no native equivalent) / {}", fmt_time(w)),
             _ => c.note.clone(),
         };
         let (delta, ratio, verdict) = match (small.native, small.wasm, large.native, large.wasm) {
@@ -191,18 +244,17 @@ pub fn run(budget: Budget) -> crate::Result<()> {
                     if r <= TARGET_RATIO { "met" } else { "NOT MET" }.to_string(),
                 )
             }
-            (None, Some(_), None, Some(_)) => (
-                "—".into(),
-                "—".into(),
-                "no native equivalent (regorus runs only in wasm here)".into(),
-            ),
             _ => {
                 missing.push(filter);
                 ("—".into(), "—".into(), "NOT MEASURED".into())
             }
         };
+        let detector = match (small.detector, large.detector) {
+            (Some(s), Some(l)) => fmt_time(l - s),
+            _ => "—".into(),
+        };
         println!(
-            "| {filter} | {} | {} | {delta} | {ratio} | {verdict} |",
+            "| {filter} | {} | {} | {delta} | {ratio} | {verdict} | {detector} |",
             whole(&small),
             whole(&large)
         );
