@@ -70,33 +70,36 @@ for f in hcm["http_filters"]:
     mhcm["http_filters"] = [g for g in mhcm["http_filters"] if g["name"] != f["name"]]
     yaml.safe_dump(minus, open(os.path.join(out, f"front-minus-{conf['name']}.yaml"), "w"), sort_keys=False)
     print(conf["name"])
-    if conf["name"] == "token-limit":
-        null = copy.deepcopy(one)
-        nf = null["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"][0]
-        nf["name"] = "bench.null"
-        nconf = nf["typed_config"]["config"]
-        nconf["name"] = "null"
-        nconf["root_id"] = ""
-        nconf.pop("configuration", None)
-        nconf["vm_config"]["vm_id"] = "bench_null"
-        nconf["vm_config"]["code"]["local"]["filename"] = null_wasm
-        null.pop("stats_config", None)
-        yaml.safe_dump(null, open(os.path.join(out, "front-only-null.yaml"), "w"), sort_keys=False)
-        null_filter = nf
 
-# front-null-chain.yaml: as many null filters as the chain has wasm filters, one VM each.
-nulls = []
-for i, f in enumerate(g for g in hcm["http_filters"] if g.get("typed_config", {}).get("config")):
-    n = copy.deepcopy(null_filter)
-    n["name"] = f"bench.null{i}"
-    n["typed_config"]["config"]["name"] = f"null{i}"
-    n["typed_config"]["config"]["vm_config"]["vm_id"] = f"bench_null{i}"
-    nulls.append(n)
-chain_of_nulls = copy.deepcopy(cfg)
-chain_of_nulls.pop("stats_config", None)
-nchcm = chain_of_nulls["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
-nchcm["http_filters"] = nulls + [g for g in nchcm["http_filters"] if g["name"] == "envoy.filters.http.router"]
-yaml.safe_dump(chain_of_nulls, open(os.path.join(out, "front-null-chain.yaml"), "w"), sort_keys=False)
+# The null filters: the chain's first wasm filter with its code, name and VM swapped for
+# NULL_WASM (no configuration). front-only-null.yaml has one; front-null-chain.yaml as many
+# as the chain has wasm filters, each in its own VM like the chain's filters.
+wasm_filters = [f for f in hcm["http_filters"] if f.get("typed_config", {}).get("config")]
+donor = wasm_filters[0]
+
+
+def null_filter(suffix):
+    n = copy.deepcopy(donor)
+    n["name"] = f"bench.null{suffix}"
+    nconf = n["typed_config"]["config"]
+    nconf["name"] = f"null{suffix}"
+    nconf["root_id"] = ""
+    nconf.pop("configuration", None)
+    nconf["vm_config"]["vm_id"] = f"bench_null{suffix}"
+    nconf["vm_config"]["code"]["local"]["filename"] = null_wasm
+    return n
+
+
+def write_with_filters(filters, name):
+    c = copy.deepcopy(cfg)
+    c.pop("stats_config", None)
+    chcm = c["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
+    chcm["http_filters"] = filters + [g for g in chcm["http_filters"] if g["name"] == "envoy.filters.http.router"]
+    yaml.safe_dump(c, open(os.path.join(out, name), "w"), sort_keys=False)
+
+
+write_with_filters([null_filter("")], "front-only-null.yaml")
+write_with_filters([null_filter(i) for i in range(len(wasm_filters))], "front-null-chain.yaml")
 
 bodies = os.path.join(out, "bodies")
 upstream = {
