@@ -5,7 +5,7 @@
 //! parapet-bench native  [--quick]   detectors and views natively, MB/s and ratios to floors
 //! parapet-bench wasm    [--quick]   each filter through the harness (wasmtime) vs native, VM start
 //! parapet-bench pii CORPUS.jsonl    PII throughput and recall per type on the labelled corpus (JSON)
-//! parapet-bench loop FILTER wasm|native SECONDS   one filter's large case in a loop, for a profiler
+//! parapet-bench loop FILTER wasm|native SECONDS [small]   one filter's large (or 2 KB) case in a loop, for a profiler
 //! ```
 //!
 //! Timing: a warm-up, then 11 samples of a batch sized to fill the budget; the median sample
@@ -37,8 +37,11 @@ fn main() {
             (Some(filter), Some(side), Some(secs)) => secs
                 .parse::<f64>()
                 .map_err(|e| format!("SECONDS: {e}").into())
-                .and_then(|secs| wasm::profile_loop(filter, side, secs)),
-            _ => Err("usage: parapet-bench loop FILTER wasm|native SECONDS".into()),
+                .and_then(|secs| {
+                    let small = rest.get(4).is_some_and(|s| s.as_str() == "small");
+                    wasm::profile_loop(filter, side, secs, small)
+                }),
+            _ => Err("usage: parapet-bench loop FILTER wasm|native SECONDS [small]".into()),
         },
         #[cfg(not(feature = "wasm"))]
         Some("wasm" | "loop") => Err("built without the `wasm` feature".into()),

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use wasmtime::{bail, format_err, Caller, Extern, Linker, Memory, Module, Val, ValType};
 
 use crate::abi::{self, buffer, errno, map, metric, status};
-use crate::model::{Headers, Level, LocalReply, LogEntry, MetricValue};
+use crate::model::{Headers, Histogram, Level, LocalReply, LogEntry, MetricValue};
 use crate::profile::HostProfile;
 use crate::properties::{self, Property};
 use crate::state::{
@@ -888,7 +888,7 @@ fn define_proxy(
                         let value = match ty {
                             metric::COUNTER => MetricValue::Counter(0),
                             metric::GAUGE => MetricValue::Gauge(0),
-                            _ => MetricValue::Histogram(Vec::new()),
+                            _ => MetricValue::Histogram(Histogram::default()),
                         };
                         m.by_id.insert(
                             id,
@@ -940,7 +940,7 @@ fn define_proxy(
             match &mut metric.value {
                 MetricValue::Counter(v) => *v += value as u64,
                 MetricValue::Gauge(v) => *v = value,
-                MetricValue::Histogram(samples) => samples.push(value as u64),
+                MetricValue::Histogram(h) => h.record(value as u64),
             }
             Ok(status::OK)
         },

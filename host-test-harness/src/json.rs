@@ -343,7 +343,7 @@ fn metric_json(v: &MetricValue) -> Value {
     match v {
         MetricValue::Counter(c) => json!(c),
         MetricValue::Gauge(g) => json!(g),
-        MetricValue::Histogram(s) => json!({"count": s.len(), "sum": s.iter().sum::<u64>()}),
+        MetricValue::Histogram(h) => json!({"count": h.count, "sum": h.sum}),
     }
 }
 

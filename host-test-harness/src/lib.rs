@@ -45,8 +45,8 @@ pub mod json;
 pub use chain::{config_bytes, Chain, ChainBuilder, FailurePolicy, FilterSpec, KongLimits, Stream};
 pub use error::{Error, Result};
 pub use model::{
-    header_value, Chunking, ClientResponse, Headers, JsonBody, Level, LocalReply, LogEntry,
-    MetricValue, Outcome, Reply, Request, Trap, Upstream, UpstreamRequest,
+    header_value, Chunking, ClientResponse, Headers, Histogram, JsonBody, Level, LocalReply,
+    LogEntry, MetricValue, Outcome, Reply, Request, Trap, Upstream, UpstreamRequest,
 };
 pub use profile::HostProfile;
 pub use state::{HttpCallRequest, HttpCallResult};

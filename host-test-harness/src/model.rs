@@ -447,7 +447,35 @@ impl ClientResponse {
 pub enum MetricValue {
     Counter(u64),
     Gauge(i64),
-    Histogram(Vec<u64>),
+    Histogram(Histogram),
+}
+
+/// A histogram's summary, as Envoy keeps one: count and sum of every sample, plus the most
+/// recent samples for assertions. Bounded, so a long run (a benchmark loop, a replay) does
+/// not grow memory or make every [`crate::Outcome`] copy every sample ever recorded.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Histogram {
+    /// Samples recorded since the metric was defined.
+    pub count: u64,
+    /// Their sum (saturating).
+    pub sum: u64,
+    /// The last [`Histogram::RECENT`] samples, oldest first.
+    pub recent: Vec<u64>,
+}
+
+impl Histogram {
+    /// How many recent samples are kept.
+    pub const RECENT: usize = 64;
+
+    /// Records one sample.
+    pub fn record(&mut self, value: u64) {
+        self.count += 1;
+        self.sum = self.sum.saturating_add(value);
+        if self.recent.len() == Self::RECENT {
+            self.recent.remove(0);
+        }
+        self.recent.push(value);
+    }
 }
 
 impl MetricValue {
@@ -456,7 +484,7 @@ impl MetricValue {
         match self {
             MetricValue::Counter(v) => *v as i64,
             MetricValue::Gauge(v) => *v,
-            MetricValue::Histogram(s) => s.len() as i64,
+            MetricValue::Histogram(h) => h.count as i64,
         }
     }
 }
@@ -508,5 +536,22 @@ impl Outcome {
             .get(key)
             .or_else(|| self.filter_state.get(&format!("wasm.{key}")))
             .map(|v| String::from_utf8_lossy(v).into_owned())
+    }
+}
+
+#[cfg(test)]
+mod histogram_tests {
+    use super::Histogram;
+
+    #[test]
+    fn keeps_count_and_sum_of_every_sample_but_only_the_recent_ones() {
+        let mut h = Histogram::default();
+        for v in 1..=1000u64 {
+            h.record(v);
+        }
+        assert_eq!((h.count, h.sum), (1000, 500_500));
+        assert_eq!(h.recent.len(), Histogram::RECENT);
+        assert_eq!(h.recent.first(), Some(&(1001 - Histogram::RECENT as u64)));
+        assert_eq!(h.recent.last(), Some(&1000));
     }
 }

@@ -160,8 +160,11 @@ fn metrics_counter_gauge_histogram() -> TestResult {
     assert_eq!(out.metric("probe_requests_total"), Some(1));
     assert_eq!(out.metric("probe_inflight"), Some(3));
     match out.metrics.get("probe_body_bytes") {
-        Some(parapet_harness::MetricValue::Histogram(samples)) => {
-            assert!(samples.contains(&42), "{samples:?}");
+        Some(parapet_harness::MetricValue::Histogram(h)) => {
+            assert!(h.recent.contains(&42), "{h:?}");
+            // Every sample so far is still among the recent ones: count and sum agree with them.
+            assert_eq!(h.count as usize, h.recent.len(), "{h:?}");
+            assert_eq!(h.sum, h.recent.iter().sum::<u64>(), "{h:?}");
         }
         other => panic!("histogram missing: {other:?}"),
     }
