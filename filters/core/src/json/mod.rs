@@ -242,35 +242,38 @@ impl<'d, 'a> NodeRef<'d, 'a> {
     /// Members `keys[k]` of an object, found in one pass over its members (the same
     /// result as calling [`NodeRef::get`] for each key; keys are unique, the scanner
     /// rejects duplicates).
+    ///
+    /// Inline: the format readers call it with literal keys, so each comparison
+    /// becomes a length test and a word compare, without touching the key bytes of
+    /// members whose length differs.
+    #[inline]
     pub fn get_many<const N: usize>(&self, keys: [&str; N]) -> [NodeRef<'d, 'a>; N] {
         let mut found = [self.at(NONE); N];
-        if self.kind() != Some(Kind::Object) {
+        let nodes = &self.doc.nodes;
+        let Some(object) = nodes.get(self.id as usize) else {
+            return found;
+        };
+        if object.kind != Kind::Object {
             return found;
         }
+        let src = self.doc.src;
         let mut missing = N;
-        for v in self.children() {
-            let Some(n) = v.node() else { break };
-            let decoded;
-            let raw: &[u8] = if n.key_escaped {
-                decoded = v.key().unwrap_or_default();
-                decoded.as_bytes()
+        let mut child = object.first_child;
+        while let Some(n) = nodes.get(child as usize) {
+            if n.key_escaped {
+                // Rare: compare the decoded key.
+                let key = self.at(child).key().unwrap_or_default();
+                match_key(key.as_bytes(), child, &keys, &mut found, &mut missing);
             } else {
                 // Unescaped keys compare as raw bytes between the quotes.
-                let (start, end) = (n.key_start as usize, n.key_end as usize);
-                self.doc
-                    .src
-                    .get(start + 1..end.saturating_sub(1))
-                    .unwrap_or_default()
-            };
-            for (k, key) in keys.iter().enumerate() {
-                if same_bytes(raw, key.as_bytes()) && !found[k].exists() {
-                    found[k] = v;
-                    missing -= 1;
-                }
+                let (start, end) = (n.key_start as usize + 1, n.key_end as usize);
+                let raw = src.get(start..end.saturating_sub(1)).unwrap_or_default();
+                match_key(raw, child, &keys, &mut found, &mut missing);
             }
             if missing == 0 {
                 break;
             }
+            child = n.next_sibling;
         }
         found
     }
@@ -390,11 +393,21 @@ impl<'d, 'a> NodeRef<'d, 'a> {
     }
 }
 
-/// Byte equality for short keys, inline: most candidates differ in the first byte,
-/// where a `memcmp` call would cost more than the comparison.
-#[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+/// Records member `child` (key `raw`) in `found` under the key it equals, if any.
+#[inline(always)]
+fn match_key<const N: usize>(
+    raw: &[u8],
+    child: u32,
+    keys: &[&str; N],
+    found: &mut [NodeRef<'_, '_>; N],
+    missing: &mut usize,
+) {
+    for (slot, key) in found.iter_mut().zip(keys) {
+        if raw == key.as_bytes() && slot.id == NONE {
+            slot.id = child;
+            *missing -= 1;
+        }
+    }
 }
 
 /// Iterator over the children of a container.
@@ -704,5 +717,30 @@ mod tests {
         let s = r#"{"c\u006fntent":"hi"}"#;
         let doc = parse(s).unwrap();
         assert_eq!(doc.root().get("content").str().as_deref(), Some("hi"));
+    }
+
+    #[test]
+    fn get_many_agrees_with_get_member_by_member() {
+        let s = r#"{"role":"user","c\u006fntent":"hi","name":null,"rolex":1,"":2,"tool_calls":[]}"#;
+        let doc = parse(s).unwrap();
+        let root = doc.root();
+        let keys = [
+            "content",
+            "role",
+            "",
+            "missing",
+            "tool_calls",
+            "rolex",
+            "rol",
+        ];
+        let found = root.get_many(keys);
+        for (key, got) in keys.iter().zip(found) {
+            assert_eq!(got.span(), root.get(key).span(), "{key}");
+            assert_eq!(got.exists(), *key != "missing" && *key != "rol", "{key}");
+        }
+        assert_eq!(found[0].str().as_deref(), Some("hi"));
+        assert_eq!(found[5].raw(), "1");
+        // Not an object: nothing found.
+        assert!(!root.get("role").get_many(["role"])[0].exists());
     }
 }

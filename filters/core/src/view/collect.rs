@@ -52,10 +52,29 @@ pub(crate) trait PtrToken {
 }
 
 impl PtrToken for usize {
+    #[inline]
     fn with_token<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        if let Some(small) = small_index(*self) {
+            return f(small);
+        }
         let mut digits = [0u8; 20];
         let at = write_digits(&mut digits, *self);
         f(std::str::from_utf8(&digits[at..]).unwrap_or_default())
+    }
+}
+
+/// Decimal text of `0..=99`: message and part indices are mostly small, and slicing
+/// a table is cheaper than formatting.
+#[inline]
+fn small_index(n: usize) -> Option<&'static str> {
+    const ONE: &str = "0123456789";
+    const TWO: &str = "10111213141516171819202122232425262728293031323334353637383940414243444546474849\
+                       50515253545556575859606162636465666768697071727374757677787980818283848586878889\
+                       90919293949596979899";
+    match n {
+        0..=9 => ONE.get(n..n + 1),
+        10..=99 => TWO.get(2 * (n - 10)..2 * (n - 10) + 2),
+        _ => None,
     }
 }
 
@@ -99,9 +118,7 @@ fn write_digits(digits: &mut [u8; 20], mut n: usize) -> usize {
 
 /// Appends the decimal digits of `n`.
 pub(crate) fn push_index(out: &mut String, n: usize) {
-    let mut digits = [0u8; 20];
-    let at = write_digits(&mut digits, n);
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+    n.with_token(|digits| out.push_str(digits));
 }
 
 /// A JSON Pointer given directly or computed only when a segment is actually added
@@ -216,6 +233,21 @@ impl<'a> Collector<'a> {
                 self.all_strings(node, at, SegmentKind::Other, pointer);
             }
             _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_tokens_are_decimal() {
+        for n in (0..=250).chain([999, 1000, 65_535, usize::MAX]) {
+            assert_eq!(n.with_token(str::to_string), n.to_string());
+            let mut out = String::from("/m/");
+            push_index(&mut out, n);
+            assert_eq!(out, format!("/m/{n}"));
         }
     }
 }

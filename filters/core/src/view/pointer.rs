@@ -44,17 +44,13 @@ impl JsonPointer {
     /// `parts` concatenated (each already escaped per RFC 6901), without an
     /// intermediate `String` when the result fits inline.
     pub(crate) fn concat(parts: &[&str]) -> JsonPointer {
-        let total: usize = parts.iter().map(|p| p.len()).sum();
-        if total > INLINE {
-            return JsonPointer(Repr::Heap(parts.concat().into_boxed_str()));
-        }
         let mut bytes = [0u8; INLINE];
         let mut at = 0;
         for part in parts {
-            // Byte by byte: parts are a few bytes long, shorter than a `memcpy` call.
-            for (dst, &src) in bytes[at..].iter_mut().zip(part.as_bytes()) {
-                *dst = src;
-            }
+            let Some(dst) = bytes.get_mut(at..at + part.len()) else {
+                return JsonPointer(Repr::Heap(parts.concat().into_boxed_str()));
+            };
+            copy_short(dst, part.as_bytes());
             at += part.len();
         }
         JsonPointer(Repr::Inline {
@@ -71,6 +67,34 @@ impl JsonPointer {
             }
             Repr::Heap(s) => s,
         }
+    }
+}
+
+/// `dst.copy_from_slice(src)` for the few-byte parts of a pointer, inline: at most
+/// two overlapping word moves up to 16 bytes, where a `memcpy` call would cost more
+/// than the copy. (Lengths differ only on a caller bug: nothing is copied then.)
+#[inline(always)]
+fn copy_short(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if n != dst.len() {
+        return;
+    }
+    match n {
+        0 => {}
+        1..=3 => {
+            dst[0] = src[0];
+            dst[n / 2] = src[n / 2];
+            dst[n - 1] = src[n - 1];
+        }
+        4..=7 => {
+            dst[..4].copy_from_slice(&src[..4]);
+            dst[n - 4..].copy_from_slice(&src[n - 4..]);
+        }
+        8..=16 => {
+            dst[..8].copy_from_slice(&src[..8]);
+            dst[n - 8..].copy_from_slice(&src[n - 8..]);
+        }
+        _ => dst.copy_from_slice(src),
     }
 }
 
@@ -216,5 +240,17 @@ mod tests {
         );
         assert_eq!(JsonPointer::from("é/ü"), "é/ü");
         assert_eq!(JsonPointer::default(), "");
+    }
+
+    #[test]
+    fn parts_of_every_short_length_concatenate_exactly() {
+        let text = "/abcdefghijklmnopqrstuvwxyz0123456789~0~1é";
+        for a in 0..=20 {
+            for b in 0..=20usize.min(text.len() - a) {
+                let (x, y) = (&text[..a], &text[a..a + b]);
+                let p = JsonPointer::concat(&[x, y, "/", y]);
+                assert_eq!(p, format!("{x}{y}/{y}"));
+            }
+        }
     }
 }
