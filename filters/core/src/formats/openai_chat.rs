@@ -109,10 +109,9 @@ pub(crate) fn request<'a>(api: Api, root: NodeRef<'_, 'a>) -> RequestView<'a> {
     view.include_usage = root.get("stream_options").get("include_usage").as_bool();
 
     let messages = root.get("messages");
-    view.message_count = messages.len();
-    // Most messages carry one text; tool-call turns carry two.
-    c.segments
-        .reserve(view.message_count + view.message_count / 2 + 4);
+    // About one text per 256 bytes of conversation or more (counting the messages
+    // first would walk them twice).
+    c.segments.reserve(messages.span().len() / 256 + 4);
     // `/messages/{i}` and `/messages/{i}/content`, built in one reused buffer.
     let mut mp = String::with_capacity(32);
     for (i, m) in messages.items().enumerate() {
@@ -137,6 +136,10 @@ pub(crate) fn request<'a>(api: Api, root: NodeRef<'_, 'a>) -> RequestView<'a> {
         c.text(name, at, SegmentKind::Other, || ptr(&mp, "name"));
         c.text(refusal, at, SegmentKind::Refusal, || ptr(&mp, "refusal"));
         tool_calls(&mut c, [calls, fc], &mp, at, 0, &mut view.tool_calls);
+        view.message_count = i + 1;
+    }
+    if messages.kind() != Some(Kind::Array) {
+        view.message_count = messages.len();
     }
 
     let prediction = root.get("prediction").get("content");

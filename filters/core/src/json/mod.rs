@@ -185,8 +185,22 @@ impl<'d, 'a> NodeRef<'d, 'a> {
                 .get(n.dec_start as usize..n.dec_end as usize)?;
             return Some(Cow::Owned(decoded.to_owned()));
         }
+        if !n.escaped {
+            return Some(Cow::Borrowed(self.unescaped(n)));
+        }
         let lit: &'a str = self.doc.text.get(n.start as usize..n.end as usize)?;
         Some(string::decode_literal(lit, n.escaped))
+    }
+
+    /// The text between the quotes of string literal `n` (no escapes: its decoded
+    /// text), borrowed from the source.
+    #[inline]
+    fn unescaped(&self, n: &Node) -> &'a str {
+        let (start, end) = (n.start as usize + 1, n.end as usize);
+        self.doc
+            .text
+            .get(start..end.saturating_sub(1))
+            .unwrap_or_default()
     }
 
     /// Decoded text as a [`Text`]: borrowed from the source when the literal has no
@@ -199,6 +213,9 @@ impl<'d, 'a> NodeRef<'d, 'a> {
         }
         if n.dec_end != 0 {
             return Text::shared(&self.doc.decoded, n.dec_start as usize, n.dec_end as usize);
+        }
+        if !n.escaped {
+            return Some(Text::from(self.unescaped(n)));
         }
         let lit: &'a str = self.doc.text.get(n.start as usize..n.end as usize)?;
         Some(string::decode_literal(lit, n.escaped).into())

@@ -265,6 +265,7 @@ impl<'a> Scanner<'a> {
         self.src.get(self.pos).copied()
     }
 
+    #[inline(always)]
     fn add_node(&mut self, kind: Kind, start: usize) -> u32 {
         let id = self.nodes.len() as u32;
         let (key_start, key_end, key_escaped) = self.pending_key.take().unwrap_or((0, 0, false));
