@@ -71,7 +71,7 @@ impl JsonPointer {
 }
 
 /// `dst.copy_from_slice(src)` for the few-byte parts of a pointer, inline: at most
-/// two overlapping word moves up to 16 bytes, where a `memcpy` call would cost more
+/// two overlapping moves up to 32 bytes, where a `memcpy` call would cost more
 /// than the copy. (Lengths differ only on a caller bug: nothing is copied then.)
 #[inline(always)]
 fn copy_short(dst: &mut [u8], src: &[u8]) {
@@ -93,6 +93,10 @@ fn copy_short(dst: &mut [u8], src: &[u8]) {
         8..=16 => {
             dst[..8].copy_from_slice(&src[..8]);
             dst[n - 8..].copy_from_slice(&src[n - 8..]);
+        }
+        17..=32 => {
+            dst[..16].copy_from_slice(&src[..16]);
+            dst[n - 16..].copy_from_slice(&src[n - 16..]);
         }
         _ => dst.copy_from_slice(src),
     }
@@ -246,7 +250,7 @@ mod tests {
     fn parts_of_every_short_length_concatenate_exactly() {
         let text = "/abcdefghijklmnopqrstuvwxyz0123456789~0~1é";
         for a in 0..=20 {
-            for b in 0..=20usize.min(text.len() - a) {
+            for b in 0..=(text.len() - a).min(20) {
                 let (x, y) = (&text[..a], &text[a..a + b]);
                 let p = JsonPointer::concat(&[x, y, "/", y]);
                 assert_eq!(p, format!("{x}{y}/{y}"));
