@@ -110,8 +110,10 @@ pub(crate) fn request<'a>(api: Api, root: NodeRef<'_, 'a>) -> RequestView<'a> {
 
     let messages = root.get("messages");
     // About one text per 256 bytes of conversation or more (counting the messages
-    // first would walk them twice).
-    c.segments.reserve(messages.span().len() / 256 + 4);
+    // first would walk them twice); capped so one huge text does not reserve room
+    // for thousands of segments.
+    c.segments
+        .reserve((messages.span().len() / 256).min(1024) + 4);
     // `/messages/{i}` and `/messages/{i}/content`, built in one reused buffer.
     let mut mp = String::with_capacity(32);
     for (i, m) in messages.items().enumerate() {
