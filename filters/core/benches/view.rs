@@ -16,12 +16,12 @@
 //! -- ratio` prints only it) reports the text view and the decoding scan as
 //! multiples of the floor: thread CPU time, the median of per-round ratios, floor,
 //! scan and view sampled back to back in each round. Measured that way on a loaded
-//! 2-vCPU VM (load 9–10), 4 runs each, the two builds alternating:
+//! 2-vCPU VM (load 7–10), 5 runs each, the two builds alternating:
 //!
 //! | case         | scan + decode | text view | before: scan + decode | before: text view |
 //! |--------------|---------------|-----------|-----------------------|-------------------|
-//! | escape_dense | 1.33–1.36     | 1.89–1.92 | 1.40–1.43             | 2.06–2.09         |
-//! | typical      | 0.98–0.99     | 1.83–1.86 | 1.07–1.08             | 2.11–2.14         |
+//! | escape_dense | 1.34          | 1.87–1.91 | 1.39–1.41             | 2.06–2.09         |
+//! | typical      | 1.01–1.02     | 1.86–1.91 | 1.07–1.09             | 2.11–2.13         |
 //!
 //! The ≤ 2× aim is met for both bodies, by about 0.1. (Sampling the scan in the
 //! same rounds moves the view's ratio by up to 0.05.)
