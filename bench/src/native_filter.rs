@@ -32,6 +32,9 @@ impl<F: Filter> NativeFilter for Native<F> {
                 ("content-length", &body.len().to_string()),
             ]);
             s.request_body = body.to_vec();
+            // As the harness and Envoy give it (a filter identifying callers by address sees one).
+            s.properties
+                .insert("source.address".into(), b"127.0.0.1:40000".to_vec());
         }
         let mut exchange = Exchange::<F>::new();
         exchange.on_request_headers(plugin, &host, false);

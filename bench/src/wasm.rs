@@ -24,11 +24,27 @@ fn config(filter: &str) -> Value {
     match filter {
         "token-limit" => json!({"tokens_per_minute": 1_000_000_000u64}),
         "schema-guard" => json!({"max_body_bytes": 1_048_576}),
+        "policy" if std::env::var_os("PARAPET_BENCH_POLICY").is_some_and(|v| v == "example") => {
+            example_policy()
+        }
         "policy" => {
             json!({"rego": "package parapet\nimport rego.v1\ndecision := {\"allow\": true}\nresponse_decision := {\"allow\": true}\n", "data": {}})
         }
         _ => json!({}),
     }
+}
+
+/// `PARAPET_BENCH_POLICY=example`: the policy filter with the example policy the shipped Envoy
+/// configs use (envoy-configs/policies/, identity from the source address), instead of the
+/// one-rule policy that measures the filter's fixed cost.
+fn example_policy() -> Value {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../envoy-configs/policies");
+    let rego = std::fs::read_to_string(dir.join("parapet.rego")).unwrap_or_default();
+    let data = std::fs::read_to_string(dir.join("data.json"))
+        .ok()
+        .and_then(|d| serde_json::from_str::<Value>(&d).ok())
+        .unwrap_or_else(|| json!({}));
+    json!({"rego": rego, "data": data, "identity": {"sources": ["source_address"]}})
 }
 
 /// The module of `filter`: from `$PARAPET_BENCH_DIST` (scripts/bench snapshots dist/ there, so

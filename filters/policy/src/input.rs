@@ -1,8 +1,9 @@
 //! The input document a policy sees (`filters/policy/input.schema.json` describes it).
+use parapet_rego::{value_from_json, Input, PolicyError, Value};
 use parapet_runtime::core::{RequestView, ResponseView, Role, SegmentKind};
 use parapet_runtime::engine::{operation_name, provider_name};
 use parapet_runtime::RequestInfo;
-use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
 /// The Parapet filters whose recorded decisions appear under `input.findings`.
 pub const DEFAULT_FINDINGS_FROM: &[&str] = &[
@@ -27,36 +28,65 @@ const FINDING_FIELDS: &[&str] = &[
 ];
 const LIST_FIELDS: &[&str] = &["categories", "rule_ids", "entities"];
 
-/// `request`, `identity`, `llm` and `findings` for a request.
+/// An object from `(key, value)` pairs.
+fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::from(
+        fields
+            .into_iter()
+            .map(|(k, v)| (Value::from(k), v))
+            .collect::<BTreeMap<Value, Value>>(),
+    )
+}
+
+fn string_or_null(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, Value::from)
+}
+
+fn count(n: usize) -> Value {
+    Value::from(n as u64)
+}
+
+/// `request`, `identity`, `llm` and `findings` for a request, built directly in the engine's
+/// values (the same document `serde_json` then a conversion produced, at half the work).
 pub fn request_input(
     info: &RequestInfo,
     view: &RequestView,
-    source_address: Option<String>,
     headers: &[String],
-    findings: Map<String, Value>,
-) -> Value {
-    let mut selected = Map::new();
+    findings: Value,
+) -> Input {
+    let mut selected = BTreeMap::new();
     for name in headers {
         if let Some(v) = info.header(name) {
-            selected.insert(name.to_ascii_lowercase(), Value::String(v.to_string()));
+            selected.insert(Value::from(name.to_ascii_lowercase()), Value::from(v));
         }
     }
-    let identity = info.identity.as_ref().map_or(
-        Value::Null,
-        |id| json!({"id": id.value, "source": id.source.as_str()}),
-    );
-    json!({
-        "request": {
-            "method": info.method,
-            "path": parapet_runtime::config::path_without_query(&info.path),
-            "authority": info.authority,
-            "headers": selected,
-            "source_address": source_address,
-        },
-        "identity": identity,
-        "llm": llm(view),
-        "findings": findings,
-    })
+    let identity = info.identity.as_ref().map_or(Value::Null, |id| {
+        object([
+            ("id", Value::from(id.value.as_str())),
+            ("source", Value::from(id.source.as_str())),
+        ])
+    });
+    Input::from_value(object([
+        (
+            "request",
+            object([
+                ("method", Value::from(info.method.as_str())),
+                (
+                    "path",
+                    Value::from(parapet_runtime::config::path_without_query(&info.path)),
+                ),
+                ("authority", Value::from(info.authority.as_str())),
+                ("headers", Value::from(selected)),
+                (
+                    "source_address",
+                    string_or_null(info.source_address.as_deref()),
+                ),
+            ]),
+        ),
+        ("identity", identity),
+        ("llm", llm(view)),
+        ("findings", findings),
+    ]))
 }
 
 fn llm(view: &RequestView) -> Value {
@@ -78,23 +108,39 @@ fn llm(view: &RequestView) -> Value {
             }
         }
     }
-    let tools: Vec<&str> = view.tools.iter().map(|t| t.name.as_str()).collect();
-    json!({
-        "provider": provider_name(view.api.provider),
-        "operation": operation_name(view.api.operation),
-        "model": view.model,
-        "stream": view.stream,
-        "max_tokens": view.max_tokens,
-        "message_count": view.message_count,
-        "messages": {
-            "system": per_role[0], "developer": per_role[1], "user": per_role[2],
-            "assistant": per_role[3], "tool": per_role[4],
-        },
-        "prompt_chars": prompt_chars,
-        "tools": tools,
-        "tool_calls_in_history": view.tool_calls.len(),
-        "response_format": view.response_format.as_ref().map(|f| f.kind.clone()),
-    })
+    let tools: Vec<Value> = view
+        .tools
+        .iter()
+        .map(|t| Value::from(t.name.as_str()))
+        .collect();
+    object([
+        ("provider", Value::from(provider_name(view.api.provider))),
+        ("operation", Value::from(operation_name(view.api.operation))),
+        ("model", string_or_null(view.model.as_deref())),
+        ("stream", Value::from(view.stream)),
+        (
+            "max_tokens",
+            view.max_tokens.map_or(Value::Null, Value::from),
+        ),
+        ("message_count", count(view.message_count)),
+        (
+            "messages",
+            object([
+                ("system", count(per_role[0])),
+                ("developer", count(per_role[1])),
+                ("user", count(per_role[2])),
+                ("assistant", count(per_role[3])),
+                ("tool", count(per_role[4])),
+            ]),
+        ),
+        ("prompt_chars", count(prompt_chars)),
+        ("tools", Value::from(tools)),
+        ("tool_calls_in_history", count(view.tool_calls.len())),
+        (
+            "response_format",
+            string_or_null(view.response_format.as_ref().map(|f| f.kind.as_str())),
+        ),
+    ])
 }
 
 fn role_index(role: Role) -> usize {
@@ -109,21 +155,19 @@ fn role_index(role: Role) -> usize {
 
 /// What earlier filters recorded, read through `read(filter, field)`.
 ///
-/// Each read is a host call (two when the value is absent: the runtime also tries the `wasmx.`
-/// name Kong needs), and a filter that did not run records nothing. The runtime records `action`
-/// with every request-phase decision, and a filter shares its own fields (prompt-guard's `risk`)
-/// only on the way to such a decision, so `action` is read first and a filter without one is
-/// skipped: 2 host calls instead of 16 for each filter that is not in the chain.
-pub fn findings(
-    filters: &[String],
-    read: impl Fn(&str, &str) -> Option<String>,
-) -> Map<String, Value> {
-    let mut out = Map::new();
+/// Each read is a host call (until the runtime has learned which property names the host
+/// accepts, two when the value is absent: it also tries the `wasmx.` name Kong needs), and a
+/// filter that did not run records nothing. The runtime records `action` with every
+/// request-phase decision, and a filter shares its own fields (prompt-guard's `risk`) only on
+/// the way to such a decision, so `action` is read first and a filter without one is skipped:
+/// one read instead of eight for each filter that is not in the chain.
+pub fn findings(filters: &[String], read: impl Fn(&str, &str) -> Option<String>) -> Value {
+    let mut out = BTreeMap::new();
     for f in filters {
         let Some(action) = read(f, "action") else {
             continue;
         };
-        let mut fields = Map::new();
+        let mut fields = BTreeMap::new();
         for field in FINDING_FIELDS {
             let value = if *field == "action" {
                 action.clone()
@@ -133,64 +177,144 @@ pub fn findings(
                     None => continue,
                 }
             };
-            fields.insert(field.to_string(), finding_value(field, value));
+            fields.insert(Value::from(*field), finding_value(field, value));
         }
-        out.insert(f.clone(), Value::Object(fields));
+        out.insert(Value::from(f.as_str()), Value::from(fields));
     }
-    out
+    Value::from(out)
 }
 
-/// A recorded value as JSON: lists split on commas, numbers as numbers, the rest as strings.
+/// A recorded value: lists split on commas, numbers as numbers, the rest as strings.
 fn finding_value(field: &str, v: String) -> Value {
     if LIST_FIELDS.contains(&field) {
-        Value::Array(
+        Value::from(
             v.split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(|s| Value::String(s.to_string()))
-                .collect(),
+                .map(Value::from)
+                .collect::<Vec<Value>>(),
         )
     } else if let Ok(n) = v.parse::<f64>() {
-        json!(n)
+        // As JSON has no NaN or infinity, a recorded "NaN" or "inf" reads as null.
+        if n.is_finite() {
+            Value::from(n)
+        } else {
+            Value::Null
+        }
     } else {
-        Value::String(v)
+        Value::from(v)
     }
 }
 
 /// `response` for the response phase: the model's tool calls (arguments parsed when they are
 /// JSON), finish reasons and usage.
-pub fn response_input(view: &ResponseView) -> Value {
-    let calls: Vec<Value> = view
-        .tool_calls
-        .iter()
-        .map(|c| {
-            json!({
-                "name": c.name.as_str(),
-                "id": c.id.as_deref(),
-                "choice": c.choice,
-                "arguments": serde_json::from_str::<Value>(&c.arguments).unwrap_or(Value::Null),
-                "arguments_text": c.arguments.as_str(),
-            })
-        })
-        .collect();
+pub fn response_input(view: &ResponseView) -> Result<Value, PolicyError> {
+    let mut calls = Vec::with_capacity(view.tool_calls.len());
+    for c in &view.tool_calls {
+        // Arguments go through serde_json exactly as before: what JSON text means (numbers,
+        // escapes) is serde_json's reading, and what the engine refuses is an error.
+        let arguments = match serde_json::from_str::<serde_json::Value>(&c.arguments) {
+            Ok(json) => value_from_json(&json)?,
+            Err(_) => Value::Null,
+        };
+        calls.push(object([
+            ("name", Value::from(c.name.as_str())),
+            ("id", string_or_null(c.id.as_deref())),
+            ("choice", count(c.choice)),
+            ("arguments", arguments),
+            ("arguments_text", Value::from(c.arguments.as_str())),
+        ]));
+    }
     let usage = view.usage.as_ref().map_or(Value::Null, |u| {
-        json!({"input_tokens": u.input_tokens, "output_tokens": u.output_tokens, "total_tokens": u.total_tokens})
+        object([
+            ("input_tokens", Value::from(u.input_tokens)),
+            ("output_tokens", Value::from(u.output_tokens)),
+            ("total_tokens", Value::from(u.total_tokens)),
+        ])
     });
-    json!({
-        "model": view.model,
-        "tool_calls": calls,
-        "finish_reasons": view.finish_reasons,
-        "usage": usage,
-    })
+    Ok(object([
+        ("model", string_or_null(view.model.as_deref())),
+        ("tool_calls", Value::from(calls)),
+        (
+            "finish_reasons",
+            Value::from(
+                view.finish_reasons
+                    .iter()
+                    .map(|r| Value::from(r.as_str()))
+                    .collect::<Vec<Value>>(),
+            ),
+        ),
+        ("usage", usage),
+    ]))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use std::cell::RefCell;
+
+    fn from_json(json: serde_json::Value) -> Value {
+        value_from_json(&json).unwrap()
+    }
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// The document built directly equals the one the JSON route (`json!` then the engine's
+    /// conversion) gives for the same request: numbers, nulls and strings alike, so a policy
+    /// decides exactly as before.
+    #[test]
+    fn request_document_equals_the_json_route() {
+        use parapet_runtime::core::{detect, parse_request, Limits};
+        use parapet_runtime::{Identity, IdentitySource};
+        let body = br#"{"model":"gpt-4o-mini","max_tokens":200,"stream":false,
+            "messages":[{"role":"system","content":"Be brief."},
+                        {"role":"user","content":"h\u00e9llo"},
+                        {"role":"assistant","content":"hi"},
+                        {"role":"user","content":"and again"}],
+            "tools":[{"type":"function","function":{"name":"get_weather","parameters":{}}}]}"#;
+        let api = detect("/v1/chat/completions", None);
+        let view = parse_request(api, body, &Limits::default()).unwrap();
+        let info = RequestInfo {
+            method: "POST".into(),
+            path: "/v1/chat/completions?key=secret".into(),
+            authority: "llm.internal".into(),
+            request_id: None,
+            headers: vec![("x-team".into(), "ops".into())],
+            identity: Some(Identity {
+                source: IdentitySource::SourceAddress,
+                value: "10.0.0.7".into(),
+            }),
+            source_address: Some("10.0.0.7:51234".into()),
+            api,
+            model: view.model.clone(),
+            streaming: false,
+        };
+        let findings = findings(&names(&["prompt-guard"]), |_, k| match k {
+            "action" => Some("allow".into()),
+            "risk" => Some("0.25".into()),
+            "estimated_tokens" => Some("NaN".into()),
+            _ => None,
+        });
+        let input = request_input(&info, &view, &names(&["X-Team", "x-absent"]), findings);
+        let want = json!({
+            "request": {"method": "POST", "path": "/v1/chat/completions",
+                        "authority": "llm.internal", "headers": {"x-team": "ops"},
+                        "source_address": "10.0.0.7:51234"},
+            "identity": {"id": "10.0.0.7", "source": "source_address"},
+            "llm": {"provider": "openai", "operation": "chat_completions",
+                    "model": "gpt-4o-mini", "stream": false, "max_tokens": 200u64,
+                    "message_count": 4u64,
+                    "messages": {"system": 1u64, "developer": 0u64, "user": 2u64,
+                                 "assistant": 1u64, "tool": 0u64},
+                    "prompt_chars": 23u64, "tools": ["get_weather"],
+                    "tool_calls_in_history": 0u64, "response_format": null},
+            "findings": {"prompt-guard": {"action": "allow", "risk": 0.25,
+                                          "estimated_tokens": null}}
+        });
+        assert_eq!(input.value(), &from_json(want));
     }
 
     #[test]
@@ -215,13 +339,13 @@ mod tests {
             },
         );
         assert_eq!(
-            Value::Object(out),
-            json!({
+            out,
+            from_json(json!({
                 "prompt-guard": {"action": "allow", "mode": "enforce", "categories": [],
                                  "rule_ids": [], "risk": 0.125},
                 "pii-redact": {"action": "rewrite", "mode": "monitor",
                                "categories": ["EMAIL", "PHONE"]}
-            })
+            }))
         );
     }
 
@@ -232,7 +356,7 @@ mod tests {
             reads.borrow_mut().push(format!("{f}.{k}"));
             None
         });
-        assert!(out.is_empty());
+        assert_eq!(out, Value::new_object());
         assert_eq!(
             reads.into_inner(),
             vec!["schema-guard.action", "token-limit.action"]

@@ -138,17 +138,7 @@ impl Filter for PolicyFilter {
 
     fn on_request(&self, cx: &mut Cx<Self::State>, view: &RequestView) -> Outcome {
         let findings = input::findings(&self.findings_from, |f, field| cx.finding_of(f, field));
-        let source = cx
-            .host()
-            .property(&["source", "address"])
-            .and_then(|v| String::from_utf8(v).ok());
-        let input = Input::from_json(&input::request_input(
-            cx.request,
-            view,
-            source,
-            &self.input_headers,
-            findings,
-        ))?;
+        let input = input::request_input(cx.request, view, &self.input_headers, findings);
         let decision = self
             .policy
             .try_borrow_mut()
@@ -179,9 +169,9 @@ impl Filter for PolicyFilter {
         };
         let mut input = match cx.state.take() {
             Some(input) => input,
-            None => Input::from_json(&Value::Object(Default::default()))?,
+            None => Input::from_value(parapet_rego::Value::new_object()),
         };
-        input.insert("response", &input::response_input(view))?;
+        input.insert_value("response", input::response_input(view)?)?;
         let decision = self
             .policy
             .try_borrow_mut()

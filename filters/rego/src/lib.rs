@@ -35,8 +35,12 @@ pub use decision::Decision;
 pub use error::PolicyError;
 pub use testing::{TestOutcome, TestReport};
 
-use regorus::{Engine, Value};
+use regorus::Engine;
 use serde::Deserialize;
+
+/// The engine's own value type, for callers that build an input document directly
+/// ([`Input::from_value`]) instead of converting JSON: no intermediate `serde_json` tree.
+pub use regorus::Value;
 
 /// One Rego source file: a name used in error messages (`file:line:column`) and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,6 +220,18 @@ impl Input {
         to_value(json).map(Input)
     }
 
+    /// An input document built directly in the engine's values (the `policy` filter builds
+    /// every request's document this way: a JSON tree then a second walk cost it as much again).
+    /// Numbers must be finite, as JSON's are: see [`value_from_json`] for JSON parts.
+    pub fn from_value(value: Value) -> Input {
+        Input(value)
+    }
+
+    /// The document, as the policy sees it.
+    pub fn value(&self) -> &Value {
+        &self.0
+    }
+
     /// Sets the top-level field `key` (the document must be an object, as every input is).
     pub fn insert(&mut self, key: &str, json: &serde_json::Value) -> Result<(), PolicyError> {
         let value = to_value(json)?;
@@ -226,6 +242,22 @@ impl Input {
         object.insert(Value::from(key), value);
         Ok(())
     }
+
+    /// [`Input::insert`] for a value already in the engine's type.
+    pub fn insert_value(&mut self, key: &str, value: Value) -> Result<(), PolicyError> {
+        let object = self
+            .0
+            .as_object_mut()
+            .map_err(|_| PolicyError::message("input: the input document is not an object"))?;
+        object.insert(Value::from(key), value);
+        Ok(())
+    }
+}
+
+/// A JSON value in the engine's type, exactly as [`Input::from_json`] converts it (an error for
+/// what the engine refuses, such as a non-finite number).
+pub fn value_from_json(json: &serde_json::Value) -> Result<Value, PolicyError> {
+    to_value(json)
 }
 
 /// JSON to the engine's values without a text round trip: `regorus::Value` deserializes from a

@@ -105,6 +105,7 @@ impl<F: Filter> Default for Exchange<F> {
                 request_id: None,
                 headers: Vec::new(),
                 identity: None,
+                source_address: None,
                 api: Api::GENERIC,
                 model: None,
                 streaming: false,
@@ -220,6 +221,7 @@ impl<F: Filter> Exchange<F> {
             .and_then(|v| String::from_utf8(v).ok());
         self.info.identity =
             identity::resolve(&plugin.common.identity, &headers, source.as_deref());
+        self.info.source_address = source;
         self.info.headers = headers;
         self.active = true;
         if end_of_stream {

@@ -114,6 +114,8 @@ pub struct RequestInfo {
     /// All request headers, lower-case names.
     pub headers: Vec<(String, String)>,
     pub identity: Option<Identity>,
+    /// The `source.address` property (the downstream peer, `ip:port`), read once per request.
+    pub source_address: Option<String>,
     /// The API (from the path; refined from the body shape when the path says nothing).
     pub api: Api,
     /// The model named in the request body, once parsed.
