@@ -56,8 +56,18 @@ impl NormText {
 
     /// Appends `text`, whose first byte is at absolute original offset `raw_offset`.
     pub(crate) fn push(&mut self, text: &str, raw_offset: usize) {
+        // Most output is ASCII: one normalised byte per input byte.
+        self.bytes.reserve(text.len());
+        self.raw.reserve(text.len());
         for (i, c) in text.char_indices() {
             let start = raw_offset + i;
+            if c.is_ascii() && !c.is_ascii_whitespace() && c != '\u{0B}' {
+                // Neither invisible, nor folded, nor whitespace: lower-cased as is.
+                self.in_space = false;
+                self.bytes.push(c.to_ascii_lowercase() as u8);
+                self.raw.push((start, start + 1));
+                continue;
+            }
             let range = (start, start + c.len_utf8());
             if is_invisible(c) {
                 continue;
@@ -177,6 +187,26 @@ mod tests {
         assert_eq!(n.raw_span(0, 2), Some((10, 12)));
         assert_eq!(n.raw_span(3, 5), Some((14, 16)));
         assert_eq!(n.raw_span(2, 3), Some((12, 13)));
+    }
+
+    #[test]
+    fn every_ascii_character_normalises_as_the_rules_say() {
+        for b in 0u8..0x80 {
+            let c = b as char;
+            let text = format!("A{c}{c}B");
+            let mut n = NormText::default();
+            n.push(&text, 0);
+            if c.is_whitespace() {
+                // Runs of any whitespace (including vertical tab) collapse to one space.
+                assert_eq!(n.slice(0, 100), b"a b", "{b:#x}");
+                assert_eq!(n.raw_span(1, 2), Some((1, 2)), "{b:#x}");
+                assert_eq!(n.has_line_break(0, 100), c == '\n', "{b:#x}");
+            } else {
+                let l = c.to_ascii_lowercase() as u8;
+                assert_eq!(n.slice(0, 100), [b'a', l, l, b'b'], "{b:#x}");
+                assert_eq!(n.raw_span(2, 3), Some((2, 3)), "{b:#x}");
+            }
+        }
     }
 
     #[test]

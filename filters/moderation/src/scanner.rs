@@ -126,6 +126,9 @@ pub struct StreamScanner {
     engine: Arc<Engine>,
     mode: ScanMode,
     shape: TextShape,
+    /// Whether [`ScanStep::release`] carries the released text (see
+    /// [`StreamScanner::without_release_text`]).
+    release_text: bool,
     request_set: Option<PatternSet>,
     overlap: Option<OverlapTracker>,
     request_host: Option<String>,
@@ -195,6 +198,7 @@ impl StreamScanner {
             engine,
             mode,
             shape: TextShape::Prose,
+            release_text: true,
             request_set,
             overlap,
             request_host: ctx.request_host.as_ref().map(|h| h.to_ascii_lowercase()),
@@ -226,6 +230,14 @@ impl StreamScanner {
     /// Sets what kind of text this stream carries (before the first [`StreamScanner::push`]).
     pub fn with_shape(mut self, shape: TextShape) -> StreamScanner {
         self.shape = shape;
+        self
+    }
+
+    /// Leaves [`ScanStep::release`] empty: for callers that forward the original text
+    /// themselves and apply [`ScanStep::redactions`] (findings, redactions and blocks are
+    /// unchanged; only the copy of the released text is not built).
+    pub fn without_release_text(mut self) -> StreamScanner {
+        self.release_text = false;
         self
     }
 
@@ -810,6 +822,9 @@ impl StreamScanner {
     fn release(&mut self, frontier: usize, is_final: bool, step: &mut ScanStep) {
         if self.mode == ScanMode::Monitor {
             step.release = std::mem::take(&mut self.raw);
+            if !self.release_text {
+                step.release.clear();
+            }
             self.raw_base = self.raw_end;
             return;
         }
@@ -873,9 +888,13 @@ impl StreamScanner {
                 ue = ue.max(self.redactions[j].end);
                 j += 1;
             }
-            out.push_str(self.raw_slice(pos, us));
+            if self.release_text {
+                out.push_str(self.raw_slice(pos, us));
+            }
             if ue <= target || closing {
-                out.push_str(&replacement);
+                if self.release_text {
+                    out.push_str(&replacement);
+                }
                 pos = ue.min(self.raw_end).max(us);
                 applied.push(Redacted {
                     start: us,
@@ -890,7 +909,9 @@ impl StreamScanner {
             }
         }
         if target > pos {
-            out.push_str(self.raw_slice(pos, target));
+            if self.release_text {
+                out.push_str(self.raw_slice(pos, target));
+            }
             pos = target;
         }
         self.finish_emit(pos);

@@ -328,3 +328,55 @@ fn reported_redactions_rebuild_the_released_text_from_the_original() {
         }
     }
 }
+
+/// Findings, redaction spans, blocks and hold-back of one run; the released text only when
+/// the scanner builds it.
+fn spans_run(
+    m: &Moderator,
+    pieces: &[&str],
+    mode: ScanMode,
+    release_text: bool,
+) -> (Outcome, Vec<parapet_moderation::Redacted>, Vec<usize>) {
+    let mut s = m.stream(&ctx(), mode);
+    if !release_text {
+        s = s.without_release_text();
+    }
+    let mut out = Outcome {
+        text: String::new(),
+        findings: Vec::new(),
+        blocked: false,
+    };
+    let (mut redactions, mut held) = (Vec::new(), Vec::new());
+    let steps = pieces.iter().map(|p| Some(*p)).chain([None]);
+    for p in steps {
+        let step = match p {
+            Some(p) => s.push(p),
+            None => s.finish(),
+        };
+        out.text.push_str(&step.release);
+        out.findings.extend(step.findings);
+        out.blocked |= step.blocked;
+        redactions.extend(step.redactions);
+        held.push(s.held_back());
+    }
+    (out, redactions, held)
+}
+
+#[test]
+fn without_release_text_only_the_released_copy_is_missing() {
+    let m = moderator();
+    for mode in [ScanMode::Enforce, ScanMode::Monitor] {
+        for t in TEXTS {
+            for i in boundaries(t) {
+                let pieces = [&t[..i], &t[i..]];
+                let (mut with, with_red, with_held) = spans_run(&m, &pieces, mode, true);
+                let (without, without_red, without_held) = spans_run(&m, &pieces, mode, false);
+                assert_eq!(without.text, "", "{t:?} split at {i}");
+                with.text.clear();
+                assert_eq!(without, with, "{t:?} split at {i} ({mode:?})");
+                assert_eq!(without_red, with_red, "{t:?} split at {i}");
+                assert_eq!(without_held, with_held, "{t:?} split at {i}");
+            }
+        }
+    }
+}

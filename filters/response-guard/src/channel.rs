@@ -53,7 +53,11 @@ impl ChannelScan {
             ScanMode::Monitor
         };
         ChannelScan {
-            scanner: moderator.stream(ctx, mode).with_shape(shape),
+            // The runtime forwards the text itself: only the redactions' spans are used.
+            scanner: moderator
+                .stream(ctx, mode)
+                .with_shape(shape)
+                .without_release_text(),
             pending_after: 0,
             held: 0,
             enforce,

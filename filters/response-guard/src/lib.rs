@@ -60,11 +60,15 @@ pub const RESPONSE_FLAGS: &str = "response_flags";
 /// Adds the verdict's categories to the response's flags and republishes them when they grew.
 fn publish_flags(cx: &mut Cx<State>, outcome: Outcome) -> Outcome {
     if let Ok(v) = &outcome {
-        let before = cx.state.flags.len();
-        cx.state
-            .flags
-            .extend(v.findings.iter().map(|f| f.category.clone()));
-        if cx.state.flags.len() != before {
+        let mut grew = false;
+        for f in &v.findings {
+            // Most findings repeat a category already flagged: no copy for those.
+            if !cx.state.flags.contains(&f.category) {
+                cx.state.flags.insert(f.category.clone());
+                grew = true;
+            }
+        }
+        if grew {
             let list: Vec<&str> = cx.state.flags.iter().map(String::as_str).collect();
             cx.share(RESPONSE_FLAGS, &list.join(","));
         }
@@ -133,28 +137,25 @@ impl ResponseGuard {
     fn verdict(&self, d: ChannelDecision, output: &Output) -> Verdict {
         let mut findings = Vec::new();
         let mut blocking: BTreeSet<&'static str> = BTreeSet::new();
-        let mut flags: Vec<String> = Vec::new();
-        for (f, range) in &d.findings {
+        for (f, range) in d.findings {
             if f.action == Action::Block {
                 blocking.insert(f.category.name());
             }
-            flags.push(f.category.name().to_string());
-            let mut rf = Finding::new(f.rule.clone(), f.category.name()).score(f.score as f64);
+            let mut rf = Finding::new(f.rule, f.category.name()).score(f.score as f64);
             if let Some(r) = range {
-                rf = rf.at(0, r.clone());
+                rf = rf.at(0, r);
             }
             findings.push(rf);
         }
-        for h in &d.pii {
+        for h in d.pii {
             if h.action == Action::Block {
                 blocking.insert("pii");
             }
-            flags.push("pii".into());
             findings.push(
-                Finding::new(h.rule_id.clone(), "pii")
+                Finding::new(h.rule_id, "pii")
                     .entity(&h.entity)
                     .score(h.score as f64)
-                    .at(0, h.range.clone()),
+                    .at(0, h.range),
             );
         }
         // In monitor mode the runtime records a block without applying it: report it anyway.
