@@ -49,18 +49,7 @@ pub fn seconds_per_call<R>(budget: Budget, mut f: impl FnMut() -> R) -> f64 {
 
 /// CPU time of the calling thread, in seconds.
 pub fn thread_cpu_seconds() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; CLOCK_THREAD_CPUTIME_ID exists on Linux.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    if rc != 0 {
-        // Never on Linux; wall time since the first call is the honest fallback.
-        static START: std::sync::LazyLock<Instant> = std::sync::LazyLock::new(Instant::now);
-        return START.elapsed().as_secs_f64();
-    }
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+    parapet_bench_clock::thread_cpu_time().as_secs_f64()
 }
 
 /// MB/s (10^6 bytes) for `bytes` processed in `secs`.

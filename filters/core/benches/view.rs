@@ -41,6 +41,7 @@
 //! within one run only.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use parapet_bench_clock::sample;
 use parapet_core::json::Doc;
 use parapet_core::{detect, parse_request, Limits};
 use std::hint::black_box;
@@ -122,42 +123,6 @@ fn bench_body(c: &mut Criterion, name: &str, body: &[u8]) {
         b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&body)).unwrap())
     });
     g.finish();
-}
-
-/// CPU time consumed by this thread so far (Linux); elsewhere wall time. Thread CPU
-/// time, unlike wall time, does not count the time other processes hold the core.
-#[cfg(target_os = "linux")]
-fn cpu_now() -> Duration {
-    #[repr(C)]
-    struct Timespec {
-        sec: i64,
-        nsec: i64,
-    }
-    extern "C" {
-        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
-    }
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    let mut ts = Timespec { sec: 0, nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec; the call only writes into it.
-    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
-    Duration::new(ts.sec as u64, ts.nsec as u32)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn cpu_now() -> Duration {
-    use std::sync::OnceLock;
-    static START: OnceLock<std::time::Instant> = OnceLock::new();
-    START.get_or_init(std::time::Instant::now).elapsed()
-}
-
-/// Per-call CPU time of `f` over one sample of `iters` calls.
-fn sample(iters: u32, mut f: impl FnMut()) -> Duration {
-    let t = cpu_now();
-    for _ in 0..iters {
-        f();
-    }
-    (cpu_now() - t) / iters
 }
 
 /// Text view ÷ floor for each case, printed (criterion has no ratio): the median of

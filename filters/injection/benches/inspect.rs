@@ -11,6 +11,7 @@
 
 use aho_corasick::AhoCorasick;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use parapet_bench_clock::sample;
 use parapet_injection::{Inspector, InspectorConfig, Source};
 use std::hint::black_box;
 use std::time::Duration;
@@ -64,41 +65,6 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(inspector.inspect(black_box(&attack), Source::User)))
     });
     g.finish();
-}
-
-/// CPU time consumed by this thread so far (Linux); elsewhere wall time.
-#[cfg(target_os = "linux")]
-fn cpu_now() -> Duration {
-    #[repr(C)]
-    struct Timespec {
-        sec: i64,
-        nsec: i64,
-    }
-    extern "C" {
-        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
-    }
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    let mut ts = Timespec { sec: 0, nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec; the call only writes into it.
-    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
-    Duration::new(ts.sec as u64, ts.nsec as u32)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn cpu_now() -> Duration {
-    use std::sync::OnceLock;
-    static START: OnceLock<std::time::Instant> = OnceLock::new();
-    START.get_or_init(std::time::Instant::now).elapsed()
-}
-
-/// Per-call CPU time of `f` over one sample of `iters` calls.
-fn sample(iters: u32, mut f: impl FnMut()) -> Duration {
-    let t = cpu_now();
-    for _ in 0..iters {
-        f();
-    }
-    (cpu_now() - t) / iters
 }
 
 /// Inspect ÷ floor on the benign prompt of each size, printed (criterion has no ratio).
