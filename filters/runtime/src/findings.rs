@@ -72,94 +72,57 @@ pub fn read(host: &dyn Host, filter: &str, field: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::{Level, SharedDataError};
     use crate::testing::FakeHost;
-    use std::time::SystemTime;
 
-    /// A [`FakeHost`] that counts property reads (each one a host call in a proxy).
-    #[derive(Default)]
-    struct Counting {
-        inner: FakeHost,
-        reads: Cell<usize>,
+    fn reads(host: &FakeHost) -> usize {
+        host.state.borrow().property_reads
     }
 
-    impl Host for Counting {
-        fn now(&self) -> SystemTime {
-            self.inner.now()
-        }
-        fn log(&self, level: Level, message: &str) {
-            self.inner.log(level, message)
-        }
-        fn property(&self, path: &[&str]) -> Option<Vec<u8>> {
-            self.reads.set(self.reads.get() + 1);
-            self.inner.property(path)
-        }
-        fn set_property(&self, path: &[&str], value: &[u8]) -> bool {
-            self.inner.set_property(path, value)
-        }
-        fn shared_data(&self, key: &str) -> (Option<Vec<u8>>, Option<u32>) {
-            self.inner.shared_data(key)
-        }
-        fn set_shared_data(
-            &self,
-            key: &str,
-            value: &[u8],
-            cas: Option<u32>,
-        ) -> Result<(), SharedDataError> {
-            self.inner.set_shared_data(key, value, cas)
-        }
-        fn increment_counter(&self, name: &str, delta: u64) {
-            self.inner.increment_counter(name, delta)
-        }
-        fn record_histogram(&self, name: &str, value: u64) {
-            self.inner.record_histogram(name, value)
-        }
+    fn reset_reads(host: &FakeHost) {
+        host.state.borrow_mut().property_reads = 0;
     }
 
     // Each #[test] runs on its own thread, so each starts with the namespace unknown.
 
     #[test]
     fn before_any_write_an_absent_finding_is_looked_up_under_both_names() {
-        let host = Counting::default();
+        let host = FakeHost::default();
         assert_eq!(read(&host, "prompt-guard", "risk"), None);
-        assert_eq!(host.reads.get(), 2);
+        assert_eq!(reads(&host), 2);
     }
 
     #[test]
     fn once_plain_names_are_accepted_an_absent_finding_costs_one_read() {
-        let host = Counting::default();
+        let host = FakeHost::default();
         assert!(publish(&host, "policy", "action", "allow"));
         assert_eq!(read(&host, "policy", "action").as_deref(), Some("allow"));
-        host.reads.set(0);
+        reset_reads(&host);
         assert_eq!(read(&host, "prompt-guard", "risk"), None);
-        assert_eq!(host.reads.get(), 1);
+        assert_eq!(reads(&host), 1);
     }
 
     #[test]
     fn where_plain_names_are_refused_findings_are_read_from_wasmx() {
-        let host = Counting::default();
-        host.inner
-            .state
+        let host = FakeHost::default();
+        host.state
             .borrow_mut()
             .refused_properties
             .push("parapet.policy.action".into());
         assert!(publish(&host, "policy", "action", "block"));
         assert!(host
-            .inner
             .state
             .borrow()
             .properties
             .contains_key("wasmx.parapet.policy.action"));
         // Another filter (same host, so also refused) wrote under wasmx.
-        host.inner
-            .set_property(&["wasmx.parapet.prompt-guard.action"], b"allow");
-        host.reads.set(0);
+        host.set_property(&["wasmx.parapet.prompt-guard.action"], b"allow");
+        reset_reads(&host);
         assert_eq!(
             read(&host, "prompt-guard", "action").as_deref(),
             Some("allow")
         );
         assert_eq!(read(&host, "policy", "action").as_deref(), Some("block"));
         assert_eq!(read(&host, "token-limit", "action"), None);
-        assert_eq!(host.reads.get(), 3);
+        assert_eq!(reads(&host), 3);
     }
 }

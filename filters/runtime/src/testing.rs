@@ -28,6 +28,8 @@ pub struct FakeState {
     pub now: Option<SystemTime>,
     pub logs: Vec<(Level, String)>,
     pub properties: BTreeMap<String, Vec<u8>>,
+    /// How many property reads were made (each one a host call in a proxy).
+    pub property_reads: usize,
     /// Property keys whose writes the host refuses (to test fallbacks).
     pub refused_properties: Vec<String>,
     pub shared: BTreeMap<String, (Vec<u8>, u32)>,
@@ -86,7 +88,9 @@ impl Host for FakeHost {
     }
 
     fn property(&self, path: &[&str]) -> Option<Vec<u8>> {
-        self.state.borrow().properties.get(&path_key(path)).cloned()
+        let mut s = self.state.borrow_mut();
+        s.property_reads += 1;
+        s.properties.get(&path_key(path)).cloned()
     }
 
     fn set_property(&self, path: &[&str], value: &[u8]) -> bool {
