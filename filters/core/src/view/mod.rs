@@ -203,16 +203,24 @@ pub struct ResponseView<'a> {
     pub error: bool,
 }
 
+/// The texts both views borrow, detached from the body.
+fn owned_texts(
+    segments: Vec<Segment<'_>>,
+    tool_calls: Vec<ToolCall<'_>>,
+) -> (Vec<Segment<'static>>, Vec<ToolCall<'static>>) {
+    (
+        segments.into_iter().map(Segment::into_owned).collect(),
+        tool_calls.into_iter().map(ToolCall::into_owned).collect(),
+    )
+}
+
 impl RequestView<'_> {
     /// The same view, owning its texts (to keep it after the body is gone).
     pub fn into_owned(self) -> RequestView<'static> {
+        let (segments, tool_calls) = owned_texts(self.segments, self.tool_calls);
         RequestView {
-            segments: self.segments.into_iter().map(Segment::into_owned).collect(),
-            tool_calls: self
-                .tool_calls
-                .into_iter()
-                .map(ToolCall::into_owned)
-                .collect(),
+            segments,
+            tool_calls,
             ..self
         }
     }
@@ -247,13 +255,10 @@ impl RequestView<'_> {
 impl ResponseView<'_> {
     /// The same view, owning its texts (to keep it after the body is gone).
     pub fn into_owned(self) -> ResponseView<'static> {
+        let (segments, tool_calls) = owned_texts(self.segments, self.tool_calls);
         ResponseView {
-            segments: self.segments.into_iter().map(Segment::into_owned).collect(),
-            tool_calls: self
-                .tool_calls
-                .into_iter()
-                .map(ToolCall::into_owned)
-                .collect(),
+            segments,
+            tool_calls,
             ..self
         }
     }
