@@ -191,7 +191,7 @@ pub fn profile_loop(filter: &str, side: &str, seconds: f64, small: bool) -> crat
 
 pub fn run(budget: Budget) -> crate::Result<()> {
     let d = Detectors::new()?;
-    let filters = [
+    let all = [
         "prompt-guard",
         "pii-redact",
         "token-limit",
@@ -199,6 +199,13 @@ pub fn run(budget: Budget) -> crate::Result<()> {
         "response-guard",
         "policy",
     ];
+    // `PARAPET_BENCH_FILTERS=a,b`: only these filters (a quick check while optimising one);
+    // scripts/bench always measures all six.
+    let only = std::env::var("PARAPET_BENCH_FILTERS").unwrap_or_default();
+    let filters: Vec<&str> = all
+        .into_iter()
+        .filter(|f| only.is_empty() || only.split(',').any(|o| o.trim() == *f))
+        .collect();
     let (chat, prompt) = (bodies::chat_2k(false), bodies::prompt_64k(false));
     let (answer, answer_big) = (bodies::answer_1k(), bodies::answer_64k());
 
@@ -235,7 +242,7 @@ pub fn run(budget: Budget) -> crate::Result<()> {
     println!("|---|---|---|---|---:|---|---:|");
     let mut worst: Option<(f64, &str)> = None;
     let mut missing = Vec::new();
-    for filter in filters {
+    for &filter in &filters {
         let large_body = if filter == "response-guard" {
             &chat
         } else {
@@ -291,7 +298,7 @@ pub fn run(budget: Budget) -> crate::Result<()> {
     println!("### Module size and VM start in the harness\n");
     println!("| module | size | first build (compile + instantiate + configure) | later builds (instantiate + configure), median of 5 | size target ≤ 1.5 MB |");
     println!("|---|---:|---:|---:|---|");
-    for filter in filters {
+    for &filter in &filters {
         let path = module(filter)?;
         let size = std::fs::metadata(&path)?.len();
         let t = Instant::now();
