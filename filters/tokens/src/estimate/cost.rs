@@ -102,6 +102,7 @@ impl CostModel {
     }
 
     /// Cost of one piece in milli-tokens (never zero for a non-empty piece).
+    #[inline]
     pub(crate) fn piece_cost_milli(&self, p: &Piece) -> u64 {
         let c = match p.kind {
             Some(PieceKind::Word) => self.word(p),
@@ -116,6 +117,7 @@ impl CostModel {
         u64::from(c)
     }
 
+    #[inline]
     fn word(&self, p: &Piece) -> u32 {
         let mut c = 0u32;
         if p.ascii_letters > 0 {
@@ -123,13 +125,15 @@ impl CostModel {
                 + self.per_long_letter * p.ascii_letters.saturating_sub(self.short_word)
                 + self.per_extra_upper * p.ascii_upper.saturating_sub(1);
         }
-        c += self.per_latin_ext * p.latin_ext
-            + self.per_cyrillic * p.cyrillic
-            + self.per_greek_arabic * p.greek_arabic
-            + self.per_other_letter * p.other_letters
-            + self.per_han * p.han
-            + self.per_kana * p.kana
-            + self.per_hangul * p.hangul;
+        if p.non_ascii_letters {
+            c += self.per_latin_ext * p.latin_ext
+                + self.per_cyrillic * p.cyrillic
+                + self.per_greek_arabic * p.greek_arabic
+                + self.per_other_letter * p.other_letters
+                + self.per_han * p.han
+                + self.per_kana * p.kana
+                + self.per_hangul * p.hangul;
+        }
         if p.punct_prefix {
             // Never more than the prefix would cost as a piece of its own (keeps estimates
             // subadditive: splitting a text never lowers its estimate).
@@ -138,6 +142,7 @@ impl CostModel {
         c.max(1000)
     }
 
+    #[inline]
     fn punct(&self, p: &Piece) -> u32 {
         let symbols = self.symbols(p);
         let mut c = symbols + self.punct_more * p.ascii_punct + 200 * p.newlines;
@@ -150,6 +155,7 @@ impl CostModel {
         c.max(1000)
     }
 
+    #[inline]
     fn symbols(&self, p: &Piece) -> u32 {
         self.per_symbol * p.symbols + self.per_emoji * p.emoji + self.per_joiner * p.joiners
     }

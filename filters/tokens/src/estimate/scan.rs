@@ -71,6 +71,9 @@ pub(crate) struct Piece {
     pub digits: u32,
     /// A leading non-space character was attached (word prefix such as `_` or `(`).
     pub punct_prefix: bool,
+    /// Some letter is not ASCII (one of the script counters above is not zero): lets the cost
+    /// model skip them for the common all-ASCII word.
+    pub non_ascii_letters: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +141,7 @@ fn is_letter(k: Class) -> bool {
 }
 
 fn add_letter(p: &mut Piece, c: char) {
+    p.non_ascii_letters |= !c.is_ascii();
     match c as u32 {
         0..=0x7F => {
             p.ascii_letters += 1;
@@ -249,6 +253,23 @@ pub(crate) fn for_each_piece_at(
 fn scan_word(p: &mut Piece, first: Class, cur: &mut Cursor<'_>, case_split: bool) {
     p.kind = Some(PieceKind::Word);
     let mut seen_lower = first == Class::Lower;
+    // Most words are ASCII: take their letters straight from the bytes (no char decoding, no
+    // class lookup per letter). The first byte that is not an ASCII letter hands over to the
+    // general loop below, which ends the word or continues it with non-ASCII letters.
+    let rest = cur.rest.as_str();
+    let mut taken = 0;
+    for &b in rest.as_bytes() {
+        let upper = b.is_ascii_uppercase();
+        if !(upper || b.is_ascii_lowercase()) || (case_split && upper && seen_lower) {
+            break;
+        }
+        seen_lower |= !upper;
+        p.ascii_letters += 1;
+        p.ascii_upper += u32::from(upper);
+        taken += 1;
+    }
+    // `taken` counts ASCII bytes, so it is a char boundary.
+    cur.rest = rest[taken..].chars();
     while let Some(n) = cur.peek() {
         let k = class(n);
         if !is_letter(k) {
@@ -334,6 +355,42 @@ fn scan_space(p: &mut Piece, first: Class, cur: &mut Cursor<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// `scan_word` as it was before its ASCII fast path: one char at a time.
+    fn scan_word_by_char(p: &mut Piece, first: Class, cur: &mut Cursor<'_>, case_split: bool) {
+        p.kind = Some(PieceKind::Word);
+        let mut seen_lower = first == Class::Lower;
+        while let Some(n) = cur.peek() {
+            let k = class(n);
+            if !is_letter(k) || (case_split && k == Class::Upper && seen_lower) {
+                break;
+            }
+            seen_lower |= k == Class::Lower;
+            add_letter(p, n);
+            cur.bump();
+        }
+    }
+
+    proptest! {
+        // Words mixing ASCII and non-ASCII letters of both cases, digits, marks and spaces:
+        // the fast path must count the same letters and stop at the same byte.
+        #[test]
+        fn ascii_fast_path_scans_words_like_the_char_loop(
+            text in "[a-zA-ZéÉЖж東́ǅʰǆ0-9_ .🙂]{0,24}",
+            first in 0..3usize,
+            case_split: bool,
+        ) {
+            let first = [Class::Lower, Class::Upper, Class::Caseless][first];
+            let (mut fast, mut slow) = (Piece::default(), Piece::default());
+            let mut a = Cursor { rest: text.chars() };
+            let mut b = Cursor { rest: text.chars() };
+            scan_word(&mut fast, first, &mut a, case_split);
+            scan_word_by_char(&mut slow, first, &mut b, case_split);
+            prop_assert_eq!(fast, slow);
+            prop_assert_eq!(a.rest.as_str(), b.rest.as_str());
+        }
+    }
 
     fn kinds(text: &str, e: Encoding) -> Vec<PieceKind> {
         let mut v = Vec::new();
