@@ -32,6 +32,7 @@ pub struct Plugin<F: Filter> {
     pub filter: F,
     pub common: Common,
     pub version: &'static str,
+    decision_keys: crate::findings::DecisionKeys,
 }
 
 impl<F: Filter> Plugin<F> {
@@ -47,6 +48,7 @@ impl<F: Filter> Plugin<F> {
             filter,
             common,
             version,
+            decision_keys: crate::findings::DecisionKeys::new(F::NAME),
         })
     }
 
@@ -528,7 +530,7 @@ impl<F: Filter> Exchange<F> {
         );
         host.log(Level::Info, &event.to_json());
         self.count_action(plugin, host, "error");
-        self.publish(host, plugin.common.mode, phase, "error", &[]);
+        self.publish(plugin, host, phase, "error", &[]);
         if !closed {
             if phase == Phase::Request {
                 self.active = false;
@@ -566,37 +568,24 @@ impl<F: Filter> Exchange<F> {
 
     fn publish(
         &self,
+        plugin: &Plugin<F>,
         host: &dyn Host,
-        mode: Mode,
         phase: Phase,
         action: &str,
         findings: &[Finding],
     ) {
-        let prefix = if phase == Phase::Request {
-            ""
-        } else {
-            "response_"
-        };
+        let [k_action, k_mode, k_categories, k_rule_ids] =
+            plugin.decision_keys.of(phase != Phase::Request);
         let join = |f: fn(&Finding) -> &str| {
             let mut v: Vec<&str> = findings.iter().map(f).collect();
             v.dedup();
             v.join(",")
         };
-        crate::findings::publish(host, F::NAME, &format!("{prefix}action"), action);
+        crate::findings::publish_key(host, k_action, action);
         // A monitored "rewrite" did not rewrite anything: later filters (policy) must know.
-        crate::findings::publish(host, F::NAME, &format!("{prefix}mode"), mode.as_str());
-        crate::findings::publish(
-            host,
-            F::NAME,
-            &format!("{prefix}categories"),
-            &join(|f| &f.category),
-        );
-        crate::findings::publish(
-            host,
-            F::NAME,
-            &format!("{prefix}rule_ids"),
-            &join(|f| &f.rule_id),
-        );
+        crate::findings::publish_key(host, k_mode, plugin.common.mode.as_str());
+        crate::findings::publish_key(host, k_categories, &join(|f| &f.category));
+        crate::findings::publish_key(host, k_rule_ids, &join(|f| &f.rule_id));
     }
 
     /// Event, metrics and shared findings for one decision.
@@ -624,13 +613,7 @@ impl<F: Filter> Exchange<F> {
             );
         }
         if phase == Phase::Request || !verdict.is_plain_allow() {
-            self.publish(
-                host,
-                plugin.common.mode,
-                phase,
-                verdict.action(),
-                &verdict.findings,
-            );
+            self.publish(plugin, host, phase, verdict.action(), &verdict.findings);
         }
         if verdict.is_plain_allow() && !plugin.common.events.log_allows {
             return;

@@ -41,10 +41,45 @@ fn key(filter: &str, field: &str) -> String {
     format!("parapet.{filter}.{field}")
 }
 
+/// The names a filter publishes its decisions under (`action`, `mode`, `categories`,
+/// `rule_ids`, and the same prefixed `response_`), built once per configuration: every request
+/// publishes all four of a phase, and formatting eight names per request was measurable.
+#[derive(Debug, Clone)]
+pub struct DecisionKeys {
+    request: [String; 4],
+    response: [String; 4],
+}
+
+impl DecisionKeys {
+    pub fn new(filter: &str) -> Self {
+        let fields = |prefix: &str| {
+            ["action", "mode", "categories", "rule_ids"]
+                .map(|f| key(filter, &format!("{prefix}{f}")))
+        };
+        DecisionKeys {
+            request: fields(""),
+            response: fields("response_"),
+        }
+    }
+
+    /// `[action, mode, categories, rule_ids]` of the request or the response phase.
+    pub fn of(&self, response: bool) -> &[String; 4] {
+        if response {
+            &self.response
+        } else {
+            &self.request
+        }
+    }
+}
+
 /// Writes `parapet.<filter>.<field>`; falls back to `wasmx.parapet...` when refused.
 pub fn publish(host: &dyn Host, filter: &str, field: &str, value: &str) -> bool {
-    let k = key(filter, field);
-    if host.set_property(&[&k], value.as_bytes()) {
+    publish_key(host, &key(filter, field), value)
+}
+
+/// [`publish`] under a full name (`parapet.<filter>.<field>`, see [`DecisionKeys`]).
+pub fn publish_key(host: &dyn Host, k: &str, value: &str) -> bool {
+    if host.set_property(&[k], value.as_bytes()) {
         NAMESPACE.set(Namespace::Plain);
         return true;
     }
