@@ -5,7 +5,6 @@ use crate::config::{valid_entity_name, ConfigError, DetectorConfig};
 use crate::entity::{EntityType, Finding};
 use crate::scan::cues::CueAutomaton;
 use crate::scan::custom::CustomScanner;
-use crate::scan::secrets::SecretAutomata;
 use crate::scan::{self, Candidate};
 use crate::validate::ValidatorKind;
 use std::collections::{BTreeMap, HashSet};
@@ -24,7 +23,6 @@ pub struct Detector {
     custom: Vec<CustomScanner>,
     min_score: f32,
     allow_values: HashSet<String>,
-    secrets: SecretAutomata,
     cues: CueAutomaton,
 }
 
@@ -134,8 +132,6 @@ impl Detector {
                 score: c.score,
             });
         }
-        let secrets = SecretAutomata::new()
-            .map_err(|e| ConfigError::new("", format!("internal automaton: {e}")))?;
         let cues = CueAutomaton::new()
             .map_err(|e| ConfigError::new("", format!("internal automaton: {e}")))?;
         Ok(Detector {
@@ -147,7 +143,6 @@ impl Detector {
             custom,
             min_score: config.min_score,
             allow_values: config.allow_values.iter().cloned().collect(),
-            secrets,
             cues,
         })
     }
@@ -226,7 +221,8 @@ impl Detector {
         let secrets_on = EntityType::BUILT_IN
             .iter()
             .any(|e| e.category() == crate::Category::Secret && self.is_enabled(e));
-        // One pass finds the cue words of the DOB, PERSON and secret-key scanners.
+        // One pass finds the cue words of the DOB, PERSON and secret-key scanners and the
+        // secret token prefixes.
         let cues = if on(EntityType::DateOfBirth) || on(EntityType::Person) || secrets_on {
             self.cues.find(text)
         } else {
@@ -242,7 +238,7 @@ impl Detector {
             scan::address::scan(text, &digits, &mut c);
         }
         if secrets_on {
-            scan::secrets::scan(text, &self.secrets, &cues.secret_keys, &mut c);
+            scan::secrets::scan(text, &cues.secret_prefixes, &cues.secret_keys, &mut c);
         }
         for custom in &self.custom {
             custom.scan(text, &mut c);

@@ -1,5 +1,5 @@
-//! SECRETS: provider credentials recognised by their documented prefixes and shapes (one
-//! Aho-Corasick pass finds every prefix), AWS secret keys and generic `password=` /
+//! SECRETS: provider credentials recognised by their documented prefixes and shapes (found
+//! with the cue words in [`super::cues::CueAutomaton`]'s one pass), AWS secret keys and generic `password=` /
 //! `api_key:` assignments next to their key names, PEM private-key blocks and JWTs whose
 //! header decodes to JSON with an `alg`. Placeholders (`ghp_xxxx…`, `${TOKEN}`) are rejected
 //! by an entropy check.
@@ -7,11 +7,10 @@
 use super::Candidate;
 use crate::entity::EntityType;
 use crate::text::{char_classes, shannon_entropy};
-use aho_corasick::{AhoCorasick, MatchKind};
 use base64::Engine;
 
 #[derive(Clone, Copy, Debug)]
-enum Kind {
+pub(crate) enum Kind {
     AwsKeyId,
     GithubClassic,
     GithubPat,
@@ -26,7 +25,8 @@ enum Kind {
     Pem,
 }
 
-const PREFIXES: &[(&str, Kind)] = &[
+/// Token prefixes (case-sensitive), searched leftmost-longest: `sk-proj-` wins over `sk-`.
+pub(crate) const PREFIXES: &[(&str, Kind)] = &[
     ("AKIA", Kind::AwsKeyId),
     ("ASIA", Kind::AwsKeyId),
     ("ABIA", Kind::AwsKeyId),
@@ -139,20 +139,6 @@ pub(crate) const KEY_NAMES: &[&str] = &[
     "secret access key",
     "aws_secret",
 ];
-
-/// The prefix automaton the secrets scanner needs, built once per [`crate::Detector`].
-pub(crate) struct SecretAutomata {
-    prefixes: AhoCorasick,
-}
-
-impl SecretAutomata {
-    pub fn new() -> Result<Self, aho_corasick::BuildError> {
-        let prefixes = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(PREFIXES.iter().map(|(p, _)| *p))?;
-        Ok(SecretAutomata { prefixes })
-    }
-}
 
 fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
@@ -510,10 +496,11 @@ fn plausible_secret_value(v: &str, password: bool) -> bool {
     }
 }
 
-/// `key_names`: the leftmost-longest matches of [`KEY_NAMES`] in `text`.
+/// `prefixes`: the leftmost-longest matches of [`PREFIXES`] in `text` (span, index);
+/// `key_names`: the leftmost-longest matches of [`KEY_NAMES`].
 pub(crate) fn scan(
     text: &str,
-    automata: &SecretAutomata,
+    prefixes: &[((usize, usize), usize)],
     key_names: &[(usize, usize)],
     out: &mut Vec<Candidate>,
 ) {
@@ -522,26 +509,26 @@ pub(crate) fn scan(
     // re-examined (that would be quadratic on hostile input).
     let mut covered = 0;
     let mut ends = EndMarkers::default();
-    for m in automata.prefixes.find_iter(text) {
-        let kind = PREFIXES[m.pattern().as_usize()].1;
-        if m.start() < covered {
+    for &((m_start, m_end), index) in prefixes {
+        let kind = PREFIXES[index].1;
+        if m_start < covered {
             continue;
         }
         let needs_boundary = !matches!(kind, Kind::SlackWebhook | Kind::Pem);
         if needs_boundary
-            && m.start() > 0
-            && (is_token_byte(b[m.start() - 1]) || b[m.start() - 1] == b'.')
+            && m_start > 0
+            && (is_token_byte(b[m_start - 1]) || b[m_start - 1] == b'.')
         {
             continue;
         }
-        if let Some((entity, end, score)) = prefixed(text, kind, m.start(), m.end(), &mut ends) {
+        if let Some((entity, end, score)) = prefixed(text, kind, m_start, m_end, &mut ends) {
             let start = if matches!(kind, Kind::SlackWebhook)
-                && m.start() >= 8
-                && &text[m.start() - 8..m.start()] == "https://"
+                && m_start >= 8
+                && &text[m_start - 8..m_start] == "https://"
             {
-                m.start() - 8
+                m_start - 8
             } else {
-                m.start()
+                m_start
             };
             if matches!(kind, Kind::Pem | Kind::Jwt) {
                 covered = end;
@@ -549,9 +536,7 @@ pub(crate) fn scan(
             out.push(Candidate::new(entity, start, end, score));
         } else if matches!(kind, Kind::Pem) {
             // A BEGIN line without key material: skip to the end of the line.
-            covered = text[m.end()..]
-                .find('\n')
-                .map_or(text.len(), |p| m.end() + p);
+            covered = text[m_end..].find('\n').map_or(text.len(), |p| m_end + p);
         }
     }
     for &(key_start, key_end) in key_names {
