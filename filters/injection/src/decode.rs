@@ -22,6 +22,7 @@ pub struct Decoded {
     pub via: Via,
 }
 
+#[inline]
 fn is_b64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
 }
@@ -138,6 +139,7 @@ pub fn hex_payloads(text: &str, budget: &mut usize) -> Vec<Decoded> {
 }
 
 /// Bytes a hex payload is made of: digits and the `\x`, `0x` and space separators.
+#[inline]
 fn hex_or_separator(b: u8) -> bool {
     b.is_ascii_hexdigit() || matches!(b, b'\\' | b'x' | b' ')
 }

@@ -642,10 +642,16 @@ fn per_char(
             let run = &bytes[next..];
             let run = &run[..run.iter().position(|&b| b >= 0x80).unwrap_or(run.len())];
             let at = next as u32;
-            buf.extend(run.iter().zip(at..).map(|(&b, s)| NChar {
-                c: ASCII_FOLD[b as usize & 0x7F] as char,
-                s,
-                e: s + 1,
+            // `enumerate` over a slice has an exact length, so `extend` writes in place
+            // instead of pushing one by one (a zip with an open range does not, and in wasm
+            // that push loop was not inlined: 4% of the filter's time).
+            buf.extend(run.iter().enumerate().map(|(k, &b)| {
+                let s = at + k as u32;
+                NChar {
+                    c: ASCII_FOLD[b as usize & 0x7F] as char,
+                    s,
+                    e: s + 1,
+                }
             }));
             next += run.len();
             *last_visible = Some(bytes[next - 1] as char);
@@ -1061,8 +1067,10 @@ impl<'a> Builder<'a> {
         // is mid-word (it never is after a space).
         let skip = usize::from(self.prev_word && token_starts.first() == Some(&0));
         let at32 = at as u32;
-        out.word_starts
-            .extend(token_starts.iter().skip(skip).map(|&k| at32 + k));
+        // A sub-slice (exact length) rather than `skip`: `extend` then writes in place; the
+        // one-by-one push loop it otherwise takes was a wasm hot spot (not inlined there).
+        let words = token_starts.get(skip..).unwrap_or_default();
+        out.word_starts.extend(words.iter().map(|&k| at32 + k));
         self.prev_word = plain.as_bytes().last().is_some_and(u8::is_ascii_alphabetic);
         self.prev_space = false;
         self.cjk_run = 0;

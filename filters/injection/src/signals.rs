@@ -2,6 +2,7 @@
 
 use crate::normalize::Normalized;
 use crate::types::Category;
+use std::cell::RefCell;
 use std::ops::Range;
 
 /// A signal found by a scanner, span in NORMALIZED text unless `original` is set.
@@ -137,11 +138,41 @@ pub fn flooding(n: &Normalized, turn_markers: usize) -> Vec<Signal> {
         });
     }
     let words = n.word_starts.len();
-    if words >= 300 {
-        // Distinct words via a small open-addressing set of FNV hashes; capped so it stays O(n).
-        const SLOTS: usize = 4096;
-        let mut table = vec![0u64; SLOTS];
-        let mut distinct = 0usize;
+    if words >= 300 && distinct_words_up_to_a_tenth(n, words) * 10 < words {
+        out.push(Signal {
+            rule_id: "flooding.repetition",
+            category: Category::Flooding,
+            weight: 0.45,
+            span: whole.clone(),
+            original: false,
+        });
+    }
+    // Long runs of one character (excluding rule lines such as "-----" or "=====").
+    if may_hold_char_run(n.text.as_bytes()) {
+        char_run(n, &whole, &mut out);
+    }
+    out
+}
+
+/// Slots of the set of word hashes [`distinct_words_up_to_a_tenth`] counts with.
+const WORD_SLOTS: usize = 4096;
+
+thread_local! {
+    /// The word-hash set's slots, all zero between calls: zeroing a fresh 32 KB table for
+    /// every text cost more than hashing the words of a 2 KB prompt.
+    static WORD_SET: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Distinct words among the `words` words of `n` (FNV hashes in an open-addressing set, 16
+/// probes at most so it stays O(n)), counted until they are a tenth of the words: varied
+/// enough already, more distinct words cannot make the text a flood.
+fn distinct_words_up_to_a_tenth(n: &Normalized, words: usize) -> usize {
+    WORD_SET.with(|set| {
+        let mut table = set.borrow_mut();
+        if table.len() != WORD_SLOTS {
+            *table = vec![0u64; WORD_SLOTS];
+        }
+        let mut used: Vec<u16> = Vec::new();
         let b = n.text.as_bytes();
         for (k, &s) in n.word_starts.iter().enumerate() {
             let s = s as usize;
@@ -158,36 +189,26 @@ pub fn flooding(n: &Normalized, turn_markers: usize) -> Vec<Signal> {
                 h = (h ^ c as u64).wrapping_mul(0x100000001b3);
             }
             let h = h | 1;
-            let mut slot = (h as usize) % SLOTS;
+            let mut slot = (h as usize) % WORD_SLOTS;
             let mut probes = 0;
             while table[slot] != 0 && table[slot] != h && probes < 16 {
-                slot = (slot + 1) % SLOTS;
+                slot = (slot + 1) % WORD_SLOTS;
                 probes += 1;
             }
             if table[slot] == 0 {
                 table[slot] = h;
-                distinct += 1;
-                if distinct * 10 >= words {
-                    // Varied enough already: more distinct words cannot make it a flood.
+                used.push(slot as u16);
+                if used.len() * 10 >= words {
                     break;
                 }
             }
         }
-        if distinct * 10 < words {
-            out.push(Signal {
-                rule_id: "flooding.repetition",
-                category: Category::Flooding,
-                weight: 0.45,
-                span: whole.clone(),
-                original: false,
-            });
+        // Leave the set empty for the next text.
+        for &slot in &used {
+            table[slot as usize] = 0;
         }
-    }
-    // Long runs of one character (excluding rule lines such as "-----" or "=====").
-    if may_hold_char_run(n.text.as_bytes()) {
-        char_run(n, &whole, &mut out);
-    }
-    out
+        used.len()
+    })
 }
 
 /// Characters in a run that counts as flooding.
