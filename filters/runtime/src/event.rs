@@ -219,18 +219,19 @@ fn push_unique(list: &mut Vec<String>, item: &str) {
 /// Masks matched text: keeps the first and last character of matches of 8+ characters, stars the
 /// rest, and caps the length. `john.doe@example.com` → `j******************m`.
 pub fn mask(matched: &str) -> String {
-    let chars: Vec<char> = matched.chars().collect();
-    let n = chars.len();
+    // Only the first `EXCERPT_MAX_CHARS` characters and the last one are looked at: a finding
+    // can span a whole 64 KB text (a flooding prompt), so nothing here walks it twice or copies it.
+    let n = matched.chars().count();
     let shown = n.min(EXCERPT_MAX_CHARS);
     let mut out = String::with_capacity(shown + 3);
-    for (i, c) in chars.iter().take(shown).enumerate() {
+    for (i, c) in matched.chars().take(shown).enumerate() {
         let keep = n >= 8 && (i == 0 || i == n - 1) && !c.is_whitespace();
-        out.push(if keep { *c } else { '*' });
+        out.push(if keep { c } else { '*' });
     }
     if n > shown {
         out.push('…');
-        if let Some(last) = chars.last() {
-            out.push(*last);
+        if let Some(last) = matched.chars().next_back() {
+            out.push(last);
         }
     }
     out
@@ -289,6 +290,12 @@ mod tests {
         let m = mask(&long);
         assert!(m.chars().count() <= EXCERPT_MAX_CHARS + 2);
         assert_eq!(mask("ünïcødé✓"), "ü******✓");
+        // A long match: the capped stars, then the ellipsis and its real last character.
+        let long = format!("{}é", "ab".repeat(40_000));
+        assert_eq!(
+            mask(&long),
+            format!("a{}…é", "*".repeat(EXCERPT_MAX_CHARS - 1))
+        );
     }
 
     #[test]
