@@ -1,9 +1,11 @@
 //! The input document a policy sees (`filters/policy/input.schema.json` describes it).
-use parapet_rego::{value_from_json, Input, PolicyError, Value};
+use crate::chars;
+use parapet_rego::{value_from_json, Input, Object, PolicyError, Value};
 use parapet_runtime::core::{RequestView, ResponseView, Role, SegmentKind};
 use parapet_runtime::engine::{operation_name, provider_name};
 use parapet_runtime::RequestInfo;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// The Parapet filters whose recorded decisions appear under `input.findings`.
 pub const DEFAULT_FINDINGS_FROM: &[&str] = &[
@@ -28,14 +30,77 @@ const FINDING_FIELDS: &[&str] = &[
 ];
 const LIST_FIELDS: &[&str] = &["categories", "rule_ids", "entities"];
 
-/// An object from `(key, value)` pairs.
-fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
-    Value::from(
-        fields
-            .into_iter()
-            .map(|(k, v)| (Value::from(k), v))
-            .collect::<BTreeMap<Value, Value>>(),
-    )
+/// The keys of one kind of object, allocated once: a document is built by cloning the shape
+/// (one allocation for all its entries, the keys shared) and setting the values, instead of
+/// allocating every key string and a tree per object per request.
+struct Shape<const N: usize> {
+    keys: [Value; N],
+    empty: Object,
+}
+
+impl<const N: usize> Shape<N> {
+    fn new(names: [&str; N]) -> Self {
+        let keys = names.map(Value::from);
+        let empty = keys
+            .iter()
+            .map(|k| (k.clone(), Value::Null))
+            .collect::<Object>();
+        // Frozen (compact, sorted) once, so that each clone is one allocation.
+        let empty = match Value::from(empty) {
+            Value::Object(o) => (*o).clone(),
+            _ => Object::new(),
+        };
+        Shape { keys, empty }
+    }
+
+    /// The object with `values` in the order of the names given to [`Shape::new`].
+    fn with(&self, values: [Value; N]) -> Value {
+        let mut object = self.empty.clone();
+        for (key, value) in self.keys.iter().zip(values) {
+            if let Some(slot) = object.get_mut(key) {
+                *slot = value;
+            }
+        }
+        Value::from(object)
+    }
+}
+
+/// Every fixed-key object of the input document.
+struct Shapes {
+    document: Shape<4>,
+    request: Shape<5>,
+    identity: Shape<2>,
+    llm: Shape<11>,
+    messages: Shape<5>,
+    response: Shape<4>,
+    tool_call: Shape<5>,
+    usage: Shape<3>,
+}
+
+fn shapes() -> &'static Shapes {
+    static SHAPES: OnceLock<Shapes> = OnceLock::new();
+    SHAPES.get_or_init(|| Shapes {
+        document: Shape::new(["request", "identity", "llm", "findings"]),
+        request: Shape::new(["method", "path", "authority", "headers", "source_address"]),
+        identity: Shape::new(["id", "source"]),
+        llm: Shape::new([
+            "provider",
+            "operation",
+            "model",
+            "stream",
+            "max_tokens",
+            "message_count",
+            "messages",
+            "prompt_chars",
+            "tools",
+            "tool_calls_in_history",
+            "response_format",
+        ]),
+        messages: Shape::new(["system", "developer", "user", "assistant", "tool"]),
+        response: Shape::new(["model", "tool_calls", "finish_reasons", "usage"]),
+        tool_call: Shape::new(["name", "id", "choice", "arguments", "arguments_text"]),
+        usage: Shape::new(["input_tokens", "output_tokens", "total_tokens"]),
+    })
 }
 
 fn string_or_null(s: Option<&str>) -> Value {
@@ -60,36 +125,28 @@ pub fn request_input(
             selected.insert(Value::from(name.to_ascii_lowercase()), Value::from(v));
         }
     }
+    let shapes = shapes();
     let identity = info.identity.as_ref().map_or(Value::Null, |id| {
-        object([
-            ("id", Value::from(id.value.as_str())),
-            ("source", Value::from(id.source.as_str())),
+        shapes.identity.with([
+            Value::from(id.value.as_str()),
+            Value::from(id.source.as_str()),
         ])
     });
-    Input::from_value(object([
-        (
-            "request",
-            object([
-                ("method", Value::from(info.method.as_str())),
-                (
-                    "path",
-                    Value::from(parapet_runtime::config::path_without_query(&info.path)),
-                ),
-                ("authority", Value::from(info.authority.as_str())),
-                ("headers", Value::from(selected)),
-                (
-                    "source_address",
-                    string_or_null(info.source_address.as_deref()),
-                ),
-            ]),
-        ),
-        ("identity", identity),
-        ("llm", llm(view)),
-        ("findings", findings),
+    Input::from_value(shapes.document.with([
+        shapes.request.with([
+            Value::from(info.method.as_str()),
+            Value::from(parapet_runtime::config::path_without_query(&info.path)),
+            Value::from(info.authority.as_str()),
+            Value::from(selected),
+            string_or_null(info.source_address.as_deref()),
+        ]),
+        identity,
+        llm(shapes, view),
+        findings,
     ]))
 }
 
-fn llm(view: &RequestView) -> Value {
+fn llm(shapes: &Shapes, view: &RequestView) -> Value {
     let mut per_role = [0usize; 5];
     let mut seen: Vec<(usize, usize)> = Vec::new();
     let mut prompt_chars = 0usize;
@@ -98,7 +155,7 @@ fn llm(view: &RequestView) -> Value {
             s.kind,
             SegmentKind::Prompt | SegmentKind::Instructions | SegmentKind::ToolResult
         ) {
-            prompt_chars += s.text.chars().count();
+            prompt_chars += chars::count(&s.text);
         }
         let role = role_index(s.role);
         if let Some(m) = s.message_index {
@@ -113,33 +170,18 @@ fn llm(view: &RequestView) -> Value {
         .iter()
         .map(|t| Value::from(t.name.as_str()))
         .collect();
-    object([
-        ("provider", Value::from(provider_name(view.api.provider))),
-        ("operation", Value::from(operation_name(view.api.operation))),
-        ("model", string_or_null(view.model.as_deref())),
-        ("stream", Value::from(view.stream)),
-        (
-            "max_tokens",
-            view.max_tokens.map_or(Value::Null, Value::from),
-        ),
-        ("message_count", count(view.message_count)),
-        (
-            "messages",
-            object([
-                ("system", count(per_role[0])),
-                ("developer", count(per_role[1])),
-                ("user", count(per_role[2])),
-                ("assistant", count(per_role[3])),
-                ("tool", count(per_role[4])),
-            ]),
-        ),
-        ("prompt_chars", count(prompt_chars)),
-        ("tools", Value::from(tools)),
-        ("tool_calls_in_history", count(view.tool_calls.len())),
-        (
-            "response_format",
-            string_or_null(view.response_format.as_ref().map(|f| f.kind.as_str())),
-        ),
+    shapes.llm.with([
+        Value::from(provider_name(view.api.provider)),
+        Value::from(operation_name(view.api.operation)),
+        string_or_null(view.model.as_deref()),
+        Value::from(view.stream),
+        view.max_tokens.map_or(Value::Null, Value::from),
+        count(view.message_count),
+        shapes.messages.with(per_role.map(count)),
+        count(prompt_chars),
+        Value::from(tools),
+        count(view.tool_calls.len()),
+        string_or_null(view.response_format.as_ref().map(|f| f.kind.as_str())),
     ])
 }
 
@@ -209,6 +251,7 @@ fn finding_value(field: &str, v: String) -> Value {
 /// `response` for the response phase: the model's tool calls (arguments parsed when they are
 /// JSON), finish reasons and usage.
 pub fn response_input(view: &ResponseView) -> Result<Value, PolicyError> {
+    let shapes = shapes();
     let mut calls = Vec::with_capacity(view.tool_calls.len());
     for c in &view.tool_calls {
         // Arguments go through serde_json exactly as before: what JSON text means (numbers,
@@ -217,34 +260,31 @@ pub fn response_input(view: &ResponseView) -> Result<Value, PolicyError> {
             Ok(json) => value_from_json(&json)?,
             Err(_) => Value::Null,
         };
-        calls.push(object([
-            ("name", Value::from(c.name.as_str())),
-            ("id", string_or_null(c.id.as_deref())),
-            ("choice", count(c.choice)),
-            ("arguments", arguments),
-            ("arguments_text", Value::from(c.arguments.as_str())),
+        calls.push(shapes.tool_call.with([
+            Value::from(c.name.as_str()),
+            string_or_null(c.id.as_deref()),
+            count(c.choice),
+            arguments,
+            Value::from(c.arguments.as_str()),
         ]));
     }
     let usage = view.usage.as_ref().map_or(Value::Null, |u| {
-        object([
-            ("input_tokens", Value::from(u.input_tokens)),
-            ("output_tokens", Value::from(u.output_tokens)),
-            ("total_tokens", Value::from(u.total_tokens)),
+        shapes.usage.with([
+            Value::from(u.input_tokens),
+            Value::from(u.output_tokens),
+            Value::from(u.total_tokens),
         ])
     });
-    Ok(object([
-        ("model", string_or_null(view.model.as_deref())),
-        ("tool_calls", Value::from(calls)),
-        (
-            "finish_reasons",
-            Value::from(
-                view.finish_reasons
-                    .iter()
-                    .map(|r| Value::from(r.as_str()))
-                    .collect::<Vec<Value>>(),
-            ),
+    Ok(shapes.response.with([
+        string_or_null(view.model.as_deref()),
+        Value::from(calls),
+        Value::from(
+            view.finish_reasons
+                .iter()
+                .map(|r| Value::from(r.as_str()))
+                .collect::<Vec<Value>>(),
         ),
-        ("usage", usage),
+        usage,
     ]))
 }
 

@@ -29,6 +29,7 @@
 
 mod decision;
 mod error;
+mod patterns;
 mod testing;
 
 pub use decision::Decision;
@@ -41,6 +42,10 @@ use serde::Deserialize;
 /// The engine's own value type, for callers that build an input document directly
 /// ([`Input::from_value`]) instead of converting JSON: no intermediate `serde_json` tree.
 pub use regorus::Value;
+
+/// The engine's object type, for callers that build objects of a fixed shape once and fill them
+/// per document (the `policy` filter's input).
+pub use regorus::value::Object;
 
 /// One Rego source file: a name used in error messages (`file:line:column`) and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +94,7 @@ impl Policy {
         // Missing builtins and bad arguments are errors, not silent `undefined`: a policy that
         // cannot be evaluated as written must not quietly allow traffic.
         engine.set_strict_builtin_errors(true);
+        patterns::install(&mut engine).map_err(|e| PolicyError::message(e.to_string()))?;
         let mut packages = Vec::new();
         for m in modules {
             let package = engine
