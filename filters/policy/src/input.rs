@@ -1,5 +1,4 @@
 //! The input document a policy sees (`filters/policy/input.schema.json` describes it).
-use crate::chars;
 use parapet_rego::{value_from_json, Input, Object, PolicyError, Value};
 use parapet_runtime::core::{RequestView, ResponseView, Role, SegmentKind};
 use parapet_runtime::engine::{operation_name, provider_name};
@@ -155,7 +154,7 @@ fn llm(shapes: &Shapes, view: &RequestView) -> Value {
             s.kind,
             SegmentKind::Prompt | SegmentKind::Instructions | SegmentKind::ToolResult
         ) {
-            prompt_chars += chars::count(&s.text);
+            prompt_chars += s.text.chars().count();
         }
         let role = role_index(s.role);
         if let Some(m) = s.message_index {
