@@ -10,7 +10,9 @@
 /// `None` when it is not one: a stray continuation byte, an overlong form
 /// (C0, C1, E0 80–9F, F0 80–8F), a surrogate (ED A0–BF), above U+10FFFF (F4 90–,
 /// F5–FF) or a truncated sequence. Unicode Table 3-7.
-#[inline]
+// Always: at the wasm profile's opt-level "s" a plain hint was ignored and every non-ASCII
+// character in a string paid a call.
+#[inline(always)]
 pub(crate) fn utf8_sequence_len(b: &[u8], at: usize) -> Option<usize> {
     let cont = |k: usize| b.get(at + k).is_some_and(|&c| c & 0xc0 == 0x80);
     let second_in = |lo: u8, hi: u8| b.get(at + 1).is_some_and(|&c| (lo..=hi).contains(&c));
