@@ -1670,14 +1670,19 @@ impl Inner {
                 ds.eos_in |= eos;
                 return;
             }
-            ds.buffer.extend_from_slice(&data);
+            let data_empty = data.is_empty();
+            if ds.buffer.is_empty() {
+                ds.buffer = data; // moved, as Envoy moves a chunk's slices into its buffer
+            } else {
+                ds.buffer.extend_from_slice(&data);
+            }
             ds.eos_in |= eos;
             if kong && ds.kong_buffering && !eos && ds.buffer.len() < cap {
                 return; // ngx_wasm_module accumulates without calling the filter
             }
             // Kong never shows end_of_stream to a streaming filter when the response has a
             // content-length and came in several chunks.
-            let skip = kong && no_eos && eos && data.is_empty() && !ds.kong_buffering;
+            let skip = kong && no_eos && eos && data_empty && !ds.kong_buffering;
             (ds.buffer.len(), skip, ds.kong_buffering)
         };
         let mut flow = if skip_call {

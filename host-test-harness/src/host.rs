@@ -72,6 +72,20 @@ fn alloc(c: &mut C<'_>, size: usize) -> wasmtime::Result<u32> {
     Ok(func.call(&mut *c, size as i32)? as u32)
 }
 
+/// The buffer `proxy_get_buffer_bytes` may read as `ty` in the current callback.
+fn readable_buffer(st: &VmState, ty: i32) -> Option<&Vec<u8>> {
+    let own = st.call.effective_context == st.call.context_id;
+    let stream = st.call.stream.as_ref().filter(|_| own);
+    match ty {
+        buffer::HTTP_REQUEST_BODY => stream.and_then(|s| s.req_body.as_ref()),
+        buffer::HTTP_RESPONSE_BODY => stream.and_then(|s| s.resp_body.as_ref()),
+        buffer::HTTP_CALL_RESPONSE_BODY => st.call.http_response.as_ref().map(|r| &r.1),
+        buffer::VM_CONFIGURATION if st.call.config_phase => Some(&st.vm_config),
+        buffer::PLUGIN_CONFIGURATION if st.call.config_phase => Some(&st.plugin_config),
+        _ => None,
+    }
+}
+
 /// Copies `data` into fresh guest memory and writes pointer and size to the out-params. Empty
 /// data gives a null pointer, as proxy-wasm-cpp-host does (the SDK then sees `None`).
 fn return_bytes(c: &mut C<'_>, data: &[u8], ptr_ptr: i32, size_ptr: i32) -> R {
@@ -311,18 +325,7 @@ fn define_proxy(
         "env",
         "proxy_get_buffer_bytes",
         |mut c: C<'_>, ty: i32, start: i32, max: i32, ptr_ptr: i32, size_ptr: i32| -> R {
-            let st = c.data();
-            let own = st.call.effective_context == st.call.context_id;
-            let stream = st.call.stream.as_ref().filter(|_| own);
-            let data: Option<&Vec<u8>> = match ty {
-                buffer::HTTP_REQUEST_BODY => stream.and_then(|s| s.req_body.as_ref()),
-                buffer::HTTP_RESPONSE_BODY => stream.and_then(|s| s.resp_body.as_ref()),
-                buffer::HTTP_CALL_RESPONSE_BODY => st.call.http_response.as_ref().map(|r| &r.1),
-                buffer::VM_CONFIGURATION if st.call.config_phase => Some(&st.vm_config),
-                buffer::PLUGIN_CONFIGURATION if st.call.config_phase => Some(&st.plugin_config),
-                _ => None,
-            };
-            let Some(data) = data else {
+            let Some(data) = readable_buffer(c.data(), ty) else {
                 return Ok(status::NOT_FOUND);
             };
             let start = start as u32 as usize;
@@ -333,8 +336,21 @@ fn define_proxy(
             if len == 0 {
                 return Ok(status::NOT_FOUND);
             }
-            let slice = data[start..start + len].to_vec();
-            return_bytes(&mut c, &slice, ptr_ptr, size_ptr)
+            // Straight from the host's buffer into guest memory (one copy, as Envoy's
+            // Buffer::copyOut): a body is not copied into a temporary first.
+            let ptr = alloc(&mut c, len)?;
+            let mem = memory(&mut c)?;
+            let (guest, st) = mem.data_and_store_mut(&mut c);
+            let src = readable_buffer(st, ty).and_then(|d| d.get(start..start + len));
+            let dst = range(ptr as i32, len as i32).and_then(|r| guest.get_mut(r));
+            match (src, dst) {
+                (Some(src), Some(dst)) if ptr != 0 => dst.copy_from_slice(src),
+                _ => return Ok(status::INVALID_MEMORY_ACCESS),
+            }
+            if !write_u32(&mut c, ptr_ptr, ptr)? || !write_u32(&mut c, size_ptr, len as u32)? {
+                return Ok(status::INVALID_MEMORY_ACCESS);
+            }
+            Ok(status::OK)
         },
     )?;
 
