@@ -154,7 +154,7 @@ fn llm(shapes: &Shapes, view: &RequestView) -> Value {
             s.kind,
             SegmentKind::Prompt | SegmentKind::Instructions | SegmentKind::ToolResult
         ) {
-            prompt_chars += s.text.chars().count();
+            prompt_chars += crate::chars::count(&s.text);
         }
         let role = role_index(s.role);
         if let Some(m) = s.message_index {

@@ -13,6 +13,7 @@ use parapet_runtime::prelude::*;
 use parapet_runtime::verdict::Reason;
 use serde_json::Value;
 
+mod chars;
 mod input;
 
 /// The policy used when the config gives none: allow requests; refuse tool calls whose
