@@ -926,6 +926,7 @@ impl Inner {
             tick_period_ms: 0,
             next_call_token: 1,
             live_contexts: Vec::new(),
+            exports: Default::default(),
         };
         let (vm_len, cfg_len) = (spec.vm_config.len() as i32, spec.config.len() as i32);
         let mut vm = match Vm::instantiate(loaded, state) {

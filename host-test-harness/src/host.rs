@@ -18,6 +18,9 @@ type C<'a> = Caller<'a, VmState>;
 type R = wasmtime::Result<i32>;
 
 fn memory(c: &mut C<'_>) -> wasmtime::Result<Memory> {
+    if let Some(m) = c.data().exports.memory {
+        return Ok(m);
+    }
     match c.get_export("memory") {
         Some(Extern::Memory(m)) => Ok(m),
         _ => bail!("module exports no memory"),
@@ -63,6 +66,9 @@ fn write_u64(c: &mut C<'_>, ptr: i32, v: u64) -> wasmtime::Result<bool> {
 
 /// Allocates in the guest with its exported allocator.
 fn alloc(c: &mut C<'_>, size: usize) -> wasmtime::Result<u32> {
+    if let Some(func) = c.data().exports.alloc.clone() {
+        return Ok(func.call(&mut *c, size as i32)? as u32);
+    }
     let func = c
         .get_export("proxy_on_memory_allocate")
         .or_else(|| c.get_export("malloc"))

@@ -244,6 +244,16 @@ pub(crate) struct VmState {
     pub next_call_token: u32,
     /// Stream context ids alive in this VM (for set_effective_context).
     pub live_contexts: Vec<u32>,
+    /// The instance's `memory` and allocator, looked up once after instantiation (host calls
+    /// use them on every call; a lookup by name each time was a tenth of the harness's cost).
+    pub exports: GuestExports,
+}
+
+/// Exports host calls need, resolved once per instance.
+#[derive(Default, Clone)]
+pub(crate) struct GuestExports {
+    pub memory: Option<wasmtime::Memory>,
+    pub alloc: Option<wasmtime::TypedFunc<i32, i32>>,
 }
 
 impl VmState {
