@@ -199,11 +199,13 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
     // Tokens (byte spans) with their two cheap features, in one pass; blobs (over 24 bytes)
     // and URLs are left out. Surprisal and bracket balance are computed only for windows the
     // features select.
-    let mut tokens: Vec<(usize, usize)> = Vec::new();
-    let mut weird: Vec<bool> = Vec::new();
-    let mut plain: Vec<bool> = Vec::new();
+    // Prose has a token every six bytes or so: room for that many up front.
+    let expect_tokens = text.len() / 6 + 1;
+    let mut tokens: Vec<(usize, usize)> = Vec::with_capacity(expect_tokens);
+    let mut weird: Vec<bool> = Vec::with_capacity(expect_tokens);
+    let mut plain: Vec<bool> = Vec::with_capacity(expect_tokens);
     // Every bracket with its byte offset: balance is judged on these alone.
-    let mut brackets: Vec<(usize, char)> = Vec::new();
+    let mut brackets: Vec<(usize, u8)> = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -217,7 +219,7 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
         let mut tok = TokenFeatures::first(class);
         loop {
             if class & BRACKET != 0 {
-                brackets.push((i, bytes[i] as char));
+                brackets.push((i, bytes[i]));
             }
             i += len;
             // ASCII (most characters) straight from the table, until a space or other byte.
@@ -251,7 +253,7 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
     let mut n_weird = count(&weird[..TOKEN_WINDOW]);
     let mut n_plain = count(&plain[..TOKEN_WINDOW]);
     let mut costs = TokenCosts::new(text, tokens.len());
-    let mut stack: Vec<char> = Vec::new();
+    let mut stack: Vec<u8> = Vec::new();
     let mut best: Option<(f32, Range<usize>)> = None;
     // The brackets inside the window, `brackets[lo..hi]`: windows only move forward, and so
     // do both ends.
@@ -278,7 +280,7 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
             continue;
         }
         // Bracket balance first: it reads a few brackets, the surprisal reads every character.
-        let unmatched = unbalanced_brackets(brackets[lo..hi].iter().map(|&(_, c)| c), &mut stack);
+        let unmatched = unbalanced_brackets(&brackets[lo..hi], &mut stack);
         if unmatched < 1 {
             continue;
         }
@@ -556,26 +558,25 @@ impl TokenFeatures {
     }
 }
 
-/// Brackets without a partner among `chars` (`stack` is scratch space, reused across calls).
-fn unbalanced_brackets(chars: impl Iterator<Item = char>, stack: &mut Vec<char>) -> usize {
+/// Brackets (ASCII bytes, with their offsets) without a partner among `brackets` (`stack` is
+/// scratch space, reused across calls).
+fn unbalanced_brackets(brackets: &[(usize, u8)], stack: &mut Vec<u8>) -> usize {
     stack.clear();
     let mut unmatched = 0;
-    for c in chars {
-        match c {
-            '(' | '[' | '{' => stack.push(c),
-            ')' | ']' | '}' => {
-                let want = match c {
-                    ')' => '(',
-                    ']' => '[',
-                    _ => '{',
-                };
-                if stack.last() == Some(&want) {
-                    stack.pop();
-                } else {
-                    unmatched += 1;
-                }
+    for &(_, b) in brackets {
+        let want = match b {
+            b')' => b'(',
+            b']' => b'[',
+            b'}' => b'{',
+            _ => {
+                stack.push(b);
+                continue;
             }
-            _ => {}
+        };
+        if stack.last() == Some(&want) {
+            stack.pop();
+        } else {
+            unmatched += 1;
         }
     }
     unmatched + stack.len()
@@ -591,6 +592,56 @@ mod suffix_tests {
         let (w, span) = adversarial_suffix(gcg).unwrap();
         assert!(w >= 0.8);
         assert!(span.end > 40);
+    }
+
+    /// The balance count as it was written over characters.
+    fn unbalanced_chars(chars: &[char]) -> usize {
+        let mut stack = Vec::new();
+        let mut unmatched = 0;
+        for &c in chars {
+            match c {
+                '(' | '[' | '{' => stack.push(c),
+                ')' | ']' | '}' => {
+                    let want = match c {
+                        ')' => '(',
+                        ']' => '[',
+                        _ => '{',
+                    };
+                    if stack.last() == Some(&want) {
+                        stack.pop();
+                    } else {
+                        unmatched += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        unmatched + stack.len()
+    }
+
+    #[test]
+    fn bracket_balance_over_bytes_matches_the_char_count() {
+        const KINDS: &[u8] = b"()[]{}";
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut stack = Vec::new();
+        for len in 0..2000usize {
+            let seq: Vec<(usize, u8)> = (0..len % 40)
+                .map(|k| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (k, KINDS[(x % 6) as usize])
+                })
+                .collect();
+            let chars: Vec<char> = seq.iter().map(|&(_, b)| b as char).collect();
+            assert_eq!(
+                unbalanced_brackets(&seq, &mut stack),
+                unbalanced_chars(&chars),
+                "{chars:?}"
+            );
+        }
+        assert_eq!(unbalanced_brackets(&[(0, b'('), (1, b']')], &mut stack), 2);
+        assert_eq!(unbalanced_brackets(&[(0, b'{'), (1, b'}')], &mut stack), 0);
     }
 
     #[test]

@@ -376,7 +376,7 @@ pub fn normalize(input: &str) -> Normalized {
     let mut out = Normalized::default();
     let mut scan = CharScan::default();
     let mut flags = Flags::default();
-    let mut buf: Vec<NChar> = Vec::new();
+    let mut scratch = Scratch::default();
     let mut token_starts: Vec<u32> = Vec::new();
     let bytes = input.as_bytes();
     let mut sink = Builder::new(&mut out, input.len());
@@ -397,7 +397,7 @@ pub fn normalize(input: &str) -> Normalized {
                         slow_start..pos,
                         &mut scan,
                         &mut flags,
-                        &mut buf,
+                        &mut scratch,
                         &mut sink,
                     );
                 }
@@ -421,7 +421,7 @@ pub fn normalize(input: &str) -> Normalized {
             slow_start..bytes.len(),
             &mut scan,
             &mut flags,
-            &mut buf,
+            &mut scratch,
             &mut sink,
         );
     }
@@ -505,19 +505,31 @@ static PLAIN_MARK: [bool; 128] = {
     t
 };
 
+/// Working lists of the general steps, kept across the segments of one text (a segment
+/// seldom needs more room than the one before, so they are allocated about once per text).
+#[derive(Default)]
+struct Scratch {
+    /// The segment's characters after steps 1–2.
+    buf: Vec<NChar>,
+    /// A candidate spaced-letter run: its letters and the separator gaps between them.
+    letters: Vec<usize>,
+    gaps: Vec<(usize, usize)>,
+}
+
 /// Steps 1–3 over `range` of `input`, into `sink`.
 fn slow_segment(
     input: &str,
     range: std::ops::Range<usize>,
     scan: &mut CharScan,
     flags: &mut Flags,
-    buf: &mut Vec<NChar>,
+    scratch: &mut Scratch,
     sink: &mut Builder<'_>,
 ) {
+    let Scratch { buf, letters, gaps } = scratch;
     buf.clear();
     scan.run(input, range, sink.out, buf);
     per_word(buf, flags);
-    join_spaced_letters(buf, flags, sink);
+    join_spaced_letters(buf, flags, sink, letters, gaps);
 }
 
 fn push_folded(buf: &mut Vec<NChar>, c: char, s: u32, e: u32) {
@@ -873,7 +885,13 @@ fn may_start_spaced_run(buf: &[NChar], i: usize) -> bool {
 }
 
 /// Step 3: joins `i g n o r e` / `i.g.n.o.r.e` runs, handing every character on to `sink`.
-fn join_spaced_letters(buf: &[NChar], flags: &mut Flags, sink: &mut Builder<'_>) {
+fn join_spaced_letters(
+    buf: &[NChar],
+    flags: &mut Flags,
+    sink: &mut Builder<'_>,
+    letters: &mut Vec<usize>,
+    gaps: &mut Vec<(usize, usize)>,
+) {
     const MIN_LETTERS: usize = 4;
     let n = buf.len();
     let single = |k: usize| -> bool {
@@ -882,8 +900,6 @@ fn join_spaced_letters(buf: &[NChar], flags: &mut Flags, sink: &mut Builder<'_>)
             && (k == 0 || !is_word_char(buf[k - 1].c))
             && (k + 1 >= n || !is_word_char(buf[k + 1].c))
     };
-    let mut letters: Vec<usize> = Vec::new();
-    let mut gaps: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < n {
         // Cheap test first: a spaced run needs a separator right after the letter.
@@ -964,6 +980,10 @@ struct Builder<'a> {
 impl<'a> Builder<'a> {
     fn new(out: &'a mut Normalized, capacity: usize) -> Self {
         out.text.reserve(capacity + 1);
+        // Room for a word every six bytes and a map run every 32 (typical prose), so the
+        // lists rarely grow while they are filled.
+        out.word_starts.reserve(capacity / 6 + 1);
+        out.map.runs.reserve(capacity / 32 + 4);
         out.text.push('\n');
         out.map.push(0, 1, 0, 0);
         Builder {
@@ -1090,14 +1110,14 @@ mod tests {
         let mut out = Normalized::default();
         let mut scan = CharScan::default();
         let mut flags = Flags::default();
-        let mut buf = Vec::new();
+        let mut scratch = Scratch::default();
         let mut sink = Builder::new(&mut out, input.len());
         slow_segment(
             input,
             0..input.len(),
             &mut scan,
             &mut flags,
-            &mut buf,
+            &mut scratch,
             &mut sink,
         );
         sink.finish();
