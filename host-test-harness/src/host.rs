@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use wasmtime::{bail, format_err, Caller, Extern, Linker, Memory, Module, Val, ValType};
+use wasmtime::{bail, format_err, Caller, Linker, Memory, Module, Val, ValType};
 
 use crate::abi::{self, buffer, errno, map, metric, status};
 use crate::model::{Headers, Histogram, Level, LocalReply, LogEntry, MetricValue};
@@ -18,12 +18,9 @@ type C<'a> = Caller<'a, VmState>;
 type R = wasmtime::Result<i32>;
 
 fn memory(c: &mut C<'_>) -> wasmtime::Result<Memory> {
-    if let Some(m) = c.data().exports.memory {
-        return Ok(m);
-    }
-    match c.get_export("memory") {
-        Some(Extern::Memory(m)) => Ok(m),
-        _ => bail!("module exports no memory"),
+    match c.data().exports.memory {
+        Some(m) => Ok(m),
+        None => bail!("module exports no memory"),
     }
 }
 
@@ -66,15 +63,11 @@ fn write_u64(c: &mut C<'_>, ptr: i32, v: u64) -> wasmtime::Result<bool> {
 
 /// Allocates in the guest with its exported allocator.
 fn alloc(c: &mut C<'_>, size: usize) -> wasmtime::Result<u32> {
-    if let Some(func) = c.data().exports.alloc.clone() {
-        return Ok(func.call(&mut *c, size as i32)? as u32);
-    }
-    let func = c
-        .get_export("proxy_on_memory_allocate")
-        .or_else(|| c.get_export("malloc"))
-        .and_then(Extern::into_func)
-        .ok_or_else(|| format_err!("module exports neither proxy_on_memory_allocate nor malloc"))?;
-    let func = func.typed::<i32, i32>(&*c)?;
+    let func = c.data().exports.alloc.clone().ok_or_else(|| {
+        format_err!(
+            "module exports neither proxy_on_memory_allocate nor malloc of type (i32) -> i32"
+        )
+    })?;
     Ok(func.call(&mut *c, size as i32)? as u32)
 }
 
