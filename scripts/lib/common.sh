@@ -38,6 +38,20 @@ ensure_envoy() {
   printf '%s\n' "$bin"
 }
 
+# Installs binaryen's wasm-opt from the Debian/Ubuntu archive when missing. Returns 1 (after a
+# warning) when it cannot: the modules still work unoptimised, only larger.
+ensure_wasm_opt() {
+  command -v wasm-opt >/dev/null && return 0
+  step "apt-get install binaryen (wasm-opt)"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  if $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq binaryen >&2 \
+    && command -v wasm-opt >/dev/null; then
+    return 0
+  fi
+  printf 'warning: wasm-opt unavailable (apt-get install binaryen failed); dist/ modules are not optimised\n' >&2
+  return 1
+}
+
 # Prints the cargo package of a filter directory (filters/<name>/Cargo.toml).
 package_of() {
   sed -n 's/^name *= *"\(.*\)"/\1/p' "$1/Cargo.toml" | head -n1
