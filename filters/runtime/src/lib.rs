@@ -79,6 +79,10 @@ pub use verdict::{Block, Decision, FilterError, Finding, Outcome, Reason, TextEd
 #[doc(hidden)]
 pub use proxy_wasm as __proxy_wasm;
 
+/// Re-exported for [`export_filter!`]'s global allocator; not part of the API.
+#[doc(hidden)]
+pub use parapet_alloc as __alloc;
+
 /// Re-exported so filters use the same core version as the runtime.
 pub use parapet_core as core;
 

@@ -288,6 +288,10 @@ impl<F: Filter> HttpContext for Http<F> {
 #[macro_export]
 macro_rules! export_filter {
     ($filter:ty) => {
+        // Small blocks from size-class free lists: the per-request allocations skip
+        // wasi-libc's malloc (parapet-alloc).
+        $crate::__alloc::global!();
+
         $crate::__proxy_wasm::main! {{
             $crate::__proxy_wasm::set_log_level($crate::__proxy_wasm::types::LogLevel::Info);
             $crate::__proxy_wasm::set_root_context(|_| -> ::std::boxed::Box<dyn $crate::__proxy_wasm::traits::RootContext> {

@@ -24,6 +24,9 @@ pub use config::{Config, Limits};
 pub use filter::{Ticket, TicketRef, TokenLimit};
 pub use usage_chunk::UsageChunkStripper;
 
+// Small blocks from size-class free lists: the per-request allocations skip wasi-libc's malloc.
+parapet_alloc::global!();
+
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(proxy_wasm::types::LogLevel::Info);
     proxy_wasm::set_root_context(|_| -> Box<dyn proxy_wasm::traits::RootContext> {
