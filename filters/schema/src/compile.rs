@@ -7,14 +7,15 @@
 //!   offline resource map ([`CompileOptions::with_resource`]); otherwise compilation fails with an
 //!   error that names the URI. Local `$defs` / `definitions` / anchors need nothing.
 //! - **Linear-time patterns**: `pattern` / `patternProperties` are compiled with the `regex`
-//!   engine (finite automata, no backtracking), never `fancy-regex`. A pattern that needs
+//!   engine (finite automata, no backtracking) with a 2 MiB size cap. A pattern that needs
 //!   backtracking features (look-around, back-references) is a compile error, not a DoS risk.
+//!
+//! The validator itself is `parapet-json-schema` (Parapet's own compact validator; see its
+//! crate docs for the keyword semantics).
 
-use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
 
-use jsonschema::{Draft, PatternOptions, Retrieve, Uri, ValidationError};
+use parapet_json_schema::{Draft, Options, Validator};
 use serde_json::Value;
 
 use crate::violation::{Violation, Violations};
@@ -22,8 +23,6 @@ use crate::violation::{Violation, Violations};
 /// Upper bound on the size of one compiled `pattern` (bytes of automaton). Keeps a hostile
 /// schema from exhausting the filter's memory; real-world patterns are far below it.
 const PATTERN_SIZE_LIMIT: usize = 2 * 1024 * 1024;
-/// Upper bound on the lazy DFA cache of one pattern.
-const PATTERN_DFA_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The JSON Schema dialects Parapet compiles. Draft 2020-12 and draft-07 are the supported,
 /// suite-tested ones; 2019-09, draft-06 and draft-04 are accepted because the validator knows them.
@@ -53,7 +52,7 @@ impl Dialect {
             "04" | "4" => return Some(Dialect::Draft4),
             _ => {}
         }
-        Dialect::from_draft(Draft::Draft202012.detect(&serde_json::json!({ "$schema": name })))
+        Draft::from_uri(name).map(Dialect::from_draft)
     }
 
     /// The canonical `$schema` URI of this dialect.
@@ -67,14 +66,13 @@ impl Dialect {
         }
     }
 
-    fn from_draft(draft: Draft) -> Option<Dialect> {
+    fn from_draft(draft: Draft) -> Dialect {
         match draft {
-            Draft::Draft4 => Some(Dialect::Draft4),
-            Draft::Draft6 => Some(Dialect::Draft6),
-            Draft::Draft7 => Some(Dialect::Draft7),
-            Draft::Draft201909 => Some(Dialect::Draft2019_09),
-            Draft::Draft202012 => Some(Dialect::Draft2020_12),
-            _ => None,
+            Draft::Draft4 => Dialect::Draft4,
+            Draft::Draft6 => Dialect::Draft6,
+            Draft::Draft7 => Dialect::Draft7,
+            Draft::Draft2019_09 => Dialect::Draft2019_09,
+            Draft::Draft2020_12 => Dialect::Draft2020_12,
         }
     }
 
@@ -83,8 +81,8 @@ impl Dialect {
             Dialect::Draft4 => Draft::Draft4,
             Dialect::Draft6 => Draft::Draft6,
             Dialect::Draft7 => Draft::Draft7,
-            Dialect::Draft2019_09 => Draft::Draft201909,
-            Dialect::Draft2020_12 => Draft::Draft202012,
+            Dialect::Draft2019_09 => Draft::Draft2019_09,
+            Dialect::Draft2020_12 => Draft::Draft2020_12,
         }
     }
 }
@@ -111,7 +109,8 @@ pub struct CompileOptions {
     /// Whether `format` asserts (`Some(true)`), only annotates (`Some(false)`), or follows the
     /// dialect's default (`None`: annotation in 2020-12, assertion in draft-07 and older).
     pub validate_formats: Option<bool>,
-    resources: Arc<BTreeMap<String, Value>>,
+    /// The offline resources (and the validator's other settings).
+    validator: Options,
 }
 
 impl Default for CompileOptions {
@@ -120,7 +119,11 @@ impl Default for CompileOptions {
             default_dialect: Dialect::Draft2020_12,
             max_errors: 5,
             validate_formats: None,
-            resources: Arc::new(BTreeMap::new()),
+            validator: {
+                let mut validator = Options::default();
+                validator.pattern_size_limit = PATTERN_SIZE_LIMIT;
+                validator
+            },
         }
     }
 }
@@ -129,9 +132,7 @@ impl CompileOptions {
     /// Registers a schema document under an absolute URI, so that `$ref`s to that URI resolve
     /// offline. Nothing is ever fetched; unregistered remote URIs are compile errors.
     pub fn with_resource(mut self, uri: impl Into<String>, document: Value) -> Self {
-        let uri = uri.into();
-        let key = uri.trim_end_matches('#').to_string();
-        Arc::make_mut(&mut self.resources).insert(key, document);
+        self.validator = self.validator.with_resource(uri, document);
         self
     }
 
@@ -145,26 +146,6 @@ impl CompileOptions {
     pub fn with_max_errors(mut self, max_errors: usize) -> Self {
         self.max_errors = max_errors.max(1);
         self
-    }
-}
-
-/// Resolves `$ref`s to the offline resource map and refuses everything else.
-struct OfflineResources(Arc<BTreeMap<String, Value>>);
-
-impl Retrieve for OfflineResources {
-    fn retrieve(
-        &self,
-        uri: &Uri<String>,
-    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
-        let key = uri.as_str().trim_end_matches('#');
-        match self.0.get(key) {
-            Some(document) => Ok(document.clone()),
-            None => Err(format!(
-                "remote $ref `{key}` is not fetched: Parapet never loads schemas over the network \
-                 (define it under $defs/definitions instead)"
-            )
-            .into()),
-        }
     }
 }
 
@@ -210,7 +191,7 @@ pub struct Schema {
     name: String,
     dialect: Dialect,
     max_errors: usize,
-    validator: jsonschema::Validator,
+    validator: Validator,
 }
 
 impl fmt::Debug for Schema {
@@ -231,69 +212,18 @@ impl Schema {
         schema: &Value,
         options: &CompileOptions,
     ) -> Result<Schema, SchemaError> {
-        let error = |problem: String, at: Option<String>| SchemaError {
-            schema: name.to_string(),
-            problem,
-            at,
-        };
-        let dialect = match schema.get("$schema") {
-            None => Some(options.default_dialect),
-            Some(Value::String(uri)) => {
-                match Dialect::from_draft(options.default_dialect.draft().detect(schema)) {
-                    Some(dialect) => Some(dialect),
-                    // A custom meta-schema is usable only when registered offline; its
-                    // `$vocabulary` then decides which keywords apply.
-                    None if options.resources.contains_key(uri.trim_end_matches('#')) => None,
-                    None => {
-                        return Err(error(
-                            format!(
-                                "unsupported $schema `{uri}` (supported: draft 2020-12, 2019-09, \
-                                 draft-07, draft-06, draft-04, or a meta-schema registered offline)"
-                            ),
-                            Some("/$schema".into()),
-                        ))
-                    }
-                }
-            }
-            Some(_) => {
-                return Err(error(
-                    "$schema must be a string".into(),
-                    Some("/$schema".into()),
-                ))
-            }
-        };
-        let registry;
-        let mut builder = jsonschema::options()
-            .with_retriever(OfflineResources(Arc::clone(&options.resources)))
-            .with_pattern_options(
-                PatternOptions::regex()
-                    .size_limit(PATTERN_SIZE_LIMIT)
-                    .dfa_size_limit(PATTERN_DFA_LIMIT),
-            );
-        match dialect {
-            Some(dialect) => builder = builder.with_draft(dialect.draft()),
-            None => {
-                registry = jsonschema::Registry::new()
-                    .retriever(OfflineResources(Arc::clone(&options.resources)))
-                    .extend(meta_chain(schema, &options.resources))
-                    .and_then(|b| b.prepare())
-                    .map_err(|e| error(format!("offline resources: {e}"), None))?;
-                builder = builder.with_registry(&registry);
-            }
-        }
-        if let Some(formats) = options.validate_formats {
-            builder = builder.should_validate_formats(formats);
-        }
-        let validator = builder.build(schema).map_err(|e| {
-            error(
-                describe_build_error(&e),
-                Some(e.instance_path().to_string()),
-            )
-        })?;
-        let dialect = dialect.unwrap_or_else(|| meta_dialect(schema, &options.resources));
+        let mut validator_options = options.validator.clone();
+        validator_options.default_draft = options.default_dialect.draft();
+        validator_options.validate_formats = options.validate_formats;
+        let validator =
+            Validator::compile(schema, &validator_options).map_err(|e| SchemaError {
+                schema: name.to_string(),
+                problem: e.problem,
+                at: e.at,
+            })?;
         Ok(Schema {
             name: name.to_string(),
-            dialect,
+            dialect: Dialect::from_draft(validator.draft()),
             max_errors: options.max_errors.max(1),
             validator,
         })
@@ -316,92 +246,11 @@ impl Schema {
 
     /// Validates `instance`; on failure returns the first `max_errors` violations.
     pub fn validate(&self, instance: &Value) -> Result<(), Violations> {
-        if self.validator.is_valid(instance) {
-            return Ok(());
-        }
-        let mut items = Vec::new();
-        let mut truncated = false;
-        for e in self.validator.iter_errors(instance) {
-            if items.len() == self.max_errors {
-                truncated = true;
-                break;
-            }
-            items.push(Violation::from_error(&e));
-        }
-        if items.is_empty() {
-            // is_valid and iter_errors disagree only if the validator has a bug; never pass
-            // silently.
-            items.push(Violation {
-                instance_path: String::new(),
-                schema_path: String::new(),
-                keyword: "schema".into(),
-                message: "instance does not match the schema".into(),
-            });
-        }
-        Err(Violations { items, truncated })
-    }
-}
-
-/// The registered meta-schemas that `schema`'s `$schema` leads to, in order.
-fn meta_chain<'a>(
-    schema: &Value,
-    resources: &'a BTreeMap<String, Value>,
-) -> Vec<(&'a str, &'a Value)> {
-    let mut chain = Vec::new();
-    let mut uri = schema.get("$schema").and_then(Value::as_str);
-    while let Some(u) = uri {
-        match resources.get_key_value(u.trim_end_matches('#')) {
-            Some((key, doc))
-                if chain.len() < 8 && !chain.iter().any(|(k, _)| *k == key.as_str()) =>
-            {
-                chain.push((key.as_str(), doc));
-                uri = doc.get("$schema").and_then(Value::as_str);
-            }
-            _ => break,
-        }
-    }
-    chain
-}
-
-/// The standard dialect a custom meta-schema builds on (following `$schema` links offline).
-fn meta_dialect(schema: &Value, resources: &BTreeMap<String, Value>) -> Dialect {
-    let mut current = schema;
-    for _ in 0..8 {
-        let Some(uri) = current.get("$schema").and_then(Value::as_str) else {
-            break;
-        };
-        if let Some(d) = Dialect::from_draft(Draft::Draft202012.detect(current)) {
-            return d;
-        }
-        match resources.get(uri.trim_end_matches('#')) {
-            Some(next) => current = next,
-            None => break,
-        }
-    }
-    Dialect::Draft2020_12
-}
-
-/// True when a schema location is a `pattern` or a `patternProperties` key.
-fn is_pattern_location(at: &str) -> bool {
-    at.ends_with("/pattern") || at.contains("/patternProperties")
-}
-
-/// A compile error in words an operator can act on.
-fn describe_build_error(e: &ValidationError<'_>) -> String {
-    use jsonschema::error::ValidationErrorKind as Kind;
-    match e.kind() {
-        Kind::Referencing(inner) => {
-            let text = inner.to_string();
-            if text.contains("not fetched") {
-                text
-            } else {
-                format!("unresolvable $ref: {text}")
-            }
-        }
-        _ if is_pattern_location(&e.instance_path().to_string()) => format!(
-            "invalid schema: {e} (patterns are compiled by a linear-time regex engine: \
-             look-around and back-references are not supported)"
-        ),
-        _ => format!("invalid schema: {e}"),
+        self.validator
+            .validate(instance, self.max_errors)
+            .map_err(|e| Violations {
+                items: e.errors.iter().map(Violation::from_error).collect(),
+                truncated: e.truncated,
+            })
     }
 }

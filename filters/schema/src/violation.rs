@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use jsonschema::ValidationError;
+use parapet_json_schema::ValidationError;
 
 /// One way an instance fails its schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,12 +19,12 @@ pub struct Violation {
 }
 
 impl Violation {
-    pub(crate) fn from_error(error: &ValidationError<'_>) -> Violation {
+    pub(crate) fn from_error(error: &ValidationError) -> Violation {
         Violation {
-            instance_path: error.instance_path().to_string(),
-            schema_path: error.schema_path().to_string(),
-            keyword: error.kind().keyword().to_string(),
-            message: truncate(&error.masked().to_string(), 300),
+            instance_path: error.instance_path.clone(),
+            schema_path: error.schema_path.clone(),
+            keyword: error.keyword.to_string(),
+            message: truncate(&error.message, 300),
         }
     }
 

@@ -17,6 +17,7 @@ use parapet_schema::{Bounds, CompileOptions, Dialect, Schema};
 use serde_json::Value;
 
 const REQUIRED_AGREEMENT: f64 = 0.99;
+const FORMAT_AGREEMENT: f64 = 0.85;
 
 fn suite_dir() -> PathBuf {
     let shared = std::env::var_os("PARAPET_SHARED")
@@ -60,13 +61,16 @@ struct Tally {
 }
 
 fn run_draft(draft_dir: &str, dialect: Dialect) -> Tally {
+    run_dir(
+        draft_dir,
+        CompileOptions::default().with_default_dialect(dialect),
+    )
+}
+
+fn run_dir(draft_dir: &str, options: CompileOptions) -> Tally {
     let root = suite_dir();
     let remotes = root.join("remotes");
-    let options = register_remotes(
-        CompileOptions::default().with_default_dialect(dialect),
-        &remotes,
-        &remotes,
-    );
+    let options = register_remotes(options, &remotes, &remotes);
     let bounds = Bounds {
         max_bytes: 1 << 20,
         max_depth: 100,
@@ -155,4 +159,43 @@ fn draft2020_12_required_tests_agree() {
 #[test]
 fn draft7_required_tests_agree() {
     check("draft7", Dialect::Draft7);
+}
+
+/// The optional `format` tests (formats asserted), reported per draft. They are not part of
+/// the required agreement; the floor only catches a format check that stopped working.
+fn check_formats(draft_dir: &str, dialect: Dialect) {
+    let mut options = CompileOptions::default().with_default_dialect(dialect);
+    options.validate_formats = Some(true);
+    let tally = run_dir(&format!("{draft_dir}/optional/format"), options);
+    let ratio = tally.agree as f64 / tally.total as f64;
+    println!(
+        "JSON-Schema-Test-Suite {draft_dir}/optional/format (asserted): {}/{} agree = {:.2}%",
+        tally.agree,
+        tally.total,
+        ratio * 100.0
+    );
+    for f in &tally.failures {
+        println!("  disagreement: {f}");
+    }
+    assert!(
+        tally.total > 300,
+        "suspiciously few format tests: {}",
+        tally.total
+    );
+    assert!(
+        ratio >= FORMAT_AGREEMENT,
+        "{draft_dir} formats: agreement {:.2}% below {:.0}%",
+        ratio * 100.0,
+        FORMAT_AGREEMENT * 100.0
+    );
+}
+
+#[test]
+fn draft2020_12_optional_format_tests_mostly_agree() {
+    check_formats("draft2020-12", Dialect::Draft2020_12);
+}
+
+#[test]
+fn draft7_optional_format_tests_mostly_agree() {
+    check_formats("draft7", Dialect::Draft7);
 }
