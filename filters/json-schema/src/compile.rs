@@ -516,7 +516,7 @@ impl<'o> Compiler<'o> {
                     .keys()
                     .map(|name| (name.clone(), self.subschema(at, &[key, name])))
                     .collect();
-                props.sort_by(|a, b| a.0.cmp(&b.0));
+                props.sort_by(|a, b| crate::node::by_length_then_bytes(&a.0, &b.0));
                 plain("properties", Check::Properties(props))
             }
             "patternProperties" if ap => {
@@ -538,7 +538,7 @@ impl<'o> Compiler<'o> {
                     .and_then(Value::as_object)
                     .map(|m| m.keys().cloned().collect())
                     .unwrap_or_default();
-                known.sort();
+                known.sort_by(|a, b| crate::node::by_length_then_bytes(a, b));
                 let mut patterns = Vec::new();
                 if let Some(m) = obj.get("patternProperties").and_then(Value::as_object) {
                     for name in m.keys() {

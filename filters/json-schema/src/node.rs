@@ -94,12 +94,12 @@ pub(crate) enum Check {
         then: Option<NodeId>,
         otherwise: Option<NodeId>,
     },
-    /// Sorted by name (binary search per instance property).
+    /// Sorted by [`by_length_then_bytes`] (binary search per instance property).
     Properties(Vec<(String, NodeId)>),
     PatternProperties(Vec<(Pattern, String, NodeId)>),
     AdditionalProperties {
         node: NodeId,
-        /// Sorted names from `properties`.
+        /// Names from `properties`, sorted by [`by_length_then_bytes`].
         known: Vec<String>,
         patterns: Vec<Pattern>,
     },
@@ -116,4 +116,13 @@ pub(crate) enum Check {
         min: u64,
         max: Option<u64>,
     },
+}
+
+/// The order of property-name tables: by length first, so that a lookup mostly compares
+/// lengths and touches the bytes only of same-length names.
+#[inline]
+pub(crate) fn by_length_then_bytes(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len()
+        .cmp(&b.len())
+        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
 }

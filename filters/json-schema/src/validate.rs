@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use crate::error::ValidationError;
-use crate::node::{types, Check, Dependency, Keyword, Node, NodeId};
+use crate::node::{by_length_then_bytes, types, Check, Dependency, Keyword, Node, NodeId};
 use crate::num;
 use crate::uri::escape_token;
 
@@ -88,6 +88,7 @@ impl Annotations {
     }
 }
 
+#[inline]
 fn merge_into(target: Option<&mut Annotations>, source: Option<Annotations>) {
     if let (Some(t), Some(s)) = (target, source) {
         t.merge(s);
@@ -962,7 +963,7 @@ impl<'v> Evaluator<'v> {
             let mut ok = true;
             let len = obj.len();
             for (i, (k, v)) in obj.iter().enumerate() {
-                let Ok(j) = props.binary_search_by(|p| p.0.as_str().cmp(k)) else {
+                let Ok(j) = props.binary_search_by(|p| by_length_then_bytes(&p.0, k)) else {
                     continue;
                 };
                 let cip = Path {
@@ -1065,7 +1066,9 @@ impl<'v> Evaluator<'v> {
             let mut unexpected: Vec<&str> = Vec::new();
             let len = obj.len();
             for (i, (k, v)) in obj.iter().enumerate() {
-                if known.binary_search_by(|n| n.as_str().cmp(k)).is_ok()
+                if known
+                    .binary_search_by(|n| by_length_then_bytes(n, k))
+                    .is_ok()
                     || patterns.iter().any(|p| p.is_match(k))
                 {
                     continue;
