@@ -18,8 +18,10 @@
 //! - **Masked messages**: [`ValidationError::message`] never contains instance values.
 //! - **Formats** (asserted by default up to draft-07, annotations from 2019-09 on; see
 //!   [`Options::validate_formats`]): date-time, date, time, duration, email, hostname, ipv4,
-//!   ipv6, uri, uri-reference, uuid, json-pointer, relative-json-pointer, regex. Unknown
-//!   formats (and the IDN / IRI ones, which would need Unicode tables) pass.
+//!   ipv6, uri, uri-reference, iri, iri-reference, uri-template, uuid, json-pointer,
+//!   relative-json-pointer, regex, and the label structure of idn-hostname. No IDNA tables:
+//!   A-labels are not decoded, IDNA code-point rules and idn-email are not checked. Unknown
+//!   formats pass.
 //!
 //! ```
 //! use parapet_json_schema::{Options, Validator};
