@@ -202,6 +202,13 @@ impl<'o> Compiler<'o> {
                 None => {}
             }
         }
+        if node.checks.is_empty()
+            && node.unevaluated_properties.is_none()
+            && node.unevaluated_items.is_none()
+        {
+            // `{}` and annotation-only schemas: nothing to evaluate.
+            return Ok(Node::Always(true));
+        }
         Ok(Node::Keywords(node))
     }
 
