@@ -122,7 +122,16 @@ pub(crate) enum Check {
 /// lengths and touches the bytes only of same-length names.
 #[inline]
 pub(crate) fn by_length_then_bytes(a: &str, b: &str) -> std::cmp::Ordering {
-    a.len()
-        .cmp(&b.len())
-        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
+    match a.len().cmp(&b.len()) {
+        // Property names are short: an inlined byte loop beats a call to `memcmp`.
+        std::cmp::Ordering::Equal => {
+            for (x, y) in a.bytes().zip(b.bytes()) {
+                if x != y {
+                    return x.cmp(&y);
+                }
+            }
+            std::cmp::Ordering::Equal
+        }
+        other => other,
+    }
 }
