@@ -85,15 +85,28 @@ pub(crate) fn is_integer(n: &Number) -> bool {
             .is_some_and(|f| f.is_finite() && f.fract() == 0.0)
 }
 
+/// How deep [`equal`] and [`hash_value`] descend: values nested deeper compare unequal
+/// (serde_json's parser stops at 128 levels; this only guards hand-built values).
+const MAX_COMPARE_DEPTH: usize = 256;
+
 /// JSON equality with numbers compared by value.
 pub(crate) fn equal(a: &Value, b: &Value) -> bool {
+    equal_within(a, b, 0)
+}
+
+fn equal_within(a: &Value, b: &Value, depth: usize) -> bool {
+    if depth > MAX_COMPARE_DEPTH {
+        return false;
+    }
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => compare(x, y) == Some(Ordering::Equal),
         (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| equal(a, b))
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| equal_within(a, b, depth + 1))
         }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| equal(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| equal_within(v, w, depth + 1)))
         }
         _ => a == b,
     }
@@ -101,6 +114,13 @@ pub(crate) fn equal(a: &Value, b: &Value) -> bool {
 
 /// A hash consistent with [`equal`] (numbers hashed by value).
 pub(crate) fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
+    hash_within(v, h, 0)
+}
+
+fn hash_within<H: Hasher>(v: &Value, h: &mut H, depth: usize) {
+    if depth > MAX_COMPARE_DEPTH {
+        return;
+    }
     match v {
         Value::Null => 0u8.hash(h),
         Value::Bool(b) => (1u8, b).hash(h),
@@ -115,7 +135,7 @@ pub(crate) fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
         Value::Array(items) => {
             (4u8, items.len()).hash(h);
             for i in items {
-                hash_value(i, h);
+                hash_within(i, h, depth + 1);
             }
         }
         Value::Object(map) => {
@@ -124,7 +144,7 @@ pub(crate) fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
             for (k, v) in map {
                 let mut inner = std::collections::hash_map::DefaultHasher::new();
                 k.hash(&mut inner);
-                hash_value(v, &mut inner);
+                hash_within(v, &mut inner, depth + 1);
                 sum = sum.wrapping_add(inner.finish());
             }
             (5u8, map.len(), sum).hash(h);
