@@ -362,3 +362,75 @@ fn hostile_schemas_and_instances_never_panic() {
         }
     }
 }
+
+#[test]
+fn custom_meta_schemas_registered_offline_select_vocabularies() {
+    // A meta-schema with the applicator vocabulary but not validation: `minimum` means nothing.
+    let meta = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://example.com/meta/no-validation",
+        "$vocabulary": {
+            "https://json-schema.org/draft/2020-12/vocab/core": true,
+            "https://json-schema.org/draft/2020-12/vocab/applicator": true
+        },
+        "$dynamicAnchor": "meta",
+        "allOf": [
+            {"$ref": "https://json-schema.org/draft/2020-12/meta/core"},
+            {"$ref": "https://json-schema.org/draft/2020-12/meta/applicator"}
+        ]
+    });
+    let options = Options::default().with_resource("https://example.com/meta/no-validation", meta);
+    let v = Validator::compile(
+        &json!({
+            "$schema": "https://example.com/meta/no-validation",
+            "properties": {"n": {"minimum": 10}, "s": false}
+        }),
+        &options,
+    )
+    .unwrap();
+    assert_eq!(
+        v.draft(),
+        Draft::Draft2020_12,
+        "the draft the meta-schema builds on"
+    );
+    assert!(v.is_valid(&json!({"n": 1})), "validation vocabulary is off");
+    assert!(!v.is_valid(&json!({"s": 1})), "applicator vocabulary is on");
+    // Not registered: an unsupported dialect, named.
+    let err = Validator::compile(
+        &json!({"$schema": "https://example.com/meta/unknown"}),
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert!(
+        err.problem.contains("https://example.com/meta/unknown"),
+        "{err}"
+    );
+    assert_eq!(err.at.as_deref(), Some("/$schema"));
+}
+
+#[test]
+fn dynamic_refs_follow_the_dynamic_scope() {
+    // A generic list whose item type is chosen by the schema that extends it.
+    let options = Options::default().with_resource(
+        "https://example.com/list",
+        json!({
+            "$id": "https://example.com/list",
+            "$defs": {"item": {"$dynamicAnchor": "item", "not": true}},
+            "type": "array",
+            "items": {"$dynamicRef": "#item"}
+        }),
+    );
+    let strings = Validator::compile(
+        &json!({
+            "$id": "https://example.com/strings",
+            "$ref": "https://example.com/list",
+            "$defs": {"item": {"$dynamicAnchor": "item", "type": "string"}}
+        }),
+        &options,
+    )
+    .unwrap();
+    assert!(strings.is_valid(&json!(["a", "b"])));
+    let errors = strings.validate(&json!(["a", 1]), 5).unwrap_err().errors;
+    assert_eq!(errors[0].instance_path, "/1");
+    assert_eq!(errors[0].schema_path, "/$ref/items/$dynamicRef/type");
+}
