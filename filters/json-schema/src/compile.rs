@@ -81,6 +81,19 @@ impl<'o> Compiler<'o> {
             }
             self.resolve_dynamic();
         }
+        if let Some(stuck) = stuck_cycle(&self.nodes) {
+            let at = self
+                .memo
+                .iter()
+                .find(|(_, id)| **id == stuck)
+                .map(|(at, _)| self.registry.describe(at));
+            return Err(CompileError::new(
+                "invalid schema: a $ref cycle that never moves into the instance (its \
+                 evaluation would never end)"
+                    .into(),
+                at,
+            ));
+        }
         Ok(Compiled {
             nodes: self.nodes,
             root,
@@ -669,4 +682,77 @@ pub(crate) fn compile_document(
 ) -> Result<Compiled, CompileError> {
     let root = registry.add_document(schema, base, dialect)?;
     Compiler::new(registry).compile(root)
+}
+
+/// Subschemas a node applies to the same instance location (no progress into the instance).
+fn in_place_children(node: &Node) -> Vec<NodeId> {
+    let Node::Keywords(k) = node else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for kw in &k.checks {
+        match &kw.check {
+            Check::Ref(t) => out.push(*t),
+            Check::DynamicRef { target, candidates } => {
+                out.push(*target);
+                out.extend(candidates.iter().map(|(_, n)| *n));
+            }
+            Check::AllOf(ids) | Check::AnyOf(ids) | Check::OneOf(ids) => out.extend(ids),
+            Check::Not(id) => out.push(*id),
+            Check::IfThenElse {
+                condition,
+                then,
+                otherwise,
+            } => {
+                out.push(*condition);
+                out.extend(then.iter().chain(otherwise.iter()));
+            }
+            Check::DependentSchemas(deps) => out.extend(deps.iter().map(|(_, n)| *n)),
+            Check::Dependencies(deps) => out.extend(deps.iter().filter_map(|(_, d)| match d {
+                Dependency::Schema(n) => Some(*n),
+                Dependency::Required(_) => None,
+            })),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A node on a cycle of in-place applicators (`{"$ref": "#"}`, `a → b → a`), if any: such a
+/// schema would evaluate forever on any instance that reaches it. Iterative depth-first search.
+fn stuck_cycle(nodes: &[Node]) -> Option<NodeId> {
+    const WHITE: u8 = 0;
+    const GREY: u8 = 1;
+    const BLACK: u8 = 2;
+    let mut colour = vec![WHITE; nodes.len()];
+    for start in 0..nodes.len() {
+        if colour[start] != WHITE {
+            continue;
+        }
+        let mut stack: Vec<(NodeId, Vec<NodeId>, usize)> =
+            vec![(start, in_place_children(&nodes[start]), 0)];
+        colour[start] = GREY;
+        while let Some((node, children, next)) = stack.last_mut() {
+            match children.get(*next).copied() {
+                Some(child) => {
+                    *next += 1;
+                    match colour.get(child).copied() {
+                        Some(GREY) => return Some(child),
+                        Some(WHITE) => {
+                            colour[child] = GREY;
+                            let grandchildren =
+                                nodes.get(child).map(in_place_children).unwrap_or_default();
+                            stack.push((child, grandchildren, 0));
+                        }
+                        _ => {}
+                    }
+                }
+                None => {
+                    colour[*node] = BLACK;
+                    stack.pop();
+                }
+            }
+        }
+    }
+    None
 }

@@ -13,8 +13,9 @@
 //!   compile error naming the URI. Nothing is fetched.
 //! - **Linear time**: `pattern` / `patternProperties` run on the `regex` crate's automata, with
 //!   a size cap; look-around and back-references are compile errors.
-//! - **Bounded**: no recursion while compiling (a work queue), a nesting cap while validating
-//!   (`{"$ref": "#"}` fails with an error instead of overflowing the stack), no panics.
+//! - **Bounded**: no recursion while compiling (a work queue); a `$ref` cycle that never moves
+//!   into the instance (`{"$ref": "#"}`) is a compile error; a nesting cap while validating
+//!   ends absurdly deep recursion with an error instead of a stack overflow; no panics.
 //! - **Masked messages**: [`ValidationError::message`] never contains instance values.
 //! - **Formats** (asserted by default up to draft-07, annotations from 2019-09 on; see
 //!   [`Options::validate_formats`]): date-time, date, time, duration, email, hostname, ipv4,

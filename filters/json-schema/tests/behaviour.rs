@@ -89,28 +89,30 @@ fn errors_come_in_schema_order_and_stop_at_the_limit() {
 }
 
 #[test]
-fn ref_cycles_without_progress_fail_cleanly() {
-    for schema in [
-        json!({"$ref": "#"}),
-        json!({"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}),
-        json!({"anyOf": [{"$ref": "#"}]}),
-        json!({"not": {"$ref": "#"}}),
+fn ref_cycles_without_progress_are_compile_errors() {
+    for (schema, at) in [
+        (json!({"$ref": "#"}), ""),
+        (
+            json!({"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"allOf": [{"$ref": "#/$defs/a"}]}}, "$ref": "#/$defs/a"}),
+            "/$defs/a",
+        ),
+        (json!({"anyOf": [{"type": "string"}, {"$ref": "#"}]}), ""),
+        (
+            json!({"properties": {"p": {"not": {"$ref": "#/properties/p"}}}}),
+            "/properties/p",
+        ),
+        (json!({"if": true, "then": {"$ref": "#"}}), ""),
     ] {
-        let v = compile(schema.clone());
-        // Run on a small stack (wasm has 1 MiB): the depth cap must trip long before.
-        let outcome = std::thread::Builder::new()
-            .stack_size(1 << 20)
-            .spawn(move || (v.is_valid(&json!(1)), v.validate(&json!(1), 3)))
-            .unwrap()
-            .join()
-            .expect("no stack overflow");
-        assert!(!outcome.0, "{schema}");
-        let errors = outcome.1.unwrap_err().errors;
+        let err = Validator::compile(&schema, &Options::default()).unwrap_err();
         assert!(
-            errors.iter().any(|e| e.message.contains("nested deeper")),
-            "{schema}: {errors:?}"
+            err.problem.contains("never moves into the instance"),
+            "{schema}: {err}"
         );
+        assert_eq!(err.at.as_deref(), Some(at), "{schema}");
     }
+    // Recursion that moves into the instance is fine.
+    let tree = compile(json!({"properties": {"children": {"items": {"$ref": "#"}}}}));
+    assert!(tree.is_valid(&json!({"children": [{"children": []}]})));
 }
 
 #[test]
@@ -133,6 +135,32 @@ fn deep_instances_are_bounded() {
         .join()
         .expect("no stack overflow");
     assert_eq!(result, (false, true));
+    // The depth cap fails the whole evaluation: an enclosing `not` cannot turn it into "valid".
+    let negated = compile(json!({
+        "not": {"$ref": "#/$defs/t"},
+        "$defs": {"t": {"type": "array", "items": {"$ref": "#/$defs/t"}}}
+    }));
+    let mut deep = json!([]);
+    for _ in 0..1_000 {
+        deep = Value::Array(vec![deep]);
+    }
+    let (valid, errors) = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(move || {
+            let r = (negated.is_valid(&deep), negated.validate(&deep, 3));
+            std::mem::forget(deep);
+            r
+        })
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    assert!(!valid);
+    let errors = errors.unwrap_err().errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].message.contains("nested deeper than 256"),
+        "{errors:?}"
+    );
     let mut shallow = json!([]);
     for _ in 0..50 {
         shallow = json!([shallow]);
