@@ -158,7 +158,7 @@ fn deep_instances_are_bounded() {
     let errors = errors.unwrap_err().errors;
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
-        errors[0].message.contains("nested deeper than 256"),
+        errors[0].message.contains("nested deeper than 384"),
         "{errors:?}"
     );
     let mut shallow = json!([]);

@@ -87,6 +87,61 @@ fn bad_schemas_refuse_the_config_naming_the_schema() {
     chain(json!({}));
 }
 
+/// `depth` levels of alternating objects and arrays around `leaf`.
+fn nested(depth: usize, leaf: Value) -> Value {
+    (0..depth).fold(leaf, |v, i| {
+        if i % 2 == 1 {
+            json!([v])
+        } else {
+            json!({"a": v})
+        }
+    })
+}
+
+/// A recursive schema follows the instance as deep as `max_depth` lets a body nest (in wasm,
+/// on the engine's stack); a schema whose own nesting multiplies with the instance's ends in a
+/// 400 naming the evaluation cap — never a trap.
+#[test]
+fn deep_recursion_is_validated_or_refused_never_a_trap() {
+    let node = json!({"type": ["array", "object", "number"],
+        "items": {"$ref": "#/$defs/n"}, "additionalProperties": {"$ref": "#/$defs/n"}});
+    let c = chain(json!({"builtin": false, "max_depth": 127, "schema": {
+        "$defs": {"n": node}, "type": "object", "properties": {"deep": {"$ref": "#/$defs/n"}}}}));
+    let body = |leaf: Value| {
+        Request::post(CHAT).json_body(json!({"model": "gpt-4o",
+            "messages": [{"role": "user", "content": "x"}], "deep": nested(120, leaf)}))
+    };
+    let ok = c.run(&body(json!(1)), &Upstream::echo()).unwrap();
+    assert!(
+        ok.trap.is_none() && ok.reached_upstream,
+        "{:?}",
+        ok.local_reply
+    );
+    let bad = c.run(&body(json!("x")), &Upstream::echo()).unwrap();
+    assert!(bad.trap.is_none());
+    let reply = bad.local_reply.as_ref().expect("local reply");
+    assert_eq!(reply.status, 400);
+    assert!(error_message(&reply.body_str()).contains("/deep/0/a/0/a"));
+
+    let mut schema = json!({"type": ["array", "object", "number"],
+        "items": {"$ref": "#"}, "additionalProperties": {"$ref": "#"}});
+    for _ in 0..60 {
+        schema = json!({"allOf": [schema]});
+    }
+    let c = chain(json!({"builtin": false, "max_depth": 127, "schema": schema}));
+    let out = c
+        .run(
+            &Request::post(CHAT).json_body(nested(100, json!(1))),
+            &Upstream::echo(),
+        )
+        .unwrap();
+    assert!(out.trap.is_none(), "{:?}", out.trap);
+    let reply = out.local_reply.as_ref().expect("local reply");
+    assert_eq!(reply.status, 400);
+    let message = error_message(&reply.body_str());
+    assert!(message.contains("nested deeper than"), "{message}");
+}
+
 #[test]
 fn limits_reject_with_400_in_each_providers_error_format() {
     let c = chain(json!({"limits": {"allowed_models": ["gpt-4o"]}}));
