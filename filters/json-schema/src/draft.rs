@@ -14,6 +14,23 @@ pub enum Draft {
 }
 
 impl Draft {
+    /// Parses a draft as written in configuration: `"2020-12"`, `"draft-07"`, `"draft7"`, `"7"`,
+    /// or a `$schema` URI.
+    pub fn parse(name: &str) -> Option<Draft> {
+        let short = name
+            .trim()
+            .trim_start_matches("draft")
+            .trim_start_matches(['-', '_']);
+        match short {
+            "2020-12" | "2020_12" => Some(Draft::Draft2020_12),
+            "2019-09" | "2019_09" => Some(Draft::Draft2019_09),
+            "07" | "7" => Some(Draft::Draft7),
+            "06" | "6" => Some(Draft::Draft6),
+            "04" | "4" => Some(Draft::Draft4),
+            _ => Draft::from_uri(name),
+        }
+    }
+
     /// The draft a `$schema` URI names, if it is one of the five standard meta-schemas
     /// (`http`/`https`, with or without the empty fragment).
     pub fn from_uri(uri: &str) -> Option<Draft> {
@@ -60,6 +77,19 @@ impl Draft {
     /// Whether `format` asserts when the caller does not say: yes up to draft-07.
     pub(crate) fn asserts_formats(self) -> bool {
         self <= Draft::Draft7
+    }
+}
+
+/// The short name: `draft-04`, `draft-06`, `draft-07`, `2019-09`, `2020-12`.
+impl std::fmt::Display for Draft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Draft::Draft4 => "draft-04",
+            Draft::Draft6 => "draft-06",
+            Draft::Draft7 => "draft-07",
+            Draft::Draft2019_09 => "2019-09",
+            Draft::Draft2020_12 => "2020-12",
+        })
     }
 }
 
@@ -137,6 +167,31 @@ impl Dialect {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn configured_names_uris_and_display_name_the_same_draft() {
+        let all = [
+            Draft::Draft4,
+            Draft::Draft6,
+            Draft::Draft7,
+            Draft::Draft2019_09,
+            Draft::Draft2020_12,
+        ];
+        for d in all {
+            assert_eq!(Draft::parse(&d.to_string()), Some(d));
+            assert_eq!(Draft::parse(d.uri()), Some(d));
+        }
+        for (name, d) in [
+            ("7", Draft::Draft7),
+            ("draft7", Draft::Draft7),
+            ("2019_09", Draft::Draft2019_09),
+        ] {
+            assert_eq!(Draft::parse(name), Some(d));
+        }
+        for bad in ["", "draft-05", "2021-01", "http://example.com/schema"] {
+            assert_eq!(Draft::parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn standard_uris_with_and_without_fragment_and_scheme_variants() {

@@ -24,80 +24,10 @@ use crate::violation::{Violation, Violations};
 /// schema from exhausting the filter's memory; real-world patterns are far below it.
 const PATTERN_SIZE_LIMIT: usize = 2 * 1024 * 1024;
 
-/// The JSON Schema dialects Parapet compiles. Draft 2020-12 and draft-07 are the supported,
-/// suite-tested ones; 2019-09, draft-06 and draft-04 are accepted because the validator knows them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Dialect {
-    Draft4,
-    Draft6,
-    Draft7,
-    Draft2019_09,
-    #[default]
-    Draft2020_12,
-}
-
-impl Dialect {
-    /// Parses a dialect name as written in configuration: `"2020-12"`, `"draft-07"`, `"draft7"`,
-    /// `"7"`, or a `$schema` URI.
-    pub fn parse(name: &str) -> Option<Dialect> {
-        let short = name
-            .trim()
-            .trim_start_matches("draft")
-            .trim_start_matches(['-', '_']);
-        match short {
-            "2020-12" | "2020_12" => return Some(Dialect::Draft2020_12),
-            "2019-09" | "2019_09" => return Some(Dialect::Draft2019_09),
-            "07" | "7" => return Some(Dialect::Draft7),
-            "06" | "6" => return Some(Dialect::Draft6),
-            "04" | "4" => return Some(Dialect::Draft4),
-            _ => {}
-        }
-        Draft::from_uri(name).map(Dialect::from_draft)
-    }
-
-    /// The canonical `$schema` URI of this dialect.
-    pub fn uri(self) -> &'static str {
-        match self {
-            Dialect::Draft4 => "http://json-schema.org/draft-04/schema#",
-            Dialect::Draft6 => "http://json-schema.org/draft-06/schema#",
-            Dialect::Draft7 => "http://json-schema.org/draft-07/schema#",
-            Dialect::Draft2019_09 => "https://json-schema.org/draft/2019-09/schema",
-            Dialect::Draft2020_12 => "https://json-schema.org/draft/2020-12/schema",
-        }
-    }
-
-    fn from_draft(draft: Draft) -> Dialect {
-        match draft {
-            Draft::Draft4 => Dialect::Draft4,
-            Draft::Draft6 => Dialect::Draft6,
-            Draft::Draft7 => Dialect::Draft7,
-            Draft::Draft2019_09 => Dialect::Draft2019_09,
-            Draft::Draft2020_12 => Dialect::Draft2020_12,
-        }
-    }
-
-    fn draft(self) -> Draft {
-        match self {
-            Dialect::Draft4 => Draft::Draft4,
-            Dialect::Draft6 => Draft::Draft6,
-            Dialect::Draft7 => Draft::Draft7,
-            Dialect::Draft2019_09 => Draft::Draft2019_09,
-            Dialect::Draft2020_12 => Draft::Draft2020_12,
-        }
-    }
-}
-
-impl fmt::Display for Dialect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Dialect::Draft4 => "draft-04",
-            Dialect::Draft6 => "draft-06",
-            Dialect::Draft7 => "draft-07",
-            Dialect::Draft2019_09 => "2019-09",
-            Dialect::Draft2020_12 => "2020-12",
-        })
-    }
-}
+/// The JSON Schema dialects Parapet compiles: parapet-json-schema's drafts. Draft 2020-12 and
+/// draft-07 are the supported, suite-tested ones; 2019-09, draft-06 and draft-04 are accepted
+/// because the validator knows them.
+pub type Dialect = Draft;
 
 /// How schemas are compiled. `CompileOptions::default()` is what the filter uses.
 #[derive(Debug, Clone)]
@@ -213,7 +143,7 @@ impl Schema {
         options: &CompileOptions,
     ) -> Result<Schema, SchemaError> {
         let mut validator_options = options.validator.clone();
-        validator_options.default_draft = options.default_dialect.draft();
+        validator_options.default_draft = options.default_dialect;
         validator_options.validate_formats = options.validate_formats;
         let validator =
             Validator::compile(schema, &validator_options).map_err(|e| SchemaError {
@@ -223,7 +153,7 @@ impl Schema {
             })?;
         Ok(Schema {
             name: name.to_string(),
-            dialect: Dialect::from_draft(validator.draft()),
+            dialect: validator.draft(),
             max_errors: options.max_errors.max(1),
             validator,
         })
