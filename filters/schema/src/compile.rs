@@ -119,7 +119,6 @@ impl std::error::Error for SchemaError {}
 /// ```
 pub struct Schema {
     name: String,
-    dialect: Dialect,
     max_errors: usize,
     validator: Validator,
 }
@@ -128,7 +127,7 @@ impl fmt::Debug for Schema {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Schema")
             .field("name", &self.name)
-            .field("dialect", &self.dialect)
+            .field("dialect", &self.dialect())
             .finish_non_exhaustive()
     }
 }
@@ -153,7 +152,6 @@ impl Schema {
             })?;
         Ok(Schema {
             name: name.to_string(),
-            dialect: validator.draft(),
             max_errors: options.max_errors.max(1),
             validator,
         })
@@ -166,7 +164,7 @@ impl Schema {
 
     /// The dialect the schema was compiled as.
     pub fn dialect(&self) -> Dialect {
-        self.dialect
+        self.validator.draft()
     }
 
     /// True when `instance` matches. Cheaper than [`Schema::validate`] (stops at the first failure).
