@@ -15,4 +15,6 @@ pub use actions::{Action, Direction, EntityActions};
 pub use config::PiiConfig;
 pub use filter::PiiRedact;
 
+// Without `export` (parapet-bundle links this crate into one module with the others).
+#[cfg(feature = "export")]
 parapet_runtime::export_filter!(PiiRedact);

@@ -232,4 +232,6 @@ fn verdict(d: PolicyDecision, default: Reason) -> Verdict {
     Verdict::block(Block::new(reason, message)).with_findings(findings)
 }
 
+// Without `export` (parapet-bundle links this crate into one module with the others).
+#[cfg(feature = "export")]
 parapet_runtime::export_filter!(PolicyFilter);

@@ -107,6 +107,8 @@ pub fn categories() -> Vec<&'static str> {
     Category::ALL.iter().map(|c| c.as_str()).collect()
 }
 
+// Without `export` (parapet-bundle links this crate into one module with the others).
+#[cfg(feature = "export")]
 parapet_runtime::export_filter!(PromptGuard);
 
 #[cfg(test)]

@@ -373,4 +373,6 @@ pub fn blocked_by_default() -> Vec<Category> {
         .collect()
 }
 
+// Without `export` (parapet-bundle links this crate into one module with the others).
+#[cfg(feature = "export")]
 parapet_runtime::export_filter!(ResponseGuard);

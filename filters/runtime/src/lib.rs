@@ -51,6 +51,7 @@
 //!
 //! See `README.md` beside this crate for the whole guide.
 
+pub mod bundle;
 pub mod config;
 pub mod engine;
 #[cfg(test)]

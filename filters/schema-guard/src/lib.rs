@@ -175,4 +175,6 @@ impl Filter for SchemaGuard {
     }
 }
 
+// Without `export` (parapet-bundle links this crate into one module with the others).
+#[cfg(feature = "export")]
 parapet_runtime::export_filter!(SchemaGuard);

@@ -24,12 +24,19 @@ pub use config::{Config, Limits};
 pub use filter::{Ticket, TicketRef, TokenLimit};
 pub use usage_chunk::UsageChunkStripper;
 
+/// The filter's root context (configuration, ticks, HTTP contexts): the module's entry point,
+/// and token-limit's member of parapet-bundle.
+pub fn root_context() -> Box<dyn proxy_wasm::traits::RootContext> {
+    Box::new(glue::Root::new())
+}
+
+// Without `export`, parapet-bundle links this crate into one module with the other filters.
 // Small blocks from size-class free lists: the per-request allocations skip wasi-libc's malloc.
+#[cfg(feature = "export")]
 parapet_alloc::global!();
 
+#[cfg(feature = "export")]
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(proxy_wasm::types::LogLevel::Info);
-    proxy_wasm::set_root_context(|_| -> Box<dyn proxy_wasm::traits::RootContext> {
-        Box::new(glue::Root::new())
-    });
+    proxy_wasm::set_root_context(|_| root_context());
 }}

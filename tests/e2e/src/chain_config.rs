@@ -148,7 +148,10 @@ mod tests {
             ]
         );
         for f in &fs {
-            assert_eq!(f.filename, format!("dist/{}.wasm", f.name));
+            // The bundle: one module and one VM for the six.
+            assert_eq!(f.filename, "dist/parapet.wasm");
+            assert_eq!(f.vm_id, "parapet");
+            assert_eq!(f.root_id, f.name);
             assert_eq!(f.failure_policy, "FAIL_RELOAD");
             serde_json::from_str::<serde_json::Value>(&f.config).expect("config is JSON");
         }

@@ -172,8 +172,15 @@ pub fn harness_chain(filters: &[WasmFilter], profile: HostProfile) -> Chain {
             "FAIL_RELOAD" => FailurePolicy::FailReload,
             _ => FailurePolicy::FailClosed,
         };
+        // Kong names filters by module and has no root id: a Kong chain runs the per-filter
+        // modules, never the bundle (dist/parapet.wasm) that Envoy's chain shares.
+        let module = if profile == HostProfile::Kong && f.filename == "dist/parapet.wasm" {
+            format!("dist/{}.wasm", f.name)
+        } else {
+            f.filename.clone()
+        };
         b = b.filter_spec(
-            FilterSpec::new(&f.name, workspace_root().join(&f.filename))
+            FilterSpec::new(&f.name, workspace_root().join(module))
                 .config_raw(f.config.clone().into_bytes())
                 .root_id(&f.root_id)
                 .vm_id(&f.vm_id)
