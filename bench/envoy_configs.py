@@ -1,17 +1,21 @@
 """Writes the Envoy configs of the benchmark into OUT_DIR (run by scripts/bench).
 
-front-parapet.yaml: envoy-configs/parapet.yaml (the full chain) with the benchmark's ports,
-    no access log, and token-limit's budget raised so the load is never rate-limited.
+front-parapet.yaml: envoy-configs/parapet.yaml (the full chain, run from the bundle
+    dist/parapet.wasm in one VM) with the benchmark's ports, no access log, and token-limit's
+    budget raised so the load is never rate-limited.
+front-modules.yaml: the same chain from the six per-filter modules (dist/<filter>.wasm), each in
+    its own VM: what the bundle is compared with.
 front-baseline.yaml: the very same listener, route and cluster with only the router filter.
 upstream.yaml: a fast upstream (a second Envoy, direct_response): an OpenAI JSON answer, or
     the 200-event SSE stream when the request carries `x-bench-answer: sse`.
 
-front-only-<filter>.yaml: the chain's listener with one Parapet filter (names printed on stdout).
+front-only-<filter>.yaml: the chain's listener with one Parapet filter, from its own module
+    (names printed on stdout).
 front-minus-<filter>.yaml: the full chain without that filter.
 front-only-null.yaml: the same with only NULL_WASM (bench/null-filter: buffers and reads the
     bodies, nothing else), the floor any body-inspecting wasm filter pays.
-front-null-chain.yaml: one NULL_WASM per filter of the chain, each in its own VM like the
-    chain's filters: the floor any chain of that many body-inspecting wasm filters pays.
+front-null-chain.yaml: one NULL_WASM per filter of the chain, all in one VM like the chain's
+    filters: the floor any chain of that many body-inspecting wasm filters pays.
 
 Usage: envoy_configs.py REPO_ROOT OUT_DIR FRONT_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_ADMIN_PORT NULL_WASM
 """
@@ -48,6 +52,23 @@ ep = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]
 ep["address"]["socket_address"]["port_value"] = up
 yaml.safe_dump(cfg, open(os.path.join(out, "front-parapet.yaml"), "w"), sort_keys=False)
 
+
+
+def standalone(f):
+    """The filter entry `f` run from its own module (dist/<filter>.wasm) in its own VM."""
+    conf = f["typed_config"]["config"]
+    code = conf["vm_config"]["code"]["local"]
+    code["filename"] = os.path.join(os.path.dirname(code["filename"]), conf["name"] + ".wasm")
+    conf["vm_config"]["vm_id"] = "parapet_" + conf["name"].replace("-", "_")
+    return f
+
+
+modules = copy.deepcopy(cfg)
+for f in modules["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"]:
+    if f.get("typed_config", {}).get("config"):
+        standalone(f)
+yaml.safe_dump(modules, open(os.path.join(out, "front-modules.yaml"), "w"), sort_keys=False)
+
 base = copy.deepcopy(cfg)
 bhcm = base["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
 bhcm["http_filters"] = [f for f in bhcm["http_filters"] if f["name"] == "envoy.filters.http.router"]
@@ -62,7 +83,8 @@ for f in hcm["http_filters"]:
         continue
     one = copy.deepcopy(cfg)
     ohcm = one["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
-    ohcm["http_filters"] = [g for g in ohcm["http_filters"]
+    ohcm["http_filters"] = [standalone(g) if g["name"] == f["name"] else g
+                            for g in ohcm["http_filters"]
                             if g["name"] in (f["name"], "envoy.filters.http.router")]
     yaml.safe_dump(one, open(os.path.join(out, f"front-only-{conf['name']}.yaml"), "w"), sort_keys=False)
     minus = copy.deepcopy(cfg)
@@ -73,7 +95,7 @@ for f in hcm["http_filters"]:
 
 # The null filters: the chain's first wasm filter with its code, name and VM swapped for
 # NULL_WASM (no configuration). front-only-null.yaml has one; front-null-chain.yaml as many
-# as the chain has wasm filters, each in its own VM like the chain's filters.
+# as the chain has wasm filters, in one VM like the chain's filters (one root context each).
 wasm_filters = [f for f in hcm["http_filters"] if f.get("typed_config", {}).get("config")]
 donor = wasm_filters[0]
 
@@ -83,9 +105,9 @@ def null_filter(suffix):
     n["name"] = f"bench.null{suffix}"
     nconf = n["typed_config"]["config"]
     nconf["name"] = f"null{suffix}"
-    nconf["root_id"] = ""
+    nconf["root_id"] = f"null{suffix}"
     nconf.pop("configuration", None)
-    nconf["vm_config"]["vm_id"] = f"bench_null{suffix}"
+    nconf["vm_config"]["vm_id"] = "bench_null"
     nconf["vm_config"]["code"]["local"]["filename"] = null_wasm
     return n
 
