@@ -47,7 +47,7 @@ sed -e "s/port_value: 10000}/port_value: $LISTEN}/" \
     -e "s/port_value: 8000}/port_value: $UPSTREAM}/" \
     envoy-configs/parapet.yaml >"$RUN_DIR/parapet.yaml"
 
-step "starting Envoy with envoy-configs/parapet.yaml (V8 compiles six filters: this takes a while)"
+step "starting Envoy with envoy-configs/parapet.yaml (V8 compiles the six filters, dist/parapet.wasm: a few seconds)"
 "$ENVOY" -c "$RUN_DIR/parapet.yaml" --concurrency 2 --disable-hot-restart -l warning \
   >"$RUN_DIR/envoy.log" 2>&1 &
 ENVOY_PID=$!
