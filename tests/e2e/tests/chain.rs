@@ -485,3 +485,43 @@ fn embedded_configs(text: &str, prefix: &str) -> Vec<serde_json::Value> {
         .map(|raw| serde_json::from_str(raw).unwrap_or_else(|e| panic!("not JSON: {e}: {raw}")))
         .collect()
 }
+
+/// The bundle in the real Envoy: a `root_id` that names no filter of `dist/parapet.wasm` is
+/// refused at load with a message naming the field and the choices (`--mode validate` runs
+/// `on_configure` in V8), while the same config with a real filter's name is accepted.
+#[test]
+fn envoy_refuses_a_bundle_root_id_that_names_no_filter() {
+    let root = workspace_root();
+    let example = std::fs::read_to_string(root.join("envoy-configs/examples/prompt-guard.yaml"))
+        .expect("envoy-configs/examples/prompt-guard.yaml");
+    let bundled = example.replace("dist/prompt-guard.wasm", "dist/parapet.wasm");
+    assert_ne!(bundled, example, "the example names its module");
+    let dir = root.join("target/e2e");
+    std::fs::create_dir_all(&dir).expect("target/e2e");
+    let validate = |name: &str, yaml: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, yaml).expect("write config");
+        let out = std::process::Command::new(parapet_e2e::envoy::envoy_binary().expect("envoy"))
+            .current_dir(&root)
+            .args(["--mode", "validate", "-l", "info", "-c"])
+            .arg(&path)
+            .output()
+            .expect("envoy runs");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text)
+    };
+    let (ok, text) = validate("bundle-root-id-ok.yaml", &bundled);
+    assert!(ok, "the bundle with root_id prompt-guard is valid:\n{text}");
+    let typo = bundled.replace("root_id: prompt-guard", "root_id: prompt-gaurd");
+    assert_ne!(typo, bundled, "the example sets root_id");
+    let (ok, text) = validate("bundle-root-id-typo.yaml", &typo);
+    assert!(
+        !ok,
+        "Envoy accepted a root_id that names no filter:\n{text}"
+    );
+    assert!(
+        text.contains(r#"root_id: "prompt-gaurd" names no filter in this module"#),
+        "the refusal names root_id and the value:\n{text}"
+    );
+}
