@@ -1,10 +1,11 @@
 //! Several filters in one module: the plugin's `root_id` picks which one a root context runs.
 //!
-//! Why: in Envoy (V8) a filter's cost per request is dominated by its code being cold, not by
-//! the instructions it runs. Six modules chained carry six copies of the runtime, the core's
-//! wire-format views, serde and the allocator, and each request walks all six through the
-//! instruction cache. One module shares that code, and Envoy runs it in one VM per worker when
-//! the filters' `vm_config`s are identical (same `vm_id` and code).
+//! Why: in Envoy (V8) much of a filter's cost per request is its code being cold. Measured
+//! (front Envoy CPU per 2 KB request, 2 workers): policy.wasm twice in a chain, as one module,
+//! 437 µs; as two byte-different copies of it, 640 µs; alone, 294 µs. Six modules chained carry
+//! six copies of the runtime, the core's wire-format views, serde and the allocator, and each
+//! request walks all six. One module shares that code, and Envoy runs it in one VM per worker
+//! when the filters' `vm_config`s are identical (same `vm_id` and code).
 //!
 //! ```yaml
 //! - name: parapet.prompt-guard
