@@ -53,7 +53,6 @@ ep["address"]["socket_address"]["port_value"] = up
 yaml.safe_dump(cfg, open(os.path.join(out, "front-parapet.yaml"), "w"), sort_keys=False)
 
 
-
 def standalone(f):
     """The filter entry `f` run from its own module (dist/<filter>.wasm) in its own VM."""
     conf = f["typed_config"]["config"]

@@ -299,72 +299,64 @@ pub fn run(budget: Budget) -> crate::Result<()> {
     println!("| module | size | first build (compile + instantiate + configure) | later builds (instantiate + configure), median of 5 | size target ≤ 1.5 MB |");
     println!("|---|---:|---:|---:|---|");
     for &filter in &filters {
-        let path = module(filter)?;
-        let size = std::fs::metadata(&path)?.len();
-        let t = Instant::now();
-        let first = chain(filter).map(|_| t.elapsed().as_secs_f64());
-        let mut later = Vec::new();
-        for _ in 0..5 {
-            let t = Instant::now();
-            if chain(filter).is_ok() {
-                later.push(t.elapsed().as_secs_f64());
-            }
-        }
-        later.sort_by(|a, b| a.total_cmp(b));
+        let size = std::fs::metadata(module(filter)?)?.len();
+        let (first, later) = build_times(|| chain(filter));
         let size_verdict = if size as f64 <= 1.5 * 1024.0 * 1024.0 {
             "met"
         } else {
             "NOT MET"
         };
         println!(
-            "| {filter} | {:.2} MB | {} | {} | {size_verdict} |",
-            size as f64 / 1024.0 / 1024.0,
-            first
-                .map(fmt_time)
-                .unwrap_or_else(|e| format!("error: {e}")),
-            later
-                .get(later.len() / 2)
-                .map(|s| fmt_time(*s))
-                .unwrap_or_else(|| "—".into())
+            "| {filter} | {:.2} MB | {first} | {later} | {size_verdict} |",
+            size as f64 / 1024.0 / 1024.0
         );
     }
     // The bundle: the six filters from dist/parapet.wasm, each picked by its root_id, configured
     // as above. The harness instantiates it once per filter; Envoy runs the six in one VM.
     let bundle = module("parapet")?;
     if only.is_empty() && bundle.is_file() {
-        let build = || {
+        let (first, later) = build_times(|| {
             all.iter()
                 .fold(Chain::builder(), |b, &f| {
                     b.filter_spec(FilterSpec::new(f, &bundle).config(config(f)).root_id(f))
                 })
                 .build()
-        };
-        let size = std::fs::metadata(&bundle)?.len();
-        let t = Instant::now();
-        let first = build().map(|_| t.elapsed().as_secs_f64());
-        let mut later = Vec::new();
-        for _ in 0..5 {
-            let t = Instant::now();
-            if build().is_ok() {
-                later.push(t.elapsed().as_secs_f64());
-            }
-        }
-        later.sort_by(|a, b| a.total_cmp(b));
+        });
+        let six: u64 = all
+            .iter()
+            .filter_map(|f| module(f).ok().and_then(|p| std::fs::metadata(p).ok()))
+            .map(|m| m.len())
+            .sum();
         println!(
-            "| parapet (the bundle: all six, one root context each) | {:.2} MB | {} | {} | not a single filter: the six modules above together are {:.2} MB |",
-            size as f64 / 1024.0 / 1024.0,
-            first.map(fmt_time).unwrap_or_else(|e| format!("error: {e}")),
-            later
-                .get(later.len() / 2)
-                .map(|s| fmt_time(*s))
-                .unwrap_or_else(|| "—".into()),
-            all.iter()
-                .filter_map(|f| module(f).ok().and_then(|p| std::fs::metadata(p).ok()))
-                .map(|m| m.len())
-                .sum::<u64>() as f64
-                / 1024.0
-                / 1024.0
+            "| parapet (the bundle: all six, one root context each) | {:.2} MB | {first} | {later} | not a single filter: the six modules above together are {:.2} MB |",
+            std::fs::metadata(&bundle)?.len() as f64 / 1024.0 / 1024.0,
+            six as f64 / 1024.0 / 1024.0
         );
     }
     Ok(())
+}
+
+/// Times `build` (a chain's VM start: instantiate + configure, plus compiling the module the
+/// first time in this process) as the module table prints it: the first build, and the median
+/// of five later ones.
+fn build_times<T, E: std::fmt::Display>(build: impl Fn() -> Result<T, E>) -> (String, String) {
+    let t = Instant::now();
+    let first = build().map(|_| t.elapsed().as_secs_f64());
+    let mut later = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        if build().is_ok() {
+            later.push(t.elapsed().as_secs_f64());
+        }
+    }
+    later.sort_by(|a, b| a.total_cmp(b));
+    (
+        first
+            .map(fmt_time)
+            .unwrap_or_else(|e| format!("error: {e}")),
+        later
+            .get(later.len() / 2)
+            .map(|s| fmt_time(*s))
+            .unwrap_or_else(|| "—".into()),
+    )
 }

@@ -1,7 +1,7 @@
 //! `parapet.wasm`: the six Parapet filters in one proxy-wasm module. Each Envoy filter entry
 //! names its filter with `root_id` and keeps its own configuration; entries with the same
 //! `vm_config` (same `vm_id`, same code) share one VM per worker and one copy of the code.
-//! See `parapet_runtime::bundle` for why, and `envoy-configs/parapet-bundle.yaml`.
+//! See `parapet_runtime::bundle` for why; `envoy-configs/parapet.yaml` runs the chain from it.
 //!
 //! Built for wasm only (scripts/build, in its own cargo invocation): natively this is empty.
 #![cfg(target_family = "wasm")]
