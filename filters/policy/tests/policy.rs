@@ -388,3 +388,58 @@ decision := {"allow": true, "model": "gemini-1.5-flash"}
     assert_eq!(out.local_reply.expect("failed closed").status, 503);
     Ok(())
 }
+
+/// The module's JSON scanner takes 32 bytes per step with wasm vector compares until a block
+/// holds a quote, a backslash, a control or a non-ASCII byte (parapet-core, wasm only): with
+/// one such byte at every position of prompts of every length around those blocks, the policy
+/// reads the prompt exactly as serde_json does, and refuses what serde_json refuses.
+#[test]
+fn the_prompt_is_read_as_serde_json_reads_it_wherever_a_special_byte_falls() -> TestResult {
+    let rego = r#"package parapet
+import rego.v1
+decision := {"allow": false, "status": 403, "reasons": [sprintf("chars=%d", [input.llm.prompt_chars])]}
+"#;
+    let chain = chain(json!({"rego": rego}))?;
+    let specials: [&[u8]; 6] = [
+        b"\\n",
+        "\u{e9}".as_bytes(),
+        b"\\u00e9",
+        b"\x01",
+        b"\xff",
+        b"\"",
+    ];
+    let mut answered = 0;
+    for len in 0..=72 {
+        for at in 0..=len {
+            for special in specials {
+                let mut text = vec![b'a'; len];
+                text.splice(at..at, special.iter().copied());
+                let mut body = br#"{"model":"m","messages":[{"role":"user","content":""#.to_vec();
+                body.extend_from_slice(&text);
+                body.extend_from_slice(br#""}]}"#);
+                let want = serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
+                    v["messages"][0]["content"]
+                        .as_str()
+                        .map(|s| s.chars().count())
+                });
+                let out = chain.run(
+                    &Request::post("/v1/chat/completions").body(body.clone()),
+                    &Upstream::json(200, "{}"),
+                )?;
+                let reply = out
+                    .local_reply
+                    .expect("every request is answered by the policy or refused");
+                let got = reply.body_str().split("chars=").nth(1).and_then(|rest| {
+                    rest.split(|c: char| !c.is_ascii_digit())
+                        .next()?
+                        .parse::<usize>()
+                        .ok()
+                });
+                assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&body));
+                answered += usize::from(got.is_some());
+            }
+        }
+    }
+    assert!(answered > 8000, "{answered}");
+    Ok(())
+}

@@ -146,20 +146,9 @@ fn word_attention(chunk: &[u8]) -> u64 {
 }
 
 /// The index of the first byte at or after `i` that is `"`, `\\`, below 0x20 or non-ASCII,
-/// or `src.len()`: eight bytes per step, and with `PAIRS` sixteen while none needs
-/// attention (where no vector pre-check ran, as in wasm32: a 64 KB prompt's strings
-/// were scanned a third faster).
+/// or `src.len()`, eight bytes per step.
 #[inline(always)]
-fn next_attention<const PAIRS: bool>(src: &[u8], mut i: usize) -> usize {
-    if PAIRS {
-        while let Some(pair) = src.get(i..).and_then(<[u8]>::first_chunk::<16>) {
-            let pair = u128::from_le_bytes(*pair);
-            if attention_mask(pair as u64) | attention_mask((pair >> 64) as u64) != 0 {
-                break; // the word loop below finds the byte
-            }
-            i += 16;
-        }
-    }
+fn next_attention(src: &[u8], mut i: usize) -> usize {
     loop {
         let Some(chunk) = src.get(i..i + 8) else {
             while i < src.len() && !STRING_STOP[src[i] as usize] {
@@ -175,11 +164,59 @@ fn next_attention<const PAIRS: bool>(src: &[u8], mut i: usize) -> usize {
     }
 }
 
+/// The block pre-check for wasm32, in wasm SIMD for this one function.
+///
+/// Parapet's modules are built without `simd128`: with it, LLVM vectorised loops all over the
+/// modules and Envoy's V8 spent 18–32% more CPU per 64 KB request (scripts/build); and the
+/// portable [`block_needs_attention`] compiled with `simd128` lowers its reductions lane by lane
+/// (the policy filter's wasm time for a 64 KB prompt grew five-fold). Written with the intrinsics, only here, 32 bytes per step: a 64 KB
+/// prompt's view in the policy filter went from 2.0–2.2× its native time in wasmtime to
+/// 1.4–1.9× (parapet-bench wasm, alternated), and Envoy's CPU per 64 KB request did not grow.
+/// `skip_plain` is safe to call without the feature on wasm: a host without SIMD refuses the
+/// module when it loads it, it cannot reach an unsupported instruction.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
+mod wasm_blocks {
+    use core::arch::wasm32::*;
+
+    /// The first index from `i` on, in steps of 32 bytes, whose block holds a byte that needs
+    /// attention (or that has no whole block left): none is skipped.
+    #[target_feature(enable = "simd128")]
+    pub(super) fn skip_plain(src: &[u8], mut i: usize) -> usize {
+        let quote = u8x16_splat(b'"');
+        let backslash = u8x16_splat(b'\\');
+        let space = u8x16_splat(0x20);
+        let limit = u8x16_splat(0x60);
+        while i + 32 <= src.len() {
+            // SAFETY: i + 32 <= len; v128_load takes unaligned addresses.
+            let (a, b) = unsafe {
+                let p = src.as_ptr().add(i);
+                (
+                    v128_load(p as *const v128),
+                    v128_load(p.add(16) as *const v128),
+                )
+            };
+            // As in `block_needs_attention`: `b - 0x20` wraps to 0x60 or more exactly for
+            // controls and non-ASCII bytes.
+            let hit = |v: v128| {
+                v128_or(
+                    v128_or(u8x16_eq(v, quote), u8x16_eq(v, backslash)),
+                    u8x16_ge(u8x16_sub(v, space), limit),
+                )
+            };
+            if v128_any_true(v128_or(hit(a), hit(b))) {
+                break;
+            }
+            i += 32;
+        }
+        i
+    }
+}
+
 /// Bytes per block of the vector pre-check.
 pub(crate) const BLOCK: usize = 32;
 
-/// Whether whole blocks are pre-checked with vector compares: only where the target
-/// has vector registers (on plain wasm32 the eight-byte SWAR loop is faster).
+/// Whether whole blocks are pre-checked with the portable vector compares: only where the
+/// whole build has vector registers (plain wasm32 has its own pre-check, `wasm_blocks`).
 pub(crate) const VECTOR_BLOCKS: bool = cfg!(any(
     target_arch = "x86_64",
     target_arch = "aarch64",
@@ -533,6 +570,10 @@ impl<'a> Scanner<'a> {
                 // to a few SIMD compares), then eight bytes at a time, jumping
                 // straight to the first quote, backslash or control byte; the byte
                 // table finishes the last few bytes of the body.
+                #[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
+                {
+                    i = wasm_blocks::skip_plain(src, i);
+                }
                 while let Some(block) = src.get(i..i + BLOCK).filter(|_| VECTOR_BLOCKS) {
                     if !block_needs_attention(block) {
                         i += BLOCK;
@@ -540,7 +581,7 @@ impl<'a> Scanner<'a> {
                         break;
                     }
                 }
-                i = next_attention::<{ !VECTOR_BLOCKS }>(src, i);
+                i = next_attention(src, i);
             }
             match src.get(i) {
                 Some(b'"') => {
@@ -655,9 +696,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn both_word_scans_stop_where_the_byte_table_does() {
+    fn the_word_scan_stops_where_the_byte_table_does() {
         // Every special byte class at every position of a 40-byte text, from every start:
-        // the sixteen-byte steps (wasm) and the eight-byte steps agree with a byte loop.
+        // the eight-byte steps agree with a byte loop.
         for special in [b'"', b'\\', 0x01, 0x1f, 0x80, 0xe9, 0xff, b'a'] {
             for at in 0..40 {
                 let mut text = vec![b'x'; 40];
@@ -667,12 +708,7 @@ mod tests {
                         .find(|&k| STRING_STOP[text[k] as usize])
                         .unwrap_or(text.len());
                     assert_eq!(
-                        next_attention::<true>(&text, start),
-                        want,
-                        "{special:#x} {at} {start}"
-                    );
-                    assert_eq!(
-                        next_attention::<false>(&text, start),
+                        next_attention(&text, start),
                         want,
                         "{special:#x} {at} {start}"
                     );
