@@ -82,25 +82,28 @@ impl Bounds {
         }
         let limit = self.max_depth.min(MAX_SUPPORTED_DEPTH);
         let mut depth = 0usize;
-        let mut in_string = false;
-        let mut escaped = false;
-        for (i, &b) in body.iter().enumerate() {
-            if in_string {
-                if escaped {
-                    escaped = false;
-                } else if b == b'\\' {
-                    escaped = true;
-                } else if b == b'"' {
-                    in_string = false;
-                }
-                continue;
-            }
+        let mut i = 0;
+        while let Some(&b) = body.get(i) {
+            i += 1;
             match b {
-                b'"' => in_string = true,
+                // Text is most of a body: jump from quote to backslash to quote.
+                b'"' => loop {
+                    let next = body
+                        .get(i..)
+                        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest));
+                    match next {
+                        Some(k) if body[i + k] == b'\\' => i += k + 2,
+                        Some(k) => {
+                            i += k + 1;
+                            break;
+                        }
+                        None => return Ok(()),
+                    }
+                },
                 b'[' | b'{' => {
                     depth += 1;
                     if depth > limit {
-                        return Err(InstanceError::TooDeep { limit, at: i });
+                        return Err(InstanceError::TooDeep { limit, at: i - 1 });
                     }
                 }
                 b']' | b'}' => depth = depth.saturating_sub(1),
@@ -180,6 +183,67 @@ mod tests {
             Err(InstanceError::TooDeep { limit: 2, at: 6 })
         );
         assert!(b.check(br#"{"a":"\"[[["}"#).is_ok());
+    }
+
+    /// The depth check byte by byte, as it was written first: the reference for the jumps.
+    fn deepest_byte_by_byte(body: &[u8], limit: usize) -> Result<(), InstanceError> {
+        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+        for (i, &b) in body.iter().enumerate() {
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == b'"' {
+                    in_string = false;
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > limit {
+                        return Err(InstanceError::TooDeep { limit, at: i });
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn jumping_through_strings_agrees_with_the_byte_scan() {
+        // Every sequence of up to six of these pieces (escapes, brackets in and out of
+        // strings, a trailing backslash, an unterminated string), at depth limits 0 to 3.
+        let pieces: [&[u8]; 7] = [b"\"", b"\\", b"[", b"]", b"{", b"\\\"", b"a"];
+        let mut bodies: Vec<Vec<u8>> = vec![Vec::new()];
+        for _ in 0..6 {
+            let longer: Vec<Vec<u8>> = bodies
+                .iter()
+                .flat_map(|b| pieces.iter().map(move |p| [b.as_slice(), p].concat()))
+                .collect();
+            bodies.extend(longer.into_iter().filter(|b| b.len() <= 9));
+            bodies.sort();
+            bodies.dedup();
+        }
+        assert!(bodies.len() > 10_000, "{}", bodies.len());
+        for limit in 0..4 {
+            let b = Bounds {
+                max_bytes: 100,
+                max_depth: limit,
+            };
+            for body in &bodies {
+                assert_eq!(
+                    b.check(body),
+                    deepest_byte_by_byte(body, limit),
+                    "{:?}",
+                    String::from_utf8_lossy(body)
+                );
+            }
+        }
     }
 
     #[test]
