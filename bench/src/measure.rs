@@ -1,4 +1,5 @@
-//! A small timing loop: warm-up, batches sized to the budget, median of 11 samples.
+//! Timing loops: warm-up, batches sized to the budget, median of 11 samples; and, for cases
+//! compared with each other, rounds that time a batch of each in turn.
 //!
 //! Samples are the measuring thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), not wall time: the
 //! machine is shared, and time spent descheduled while other jobs run is not the work's cost.
@@ -45,6 +46,51 @@ pub fn seconds_per_call<R>(budget: Budget, mut f: impl FnMut() -> R) -> f64 {
     }
     samples.sort_by(|a, b| a.total_cmp(b));
     samples[SAMPLES / 2]
+}
+
+/// Rounds of [`per_round_seconds`].
+#[cfg(feature = "wasm")]
+pub const ROUNDS: usize = 21;
+
+/// Seconds per call of each of `fs`, per round: every round times one batch of each in turn,
+/// so load that comes and goes on a shared machine falls on all of them alike, and a ratio
+/// taken within a round compares work measured moments apart. Each case gets `budget` in all.
+#[cfg(feature = "wasm")]
+pub fn per_round_seconds(budget: Budget, fs: &mut [&mut dyn FnMut()]) -> Vec<[f64; ROUNDS]> {
+    let batches: Vec<u64> = fs
+        .iter_mut()
+        .map(|f| {
+            let calib = budget.per_case / 10;
+            let start = Instant::now();
+            let mut calls = 0u64;
+            while start.elapsed() < calib || calls == 0 {
+                f();
+                calls += 1;
+            }
+            let per_call = start.elapsed().as_secs_f64() / calls as f64;
+            let sample_time = budget.per_case.as_secs_f64() * 0.9 / ROUNDS as f64;
+            ((sample_time / per_call.max(1e-9)) as u64).max(1)
+        })
+        .collect();
+    let mut rounds = vec![[0.0; ROUNDS]; fs.len()];
+    for round in 0..ROUNDS {
+        for ((f, &batch), times) in fs.iter_mut().zip(&batches).zip(&mut rounds) {
+            let t = thread_cpu_seconds();
+            for _ in 0..batch {
+                f();
+            }
+            times[round] = (thread_cpu_seconds() - t) / batch as f64;
+        }
+    }
+    rounds
+}
+
+/// The median of `values`.
+#[cfg(feature = "wasm")]
+pub fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
 }
 
 /// CPU time of the calling thread, in seconds.

@@ -6,8 +6,10 @@
 //! proxy-wasm ABI, and the filter's crate natively through the same runtime engine
 //! ([`crate::native_filter`]).
 
+use std::hint::black_box;
+
 use crate::bodies;
-use crate::measure::{fmt_time, seconds_per_call, Budget};
+use crate::measure::{fmt_time, median, per_round_seconds, seconds_per_call, Budget, ROUNDS};
 use crate::native::{request_text, Detectors};
 use crate::native_filter::native_filter;
 use parapet_core::{detect, parse_response, Limits};
@@ -85,37 +87,98 @@ struct Case {
     note: String,
 }
 
+/// The small and the large case of one filter, wasm and native, timed in alternation
+/// ([`per_round_seconds`]); with the wasm / native ratio of the work that grows, taken round by
+/// round (the median of the rounds' ratios).
 fn measure(
+    d: &Detectors,
+    budget: Budget,
+    filter: &str,
+    small: (&[u8], &[u8]),
+    large: (&[u8], &[u8]),
+) -> crate::Result<(Case, Case, Option<f64>)> {
+    let c = chain(filter)?;
+    let native_filter = native_filter(filter, &config(filter))?;
+    let (small_req, small_up) = (request(small.0), upstream(small.1));
+    let (large_req, large_up) = (request(large.0), upstream(large.1));
+    for (req, up, (body, answer)) in [
+        (&small_req, &small_up, small),
+        (&large_req, &large_up, large),
+    ] {
+        let probe = c.run(req, up)?;
+        let native_passed = native_filter.run(body, answer);
+        if !probe.reached_upstream || probe.trap.is_some() || !native_passed {
+            let note = format!(
+                "NOT MEASURED: request did not pass (wasm: {:?}, native passed: {native_passed})",
+                probe.local_reply.map(|r| r.status)
+            );
+            let case = || Case {
+                native: None,
+                wasm: None,
+                detector: None,
+                note: note.clone(),
+            };
+            return Ok((case(), case(), None));
+        }
+    }
+    let times = per_round_seconds(
+        budget,
+        &mut [
+            &mut || {
+                black_box(
+                    c.run(&small_req, &small_up)
+                        .map(|o| o.reached_upstream)
+                        .ok(),
+                );
+            },
+            &mut || {
+                black_box(native_filter.run(small.0, small.1));
+            },
+            &mut || {
+                black_box(
+                    c.run(&large_req, &large_up)
+                        .map(|o| o.reached_upstream)
+                        .ok(),
+                );
+            },
+            &mut || {
+                black_box(native_filter.run(large.0, large.1));
+            },
+        ],
+    );
+    let [wasm_small, native_small, wasm_large, native_large] = &times[..] else {
+        unreachable!("four cases timed");
+    };
+    let ratios: Vec<f64> = (0..ROUNDS)
+        .filter(|&r| native_large[r] > native_small[r])
+        .map(|r| (wasm_large[r] - wasm_small[r]) / (native_large[r] - native_small[r]))
+        .collect();
+    let ratio = (ratios.len() > ROUNDS / 2).then(|| median(&ratios));
+    let case = |native: &[f64], wasm: &[f64], (body, answer): (&[u8], &[u8])| Case {
+        native: Some(median(native)),
+        wasm: Some(median(wasm)),
+        detector: detector_alone(d, budget, filter, body, answer),
+        note: String::new(),
+    };
+    Ok((
+        case(native_small, wasm_small, small),
+        case(native_large, wasm_large, large),
+        ratio,
+    ))
+}
+
+/// The detector call alone natively, for reference: view + detector on the request (and, for
+/// response-guard, the answer).
+fn detector_alone(
     d: &Detectors,
     budget: Budget,
     filter: &str,
     body: &[u8],
     answer: &[u8],
-) -> crate::Result<Case> {
+) -> Option<f64> {
     let api = detect("/v1/chat/completions", None);
     let limits = Limits::default();
-    let c = chain(filter)?;
-    let req = request(body);
-    let up = upstream(answer);
-    let probe = c.run(&req, &up)?;
-    let native_filter = native_filter(filter, &config(filter))?;
-    let native_passed = native_filter.run(body, answer);
-    if !probe.reached_upstream || probe.trap.is_some() || !native_passed {
-        return Ok(Case {
-            native: None,
-            wasm: None,
-            detector: None,
-            note: format!(
-                "NOT MEASURED: request did not pass (wasm: {:?}, native passed: {native_passed})",
-                probe.local_reply.map(|r| r.status)
-            ),
-        });
-    }
-    let wasm = seconds_per_call(budget, || c.run(&req, &up).map(|o| o.reached_upstream));
-    let native = seconds_per_call(budget, || native_filter.run(body, answer));
-    // The detector call alone natively: view + detector on the request (and, for
-    // response-guard, the answer).
-    let detector = match filter {
+    match filter {
         "prompt-guard" => Some(seconds_per_call(budget, || {
             request_text(body).map(|t| d.injection.inspect(&t, Source::User))
         })),
@@ -140,13 +203,7 @@ fn measure(
             })
         })),
         _ => None,
-    };
-    Ok(Case {
-        native: Some(native),
-        wasm: Some(wasm),
-        detector,
-        note: String::new(),
-    })
+    }
 }
 
 /// `parapet-bench loop FILTER wasm|native SECONDS [small]`: the large case (or with `small`,
@@ -253,29 +310,34 @@ pub fn run(budget: Budget) -> crate::Result<()> {
         } else {
             &answer
         };
-        let small = measure(&d, budget, filter, &chat, &answer)?;
-        let large = measure(&d, budget, filter, large_body, large_answer)?;
+        let (small, large, ratio) = measure(
+            &d,
+            budget,
+            filter,
+            (&chat, &answer),
+            (large_body, large_answer),
+        )?;
         let whole = |c: &Case| match (c.native, c.wasm) {
             (Some(n), Some(w)) => format!("{} / {} / {:.1}×", fmt_time(n), fmt_time(w), w / n),
             _ => c.note.clone(),
         };
-        let (delta, ratio, verdict) = match (small.native, small.wasm, large.native, large.wasm) {
-            (Some(ns), Some(ws), Some(nl), Some(wl)) if nl > ns => {
-                let r = (wl - ws) / (nl - ns);
-                if worst.is_none_or(|(w, _)| r > w) {
-                    worst = Some((r, filter));
+        let (delta, ratio, verdict) =
+            match (small.native, small.wasm, large.native, large.wasm, ratio) {
+                (Some(ns), Some(ws), Some(nl), Some(wl), Some(r)) => {
+                    if worst.is_none_or(|(w, _)| r > w) {
+                        worst = Some((r, filter));
+                    }
+                    (
+                        format!("{} / {}", fmt_time(nl - ns), fmt_time(wl - ws)),
+                        format!("{r:.2}×"),
+                        if r <= TARGET_RATIO { "met" } else { "NOT MET" }.to_string(),
+                    )
                 }
-                (
-                    format!("{} / {}", fmt_time(nl - ns), fmt_time(wl - ws)),
-                    format!("{r:.2}×"),
-                    if r <= TARGET_RATIO { "met" } else { "NOT MET" }.to_string(),
-                )
-            }
-            _ => {
-                missing.push(filter);
-                ("—".into(), "—".into(), "NOT MEASURED".into())
-            }
-        };
+                _ => {
+                    missing.push(filter);
+                    ("—".into(), "—".into(), "NOT MEASURED".into())
+                }
+            };
         let detector = match (small.detector, large.detector) {
             (Some(s), Some(l)) => fmt_time(l - s),
             _ => "—".into(),
