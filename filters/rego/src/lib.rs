@@ -64,6 +64,14 @@ impl Module {
 }
 
 /// A compiled set of Rego modules plus data, ready to evaluate entry points.
+///
+/// Evaluated by regorus's interpreter. regorus 0.14 also compiles policies to bytecode for its
+/// virtual machine (feature `rvm`), 3.6× faster on the example policy's request decision
+/// (9.7 vs 35 µs natively), but it does not give the interpreter's results: an `else` is not
+/// taken when the first body holds but its value is undefined (the example's `tier` rule: every
+/// request without a named consumer had no decision), and an error inside a rule body (a bad
+/// pattern for `regex.match`, strict builtin errors on) makes the body undefined, so a `deny`
+/// rule would silently not deny where this policy fails closed (measured 2026-11-27).
 #[derive(Clone)]
 pub struct Policy {
     engine: Engine,
