@@ -23,19 +23,26 @@ impl Budget {
 
 const SAMPLES: usize = 11;
 
-/// Median seconds per call of `f`.
-pub fn seconds_per_call<R>(budget: Budget, mut f: impl FnMut() -> R) -> f64 {
-    // Warm-up and calibration: how many calls fit in a tenth of the budget.
+/// Warm-up and calibration: runs `f` for a tenth of the budget, and returns how many calls
+/// make one of `samples` samples filling the rest.
+fn batch_size(budget: Budget, samples: usize, mut f: impl FnMut()) -> u64 {
     let calib = budget.per_case / 10;
     let start = Instant::now();
     let mut calls = 0u64;
     while start.elapsed() < calib || calls == 0 {
-        black_box(f());
+        f();
         calls += 1;
     }
     let per_call = start.elapsed().as_secs_f64() / calls as f64;
-    let sample_time = budget.per_case.as_secs_f64() * 0.9 / SAMPLES as f64;
-    let batch = ((sample_time / per_call.max(1e-9)) as u64).max(1);
+    let sample_time = budget.per_case.as_secs_f64() * 0.9 / samples as f64;
+    ((sample_time / per_call.max(1e-9)) as u64).max(1)
+}
+
+/// Median seconds per call of `f`.
+pub fn seconds_per_call<R>(budget: Budget, mut f: impl FnMut() -> R) -> f64 {
+    let batch = batch_size(budget, SAMPLES, || {
+        black_box(f());
+    });
     let mut samples = Vec::with_capacity(SAMPLES);
     for _ in 0..SAMPLES {
         let t = thread_cpu_seconds();
@@ -52,37 +59,30 @@ pub fn seconds_per_call<R>(budget: Budget, mut f: impl FnMut() -> R) -> f64 {
 #[cfg(feature = "wasm")]
 pub const ROUNDS: usize = 21;
 
-/// Seconds per call of each of `fs`, per round: every round times one batch of each in turn,
-/// so load that comes and goes on a shared machine falls on all of them alike, and a ratio
-/// taken within a round compares work measured moments apart. Each case gets `budget` in all.
+/// Seconds per call of each of `cases` cases (`run(k)` runs case `k` once), per round: every
+/// round times one batch of each in turn, so load that comes and goes on a shared machine falls
+/// on all of them alike, and a ratio taken within a round compares work measured moments
+/// apart. Each case gets `budget` in all.
 #[cfg(feature = "wasm")]
-pub fn per_round_seconds(budget: Budget, fs: &mut [&mut dyn FnMut()]) -> Vec<[f64; ROUNDS]> {
-    let batches: Vec<u64> = fs
-        .iter_mut()
-        .map(|f| {
-            let calib = budget.per_case / 10;
-            let start = Instant::now();
-            let mut calls = 0u64;
-            while start.elapsed() < calib || calls == 0 {
-                f();
-                calls += 1;
-            }
-            let per_call = start.elapsed().as_secs_f64() / calls as f64;
-            let sample_time = budget.per_case.as_secs_f64() * 0.9 / ROUNDS as f64;
-            ((sample_time / per_call.max(1e-9)) as u64).max(1)
-        })
+pub fn per_round_seconds(
+    budget: Budget,
+    cases: usize,
+    mut run: impl FnMut(usize),
+) -> Vec<Vec<f64>> {
+    let batches: Vec<u64> = (0..cases)
+        .map(|k| batch_size(budget, ROUNDS, || run(k)))
         .collect();
-    let mut rounds = vec![[0.0; ROUNDS]; fs.len()];
-    for round in 0..ROUNDS {
-        for ((f, &batch), times) in fs.iter_mut().zip(&batches).zip(&mut rounds) {
+    let mut times = vec![Vec::with_capacity(ROUNDS); cases];
+    for _ in 0..ROUNDS {
+        for (k, &batch) in batches.iter().enumerate() {
             let t = thread_cpu_seconds();
             for _ in 0..batch {
-                f();
+                run(k);
             }
-            times[round] = (thread_cpu_seconds() - t) / batch as f64;
+            times[k].push((thread_cpu_seconds() - t) / batch as f64);
         }
     }
-    rounds
+    times
 }
 
 /// The median of `values`.

@@ -101,10 +101,11 @@ fn measure(
     let native_filter = native_filter(filter, &config(filter))?;
     let (small_req, small_up) = (request(small.0), upstream(small.1));
     let (large_req, large_up) = (request(large.0), upstream(large.1));
-    for (req, up, (body, answer)) in [
+    let sizes = [
         (&small_req, &small_up, small),
         (&large_req, &large_up, large),
-    ] {
+    ];
+    for (req, up, (body, answer)) in sizes {
         let probe = c.run(req, up)?;
         let native_passed = native_filter.run(body, answer);
         if !probe.reached_upstream || probe.trap.is_some() || !native_passed {
@@ -121,31 +122,15 @@ fn measure(
             return Ok((case(), case(), None));
         }
     }
-    let times = per_round_seconds(
-        budget,
-        &mut [
-            &mut || {
-                black_box(
-                    c.run(&small_req, &small_up)
-                        .map(|o| o.reached_upstream)
-                        .ok(),
-                );
-            },
-            &mut || {
-                black_box(native_filter.run(small.0, small.1));
-            },
-            &mut || {
-                black_box(
-                    c.run(&large_req, &large_up)
-                        .map(|o| o.reached_upstream)
-                        .ok(),
-                );
-            },
-            &mut || {
-                black_box(native_filter.run(large.0, large.1));
-            },
-        ],
-    );
+    // Cases 0-3: wasm small, native small, wasm large, native large.
+    let times = per_round_seconds(budget, 4, |k| {
+        let (req, up, (body, answer)) = sizes[k / 2];
+        if k % 2 == 0 {
+            black_box(c.run(req, up).map(|o| o.reached_upstream).ok());
+        } else {
+            black_box(native_filter.run(body, answer));
+        }
+    });
     let [wasm_small, native_small, wasm_large, native_large] = &times[..] else {
         unreachable!("four cases timed");
     };
