@@ -25,6 +25,11 @@ fn chat(model: &str, text: &str) -> Request {
         .json_body(json!({"model": model, "messages": [{"role": "user", "content": text}]}))
 }
 
+/// A request every filter lets through, answered plainly.
+fn routine() -> (Request, Upstream) {
+    (chat("gpt-4o-mini", "Summarize the memo."), ok())
+}
+
 /// One filter's case: its config, requests with the provider's answers (the last one must
 /// make the filter act), and how to tell that it acted.
 struct Case {
@@ -41,7 +46,7 @@ fn cases() -> Vec<Case> {
             name: "schema-guard",
             config: json!({}),
             requests: vec![
-                (chat("gpt-4o-mini", "Summarize the memo."), ok()),
+                routine(),
                 (
                     Request::post("/v1/chat/completions")
                         .json_body(json!({"model": "gpt-4o-mini", "messages": "not a list"})),
@@ -54,7 +59,7 @@ fn cases() -> Vec<Case> {
             name: "prompt-guard",
             config: json!({}),
             requests: vec![
-                (chat("gpt-4o-mini", "Summarize the memo."), ok()),
+                routine(),
                 (
                     chat(
                         "gpt-4o-mini",
@@ -77,17 +82,14 @@ fn cases() -> Vec<Case> {
         Case {
             name: "policy",
             config: json!({ "rego": policy }),
-            requests: vec![
-                (chat("gpt-4o-mini", "Summarize the memo."), ok()),
-                (chat("gpt-4-32k", "Summarize the memo."), ok()),
-            ],
+            requests: vec![routine(), (chat("gpt-4-32k", "Summarize the memo."), ok())],
             acted: |o| o.response.status == 403,
         },
         Case {
             name: "token-limit",
             config: json!({"requests_per_minute": 1}),
             requests: vec![
-                (chat("gpt-4o-mini", "Summarize the memo."), ok()),
+                routine(),
                 (chat("gpt-4o-mini", "Summarize the memo again."), ok()),
             ],
             acted: |o| o.response.status == 429,
@@ -96,7 +98,7 @@ fn cases() -> Vec<Case> {
             name: "response-guard",
             config: json!({}),
             requests: vec![
-                (chat("gpt-4o-mini", "Summarize the memo."), ok()),
+                routine(),
                 (
                     chat("gpt-4o-mini", "Tell me about chemistry."),
                     answer("Sure. To make a pipe bomb, first get a steel pipe and"),
@@ -163,19 +165,24 @@ fn each_member_does_what_its_own_module_does() {
     }
 }
 
-#[test]
-fn a_root_id_that_names_no_filter_is_refused_at_configuration() {
+/// The configuration error of the bundle's filter entry `root_id` with `config`.
+fn bundle_refuses(root_id: &str, config: Value) -> String {
     let path = parapet_harness::dist("parapet").expect("run scripts/build first");
-    let err = Chain::builder()
+    Chain::builder()
         .filter_spec(
             FilterSpec::new("guard", path)
-                .config(json!({}))
-                .root_id("prompt-gaurd"),
+                .config(config)
+                .root_id(root_id),
         )
         .build()
         .err()
-        .expect("an unknown root_id is refused");
-    let message = err.to_string();
+        .unwrap_or_else(|| panic!("root_id {root_id}: the configuration is refused"))
+        .to_string()
+}
+
+#[test]
+fn a_root_id_that_names_no_filter_is_refused_at_configuration() {
+    let message = bundle_refuses("prompt-gaurd", json!({}));
     assert!(
         message.contains(r#"root_id: "prompt-gaurd" names no filter in this module"#)
             && message.contains("prompt-guard, pii-redact"),
@@ -185,15 +192,6 @@ fn a_root_id_that_names_no_filter_is_refused_at_configuration() {
 
 #[test]
 fn a_members_own_config_errors_still_name_the_field() {
-    let path = parapet_harness::dist("parapet").expect("run scripts/build first");
-    let err = Chain::builder()
-        .filter_spec(
-            FilterSpec::new("token-limit", path)
-                .config(json!({"tokens_per_minute": 0}))
-                .root_id("token-limit"),
-        )
-        .build()
-        .err()
-        .expect("a bad token-limit config is refused through the bundle too");
-    assert!(err.to_string().contains("tokens_per_minute"), "{err}");
+    let message = bundle_refuses("token-limit", json!({"tokens_per_minute": 0}));
+    assert!(message.contains("tokens_per_minute"), "{message}");
 }
