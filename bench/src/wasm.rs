@@ -21,6 +21,9 @@ use serde_json::{json, Value};
 use std::time::Instant;
 
 const TARGET_RATIO: f64 = 2.0;
+/// #12's module size target, 1.5 MB: decimal megabytes (the stricter reading), as every size in
+/// the report is given.
+const MODULE_SIZE_TARGET: u64 = 1_500_000;
 
 fn config(filter: &str) -> Value {
     match filter {
@@ -348,14 +351,14 @@ pub fn run(budget: Budget) -> crate::Result<()> {
     for &filter in &filters {
         let size = std::fs::metadata(module(filter)?)?.len();
         let (first, later) = build_times(|| chain(filter));
-        let size_verdict = if size as f64 <= 1.5 * 1024.0 * 1024.0 {
+        let size_verdict = if size <= MODULE_SIZE_TARGET {
             "met"
         } else {
             "NOT MET"
         };
         println!(
             "| {filter} | {:.2} MB | {first} | {later} | {size_verdict} |",
-            size as f64 / 1024.0 / 1024.0
+            size as f64 / 1e6
         );
     }
     // The bundle: the six filters from dist/parapet.wasm, each picked by its root_id, configured
@@ -376,8 +379,8 @@ pub fn run(budget: Budget) -> crate::Result<()> {
             .sum();
         println!(
             "| parapet (the bundle: all six, one root context each) | {:.2} MB | {first} | {later} | not a single filter: the six modules above together are {:.2} MB |",
-            std::fs::metadata(&bundle)?.len() as f64 / 1024.0 / 1024.0,
-            six as f64 / 1024.0 / 1024.0
+            std::fs::metadata(&bundle)?.len() as f64 / 1e6,
+            six as f64 / 1e6
         );
     }
     Ok(())

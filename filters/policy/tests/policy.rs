@@ -443,3 +443,59 @@ decision := {"allow": false, "status": 403, "reasons": [sprintf("chars=%d", [inp
     assert!(answered > 8000, "{answered}");
     Ok(())
 }
+
+/// Every `regex.*`, `glob.*` and `urlquery.*` builtin inside policy.wasm, where regorus is built
+/// without its own (the module provides them on regex-lite): each check that fails is a deny
+/// reason naming it, and a builtin missing from the module fails the policy at load.
+const BUILTINS_POLICY: &str = r#"package parapet
+import rego.v1
+checks := {
+	"regex.match": regex.match(`(?i)\bmodel\b`, "The MODEL answers"),
+	"regex.find_n": regex.find_n(`[a-z]+`, "ab 12 cd", -1) == ["ab", "cd"],
+	"regex.find_all_string_submatch_n": regex.find_all_string_submatch_n(`(\w)=(\d)`, "a=1 b=2", 1) == [["a=1", "a", "1"]],
+	"regex.split": regex.split(`\s*,\s*`, "a , b,c") == ["a", "b", "c"],
+	"regex.replace": regex.replace("to a@x.test", `(\w+)@x\.test`, "$1@y.test") == "to a@y.test",
+	"regex.is_valid": [regex.is_valid(`^\d+$`), regex.is_valid("(")] == [true, false],
+	"regex.template_match": regex.template_match("urn:foo:{[0-9]+}", "urn:foo:42", "{", "}"),
+	"glob.match": [glob.match("*.example.com", ["."], "api.example.com"), glob.match("*.example.com", ["."], "a.b.example.com")] == [true, false],
+	"glob.quote_meta": glob.quote_meta("*.x") == `\*.x`,
+	"urlquery.encode": urlquery.encode("a b&~") == "a+b%26~",
+	"urlquery.decode": urlquery.decode("a+b%26") == "a b&",
+	"urlquery.encode_object": urlquery.encode_object({"b": "2", "a": ["1", "x y"]}) == "a=1&a=x+y&b=2",
+	"urlquery.decode_object": urlquery.decode_object("a=1&a=2") == {"a": ["1", "2"]},
+}
+failed contains name if {
+	some name, ok in checks
+	ok != true
+}
+decision := {"allow": count(failed) == 0, "reasons": sort([n | some n in failed])}
+"#;
+
+#[test]
+fn pattern_and_query_builtins_work_inside_the_module() -> TestResult {
+    let chain = chain(json!({ "rego": BUILTINS_POLICY }))?;
+    let out = chain.run(
+        &Request::post("/v1/chat/completions").json_body(chat("gpt-4o-mini", json!({}))),
+        &Upstream::json(200, "{}"),
+    )?;
+    assert!(
+        out.reached_upstream,
+        "denied: {:?}",
+        out.local_reply.map(|r| r.body)
+    );
+    // And a check that fails is seen failing, by name.
+    let broken = BUILTINS_POLICY.replace(r#"== "a+b%26~""#, r#"== "a+b%26%7E""#);
+    let out = chain_run_denied(&broken)?;
+    assert!(out.contains("urlquery.encode"), "{out}");
+    Ok(())
+}
+
+/// Runs a policy that must deny a plain chat request; returns the deny reply's body.
+fn chain_run_denied(rego: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let out = chain(json!({ "rego": rego }))?.run(
+        &Request::post("/v1/chat/completions").json_body(chat("gpt-4o-mini", json!({}))),
+        &Upstream::json(200, "{}"),
+    )?;
+    let reply = out.local_reply.ok_or("expected a deny")?;
+    Ok(String::from_utf8_lossy(&reply.body).into_owned())
+}

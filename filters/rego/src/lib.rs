@@ -31,6 +31,7 @@ mod decision;
 mod error;
 mod patterns;
 mod testing;
+mod urlquery;
 
 pub use decision::Decision;
 pub use error::PolicyError;
@@ -102,7 +103,9 @@ impl Policy {
         // Missing builtins and bad arguments are errors, not silent `undefined`: a policy that
         // cannot be evaluated as written must not quietly allow traffic.
         engine.set_strict_builtin_errors(true);
-        patterns::install(&mut engine).map_err(|e| PolicyError::message(e.to_string()))?;
+        patterns::install(&mut engine)
+            .and_then(|()| urlquery::install(&mut engine))
+            .map_err(|e| PolicyError::message(e.to_string()))?;
         let mut packages = Vec::new();
         for m in modules {
             let package = engine
