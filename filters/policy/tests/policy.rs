@@ -444,9 +444,10 @@ decision := {"allow": false, "status": 403, "reasons": [sprintf("chars=%d", [inp
     Ok(())
 }
 
-/// Every `regex.*`, `glob.*` and `urlquery.*` builtin inside policy.wasm, where regorus is built
-/// without its own (the module provides them on regex-lite): each check that fails is a deny
-/// reason naming it, and a builtin missing from the module fails the policy at load.
+/// Every `regex.*`, `glob.*`, `urlquery.*`, `base64.*`, `base64url.*` and `hex.*` builtin inside
+/// policy.wasm, where regorus is built without its own (parapet-rego provides them): each check
+/// that fails is a deny reason naming it, and a builtin missing from the module fails the policy
+/// at load.
 const BUILTINS_POLICY: &str = r#"package parapet
 import rego.v1
 checks := {
@@ -463,6 +464,14 @@ checks := {
 	"urlquery.decode": urlquery.decode("a+b%26") == "a b&",
 	"urlquery.encode_object": urlquery.encode_object({"b": "2", "a": ["1", "x y"]}) == "a=1&a=x+y&b=2",
 	"urlquery.decode_object": urlquery.decode_object("a=1&a=2") == {"a": ["1", "2"]},
+	"base64.encode": base64.encode("hi?") == "aGk/",
+	"base64.decode": base64.decode("aGk/") == "hi?",
+	"base64.is_valid": [base64.is_valid("aGk/"), base64.is_valid("a")] == [true, false],
+	"base64url.encode": base64url.encode("hi?") == "aGk_",
+	"base64url.encode_no_pad": base64url.encode_no_pad("h") == "aA",
+	"base64url.decode": base64url.decode("aA") == "h",
+	"hex.encode": hex.encode("hi") == "6869",
+	"hex.decode": hex.decode("6869") == "hi",
 }
 failed contains name if {
 	some name, ok in checks
@@ -472,7 +481,7 @@ decision := {"allow": count(failed) == 0, "reasons": sort([n | some n in failed]
 "#;
 
 #[test]
-fn pattern_and_query_builtins_work_inside_the_module() -> TestResult {
+fn the_builtins_parapet_provides_work_inside_the_module() -> TestResult {
     let chain = chain(json!({ "rego": BUILTINS_POLICY }))?;
     let out = chain.run(
         &Request::post("/v1/chat/completions").json_body(chat("gpt-4o-mini", json!({}))),

@@ -28,6 +28,7 @@
 //! which the filter handles by its fail mode — rather than be half-applied.
 
 mod decision;
+mod encoding;
 mod error;
 mod patterns;
 mod testing;
@@ -105,6 +106,7 @@ impl Policy {
         engine.set_strict_builtin_errors(true);
         patterns::install(&mut engine)
             .and_then(|()| urlquery::install(&mut engine))
+            .and_then(|()| encoding::install(&mut engine))
             .map_err(|e| PolicyError::message(e.to_string()))?;
         let mut packages = Vec::new();
         for m in modules {

@@ -1,5 +1,6 @@
-//! The `regex.*`, `glob.*` and `urlquery.*` builtins as a policy sees them: Parapet provides them
-//! on regex-lite (src/patterns.rs, src/urlquery.rs) instead of regorus's own. Where OPA and
+//! The `regex.*`, `glob.*`, `urlquery.*`, `base64.*`, `base64url.*` and `hex.*` builtins as a
+//! policy sees them: Parapet provides them on regex-lite and the base64 crate (src/patterns.rs,
+//! src/urlquery.rs, src/encoding.rs) instead of regorus's own. Where OPA and
 //! regorus agree, every result must be the one regorus's builtins give and every argument they
 //! refuse must still be refused; where regorus departs from OPA (Unicode `\w`, its glob
 //! placeholder byte, its query escaping), the expected value is OPA's, written out.
@@ -37,6 +38,22 @@ decode := urlquery.decode(input.value)
 encode_object := urlquery.encode_object(input.value)
 
 decode_object := urlquery.decode_object(input.value)
+
+base64_encode := base64.encode(input.value)
+
+base64_decode := base64.decode(input.value)
+
+base64_is_valid := base64.is_valid(input.value)
+
+base64url_encode := base64url.encode(input.value)
+
+base64url_encode_no_pad := base64url.encode_no_pad(input.value)
+
+base64url_decode := base64url.decode(input.value)
+
+hex_encode := hex.encode(input.value)
+
+hex_decode := hex.decode(input.value)
 "#;
 
 fn ours() -> Policy {
@@ -386,6 +403,79 @@ fn urlquery_answers_as_opa() {
             (json!({"value": "a=%zz"}), json!(null)),
         ],
     );
+}
+
+#[test]
+fn encoding_builtins_agree_with_regorus() {
+    let texts = [
+        "",
+        "f",
+        "fo",
+        "foo",
+        "hello, w\u{f6}rld",
+        "a\u{0}b",
+        "~~~???>>>",
+    ];
+    for rule in [
+        "base64_encode",
+        "base64url_encode",
+        "base64url_encode_no_pad",
+        "hex_encode",
+    ] {
+        let cases: Vec<Json> = texts
+            .iter()
+            .map(|t| json!({ "value": t }))
+            .chain([json!({"value": 1})])
+            .collect();
+        agree(rule, &cases);
+    }
+    let encoded = [
+        "",
+        "Zg==",
+        "Zm8=",
+        "Zm9v",
+        "Zg",
+        "Zm8",
+        "Zh==",
+        "Zm9=",
+        "Zm9v\n",
+        "Zg=",
+        "Z===",
+        "fn5-Pz8_Pj4-",
+        "fn5+Pz8/Pj4+",
+        "fn5-Pz8_Pj4",
+        "_w==",
+        "/w==",
+        "gA==",
+        "!!!!",
+        // Valid in both alphabets, so that most cases are answers.
+        "aGVsbG8=",
+        "d29ybGQ=",
+        "YWJj",
+        "YWI=",
+        "w7Y=",
+        "AAAA",
+        "AAAAAAAA",
+        "YWJjZA==",
+        "dGVzdA==",
+        "MTIzNA==",
+    ];
+    for rule in ["base64_decode", "base64_is_valid", "base64url_decode"] {
+        let cases: Vec<Json> = encoded.iter().map(|t| json!({ "value": t })).collect();
+        agree(rule, &cases);
+    }
+    let hex = [
+        "",
+        "68656c6c6f",
+        "68656C6C6F",
+        "6",
+        "zz",
+        "c3a9",
+        "ff",
+        "00",
+    ];
+    let cases: Vec<Json> = hex.iter().map(|t| json!({ "value": t })).collect();
+    agree("hex_decode", &cases);
 }
 
 /// Rego tests mock builtins with `with`: that still replaces the pattern builtins.
