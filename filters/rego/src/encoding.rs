@@ -77,11 +77,14 @@ fn hex_decode(s: &str) -> Result<Vec<u8>> {
         .chunks(2)
         .enumerate()
         .map(|(i, pair)| {
-            let digit = |b: u8| char::from(b).to_digit(16);
-            match (digit(pair[0]), digit(pair[1])) {
-                (Some(hi), Some(lo)) => Ok(u8::try_from(hi * 16 + lo).unwrap_or(0)),
-                _ => Err(anyhow!("decode failure: invalid hex at byte {}", 2 * i)),
-            }
+            hex_byte(pair[0], pair[1])
+                .ok_or_else(|| anyhow!("decode failure: invalid hex at byte {}", 2 * i))
         })
         .collect()
+}
+
+/// The byte two hex digits (either case) spell, if they are hex digits.
+pub(crate) fn hex_byte(hi: u8, lo: u8) -> Option<u8> {
+    let digit = |b: u8| char::from(b).to_digit(16);
+    u8::try_from(digit(hi)? * 16 + digit(lo)?).ok()
 }

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Result};
 use regorus::{Engine, Value};
 
+use crate::encoding::hex_byte;
 use crate::patterns::string;
 
 /// Installs the builtins on `engine` (before any evaluation).
@@ -119,11 +120,11 @@ pub(crate) fn unescape(s: &str) -> Result<String> {
     while i < bytes.len() {
         match bytes[i] {
             b'%' => {
-                let hex = |k: usize| bytes.get(k).and_then(|&b| char::from(b).to_digit(16));
-                let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2)) else {
+                let pair = bytes.get(i + 1).zip(bytes.get(i + 2));
+                let Some(byte) = pair.and_then(|(&hi, &lo)| hex_byte(hi, lo)) else {
                     bail!("invalid URL escape at byte {i}");
                 };
-                out.push(u8::try_from(hi * 16 + lo).unwrap_or(0));
+                out.push(byte);
                 i += 3;
             }
             b'+' => {

@@ -677,3 +677,41 @@ fn remote_refs_resolve_only_to_configured_resources() {
         .expect("an unresolvable remote $ref is a config error");
     assert!(err.to_string().contains("schema"), "{err}");
 }
+
+/// The depth pre-check skips text to its closing quote (SIMD in the module, 32 bytes a step):
+/// brackets inside a string never count as nesting, wherever an escaped quote or backslash
+/// falls in the 32-byte steps or in the tail after them.
+#[test]
+fn brackets_in_text_never_count_as_depth_wherever_an_escape_falls() {
+    // The body nests three levels (object, messages, message): one more is refused.
+    let c = chain(json!({"max_depth": 3}));
+    let run = |content: &str| {
+        let body = json!({"model": "gpt-4o", "messages": [{"role": "user", "content": content}]});
+        c.run(&Request::post(CHAT).json_body(body), &Upstream::echo())
+            .unwrap()
+    };
+    for before in 0..70 {
+        for escape in ["\"", "\\", "\\\""] {
+            // JSON-escaped in the body: a skip that stops at the wrong byte ends the string
+            // early and counts the brackets after it.
+            let content = format!(
+                "{}{escape}[[[[{}",
+                "a".repeat(before),
+                "b".repeat(before % 7)
+            );
+            let out = run(&content);
+            assert!(
+                out.reached_upstream,
+                "before {before}, escape {escape:?}: {:?}",
+                out.local_reply.map(|r| r.body_str())
+            );
+        }
+    }
+    // The check is live: four real levels are refused.
+    let body = json!({"model": "gpt-4o", "messages": [{"role": "user", "content": [[1]]}]});
+    let out = c
+        .run(&Request::post(CHAT).json_body(body), &Upstream::echo())
+        .unwrap();
+    let reply = out.local_reply.expect("refused");
+    assert!(error_message(&reply.body_str()).contains("nested deeper than"));
+}
