@@ -2,7 +2,7 @@
 //! link (parapet-core decodes base64 in request bodies).
 //!
 //! Why not regorus's own: its `base64`, `base64url` and `hex` features link `data-encoding`
-//! (55 KB of policy.wasm) for the same work. The answers are regorus's: padded standard base64
+//! (50 KB of policy.wasm) for the same work. The answers are regorus's: padded standard base64
 //! with canonical trailing bits, base64url with or without padding, hex in either case (lower
 //! case out); decoded bytes that are not UTF-8 become U+FFFD, as there.
 use anyhow::{anyhow, Result};
