@@ -108,6 +108,22 @@ pub(crate) fn string<'a>(name: &str, position: usize, v: &'a Value) -> Result<&'
     }
 }
 
+/// A pattern over [`REGEX_SIZE_LIMIT`]: an error even for the builtins that answer a bad
+/// pattern with false or undefined (a resource limit, as regorus treats it).
+#[derive(Debug)]
+struct SizeLimitExceeded;
+
+impl std::fmt::Display for SizeLimitExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "regex exceeds the size limit of {REGEX_SIZE_LIMIT} bytes"
+        )
+    }
+}
+
+impl std::error::Error for SizeLimitExceeded {}
+
 fn compile_regex(pattern: &str) -> Result<Regex> {
     RegexBuilder::new(pattern)
         .size_limit(REGEX_SIZE_LIMIT)
@@ -115,7 +131,7 @@ fn compile_regex(pattern: &str) -> Result<Regex> {
         .map_err(|e| {
             // regex-lite has one error type; its message tells a size refusal from a syntax one.
             if e.to_string().contains("size limit") {
-                anyhow!("regex exceeds the size limit of {REGEX_SIZE_LIMIT} bytes")
+                anyhow::Error::new(SizeLimitExceeded)
             } else {
                 anyhow!("invalid regex")
             }
@@ -207,7 +223,7 @@ fn regex_replace(regexes: &Compiled<Regex>, args: &[Value]) -> Result<Value> {
         Value::from(re.replace_all(value, replacement).into_owned())
     }) {
         Ok(v) => Ok(v),
-        Err(e) if e.to_string().starts_with("regex exceeds") => Err(e),
+        Err(e) if e.is::<SizeLimitExceeded>() => Err(e),
         Err(_) => Ok(Value::Undefined),
     }
 }
@@ -219,7 +235,7 @@ fn regex_is_valid(regexes: &Compiled<Regex>, args: &[Value]) -> Result<Value> {
     };
     match regexes.with(pattern, compile_regex, |_| ()) {
         Ok(()) => Ok(Value::Bool(true)),
-        Err(e) if e.to_string().starts_with("regex exceeds") => Err(e),
+        Err(e) if e.is::<SizeLimitExceeded>() => Err(e),
         Err(_) => Ok(Value::Bool(false)),
     }
 }
@@ -284,17 +300,12 @@ fn glob_match(globs: &Compiled<Regex>, args: &[Value]) -> Result<Value> {
     };
     // The cache key: how many delimiters (each one byte, checked above), them, the pattern.
     let key = format!("{}:{delimiters}{pattern}", delimiters.len());
+    let compile = |_: &str| {
+        compile_regex(&glob_to_regex(pattern, &delimiters).ok_or_else(|| anyhow!("invalid glob"))?)
+    };
     globs
-        .with(&key, compile_glob_key, |re| re.is_match(value))
+        .with(&key, compile, |re| re.is_match(value))
         .map(Value::Bool)
-}
-
-fn compile_glob_key(key: &str) -> Result<Regex> {
-    let (count, rest) = key.split_once(':').unwrap_or(("0", key));
-    let count = count.parse().unwrap_or(0);
-    let (delimiters, pattern) = rest.split_at_checked(count).unwrap_or(("", rest));
-    let regex = glob_to_regex(pattern, delimiters).ok_or_else(|| anyhow!("invalid glob"))?;
-    compile_regex(&regex)
 }
 
 /// The anchored regex for a glob, or None when the glob is malformed (an unclosed `[` or `{`,
