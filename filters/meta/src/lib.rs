@@ -87,7 +87,7 @@ pub static FILTERS: &[FilterMeta] = &[
         "Parapet policy. Checked by the filter when it loads the config, beyond this schema: \
          `rego` or `modules`, not both, and `modules` not empty; `data` is an object; the Rego \
          compiles (regorus); `entrypoint` and `response_entrypoint` are rules the policy \
-         defines.",
+         defines; `decision_cache_entries` at most 100000.",
     ),
     filter::<parapet_token_limit::TokenLimit>(
         "Parapet token-limit. Checked by the filter when it loads the config, beyond this \

@@ -464,6 +464,12 @@ fn own_cases(filter: &str) -> Vec<(String, Expect)> {
             (r#"{"modules":{"a.rego":1}}"#, Reject),
             (r#"{"input_headers":"x-team"}"#, Reject),
             (r#"{"entrypoint":1}"#, Reject),
+            (r#"{"decision_cache_entries":0}"#, Accept),
+            (r#"{"decision_cache_entries":-1}"#, Reject),
+            (
+                r#"{"decision_cache_entries":100001}"#,
+                FilterOnly("decision cache at most 100000"),
+            ),
             (r#"{"policy":"package parapet"}"#, Reject),
             (
                 r#"{"rego":"package parapet\nimport rego.v1\ndefault decision := {\"allow\": true}\n","modules":{"a.rego":"package x"}}"#,

@@ -52,14 +52,22 @@ pub struct Config {
     input_headers: Vec<String>,
     /// Filters whose recorded decisions appear under `input.findings`.
     findings_from: Option<Vec<String>>,
+    /// Decisions kept per worker, keyed by what the policy reads of the input. Default 1024;
+    /// 0 turns the cache off. Policies that read `input` as a whole or call a builtin such as
+    /// `time.now_ns` are never cached.
+    decision_cache_entries: Option<usize>,
 }
+
+/// The most decisions a worker may keep: each entry is its key (the input values the policy
+/// reads) and the decision, typically a few hundred bytes.
+const MAX_DECISION_CACHE_ENTRIES: usize = 100_000;
 
 pub struct PolicyFilter {
     policy: RefCell<Policy>,
     entrypoint: String,
     response_entrypoint: Option<String>,
     input_headers: Vec<String>,
-    findings_from: Vec<String>,
+    findings: Vec<input::FindingReads>,
 }
 
 impl Filter for PolicyFilter {
@@ -119,17 +127,25 @@ impl Filter for PolicyFilter {
                 Some("data.parapet.response_decision".to_string()).filter(|e| policy.has_rule(e))
             }
         };
+        let cache_entries = cfg.decision_cache_entries.unwrap_or(1024);
+        if cache_entries > MAX_DECISION_CACHE_ENTRIES {
+            return Err(ConfigError::at(
+                "decision_cache_entries",
+                format!("at most {MAX_DECISION_CACHE_ENTRIES} (0 turns the cache off)"),
+            ));
+        }
+        let findings_from = cfg.findings_from.unwrap_or_else(|| {
+            input::DEFAULT_FINDINGS_FROM
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        });
         Ok(PolicyFilter {
-            policy: RefCell::new(policy),
+            findings: input::finding_reads(&findings_from, policy.footprint()),
+            policy: RefCell::new(policy.with_decision_cache(cache_entries)),
             entrypoint,
             response_entrypoint,
             input_headers: cfg.input_headers,
-            findings_from: cfg.findings_from.unwrap_or_else(|| {
-                input::DEFAULT_FINDINGS_FROM
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect()
-            }),
         })
     }
 
@@ -138,13 +154,9 @@ impl Filter for PolicyFilter {
     }
 
     fn on_request(&self, cx: &mut Cx<Self::State>, view: &RequestView) -> Outcome {
-        let findings = input::findings(&self.findings_from, |f, field| cx.finding_of(f, field));
+        let findings = input::findings(&self.findings, |f, field| cx.finding_of(f, field));
         let input = input::request_input(cx.request, view, &self.input_headers, findings);
-        let decision = self
-            .policy
-            .try_borrow_mut()
-            .map_err(|_| FilterError::new("policy engine busy"))?
-            .decide_input(&self.entrypoint, &input)?;
+        let decision = self.decide(cx, &self.entrypoint, &input)?;
         if self.response_entrypoint.is_some() {
             *cx.state = Some(input);
         }
@@ -173,12 +185,31 @@ impl Filter for PolicyFilter {
             None => Input::from_value(parapet_rego::Value::new_object()),
         };
         input.insert_value("response", input::response_input(view)?)?;
-        let decision = self
+        let decision = self.decide(cx, entry, &input)?;
+        Ok(verdict(decision, Reason::UnsafeOutput))
+    }
+}
+
+impl PolicyFilter {
+    /// One decision, from the cache when the policy has one and it holds this input's.
+    fn decide(
+        &self,
+        cx: &Cx<Option<Input>>,
+        entrypoint: &str,
+        input: &Input,
+    ) -> Result<PolicyDecision, FilterError> {
+        let mut policy = self
             .policy
             .try_borrow_mut()
-            .map_err(|_| FilterError::new("policy engine busy"))?
-            .decide_input(entry, &input)?;
-        Ok(verdict(decision, Reason::UnsafeOutput))
+            .map_err(|_| FilterError::new("policy engine busy"))?;
+        let hits = policy.cache_stats().map(|s| s.hits);
+        let decision = policy.decide_input(entrypoint, input)?;
+        if policy.cache_stats().map(|s| s.hits) != hits {
+            let name =
+                parapet_runtime::metrics::cached(Self::NAME, "decision_cache_hits_total", &[]);
+            cx.host().increment_counter(&name, 1);
+        }
+        Ok(decision)
     }
 }
 

@@ -291,6 +291,50 @@ fn monitor_mode_logs_but_lets_the_request_through() -> TestResult {
 }
 
 #[test]
+fn a_request_that_agrees_with_an_earlier_one_on_what_the_policy_reads_reuses_its_decision(
+) -> TestResult {
+    let cached = chain(example_policy_config())?;
+    let send = |user: &str, id: &str, model: &str| {
+        cached.run(
+            &Request::post("/v1/chat/completions")
+                .header("x-consumer-username", user)
+                .header("x-request-id", id)
+                .json_body(chat(model, json!({}))),
+            &Upstream::json(200, r#"{"choices":[]}"#),
+        )
+    };
+    let hits = "parapet_policy_decision_cache_hits_total";
+    let first = send("alice", "r1", "gpt-4o")?;
+    assert!(first.reached_upstream);
+    assert_eq!(first.metric(hits), None);
+    // Another request id, the same consumer and model: the decision (and its tier header)
+    // comes from the cache, for the request and for the response decision.
+    let again = send("alice", "r2", "gpt-4o")?;
+    assert!(again.reached_upstream);
+    assert_eq!(again.metric(hits), Some(2));
+    assert_eq!(again.response.header("x-parapet-tier"), Some("gold"));
+    // What the policy reads differs: bob's tier may not use gpt-4o, whatever alice was allowed.
+    let bob = send("bob", "r3", "gpt-4o")?;
+    assert_eq!(bob.local_reply.expect("denied").status, 403);
+    // Turned off, every request is evaluated.
+    let mut config = example_policy_config();
+    config["decision_cache_entries"] = json!(0);
+    let uncached = chain(config)?;
+    for id in ["r1", "r2"] {
+        let out = uncached.run(
+            &Request::post("/v1/chat/completions")
+                .header("x-consumer-username", "alice")
+                .header("x-request-id", id)
+                .json_body(chat("gpt-4o", json!({}))),
+            &Upstream::json(200, r#"{"choices":[]}"#),
+        )?;
+        assert!(out.reached_upstream);
+        assert_eq!(out.metric(hits), None);
+    }
+    Ok(())
+}
+
+#[test]
 fn policy_errors_fail_closed() -> TestResult {
     // Undefined decision for this input: fail closed (503) by default, never an allow.
     let chain = chain(

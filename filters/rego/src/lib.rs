@@ -27,15 +27,19 @@
 //! of `"403"` as a string, a header value that is a number) must fail loudly as a policy error —
 //! which the filter handles by its fail mode — rather than be half-applied.
 
+mod cache;
 mod decision;
 mod encoding;
 mod error;
+pub mod footprint;
 mod patterns;
 mod testing;
 mod urlquery;
 
+pub use cache::CacheStats;
 pub use decision::Decision;
 pub use error::PolicyError;
+pub use footprint::Footprint;
 pub use testing::{TestOutcome, TestReport};
 
 use regorus::Engine;
@@ -74,11 +78,26 @@ impl Module {
 /// request without a named consumer had no decision), and an error inside a rule body (a bad
 /// pattern for `regex.match`, strict builtin errors on) makes the body undefined, so a `deny`
 /// rule would silently not deny where this policy fails closed (measured 2026-11-27).
-#[derive(Clone)]
 pub struct Policy {
     engine: Engine,
     modules: Vec<Module>,
     packages: Vec<String>,
+    footprint: Footprint,
+    cache: Option<cache::DecisionCache>,
+}
+
+/// A clone starts with an empty decision cache of the same size.
+impl Clone for Policy {
+    fn clone(&self) -> Self {
+        Policy {
+            engine: self.engine.clone(),
+            modules: self.modules.clone(),
+            packages: self.packages.clone(),
+            footprint: self.footprint.clone(),
+            cache: None,
+        }
+        .with_decision_cache(self.cache.as_ref().map_or(0, |c| c.capacity()))
+    }
 }
 
 impl std::fmt::Debug for Policy {
@@ -140,7 +159,35 @@ impl Policy {
             engine,
             modules: modules.to_vec(),
             packages,
+            footprint: footprint::of(modules),
+            cache: None,
         })
+    }
+
+    /// What the policy reads of its input: the paths a cached decision is keyed on, or why
+    /// decisions cannot be cached.
+    pub fn footprint(&self) -> &Footprint {
+        &self.footprint
+    }
+
+    /// Keeps up to `entries` decisions, keyed by the entry point and the values at the
+    /// policy's [footprint](Policy::footprint): a request that agrees with an earlier one on
+    /// everything the policy reads gets that request's decision without an evaluation. Has no
+    /// effect (no cache) when `entries` is 0 or the footprint is unbounded. Errors are never
+    /// cached: a failing evaluation is run again for the next input.
+    pub fn with_decision_cache(mut self, entries: usize) -> Self {
+        self.cache = match &self.footprint {
+            Footprint::Paths(paths) if entries > 0 => {
+                Some(cache::DecisionCache::new(paths, entries))
+            }
+            _ => None,
+        };
+        self
+    }
+
+    /// Cache hits and misses so far; `None` without a decision cache.
+    pub fn cache_stats(&self) -> Option<CacheStats> {
+        self.cache.as_ref().map(|c| c.stats)
     }
 
     /// The packages the modules declare, as `data.<package>` paths.
@@ -195,18 +242,31 @@ impl Policy {
     }
 
     /// [`Policy::decide`] on an input already converted with [`Input::from_json`].
+    /// With a decision cache, an input that agrees with a cached one on the policy's footprint
+    /// is answered from the cache.
     pub fn decide_input(
         &mut self,
         entrypoint: &str,
         input: &Input,
     ) -> Result<Decision, PolicyError> {
-        match self.evaluate_input(entrypoint, input)? {
+        if let Some(hit) = self
+            .cache
+            .as_mut()
+            .and_then(|c| c.get(entrypoint, &input.0))
+        {
+            return Ok(hit);
+        }
+        let decision = match self.evaluate_input(entrypoint, input)? {
             None => Err(PolicyError::message(format!(
                 "{entrypoint} is undefined for this input (give it a default)"
             ))),
             Some(v) => Decision::from_json(&v)
                 .map_err(|e| PolicyError::message(format!("{entrypoint}: {e}"))),
+        }?;
+        if let Some(cache) = self.cache.as_mut() {
+            cache.insert(&decision);
         }
+        Ok(decision)
     }
 
     /// Whether `path` (e.g. `data.parapet.response_decision`) names a rule of this policy.
