@@ -5,6 +5,7 @@
 //! and code they are far more surprising than any natural sentence. The model (62 symbols,
 //! 3.8 KB) is trained by `tools/train_charmodel.py`; scoring is one pass with a sliding window.
 
+use crate::bytescan::find_any;
 use crate::charmodel_table::{COST, SYMBOLS};
 use std::ops::Range;
 
@@ -190,9 +191,7 @@ pub const TOKEN_WINDOW: usize = 14;
 /// natural text the third.
 pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
     // Every verdict needs an unbalanced bracket: texts without brackets are skipped cheaply.
-    if !text.bytes().any(is_bracket) {
-        return None;
-    }
+    find_any(text.as_bytes(), BRACKETS)?;
     // Tokens (byte spans) with their two cheap features, in one pass; blobs (over 24 bytes)
     // and URLs are left out. Surprisal and bracket balance are computed only for windows the
     // features select.
@@ -217,7 +216,7 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
     let mut i = 0;
     while i < bytes.len() {
         if tokens.len() >= needed && next_bracket.is_none_or(|q| q < i) {
-            let Some(k) = bytes[i..].iter().position(|&b| is_bracket(b)) else {
+            let Some(k) = find_any(&bytes[i..], BRACKETS) else {
                 // No bracket further on: no later window can count.
                 break;
             };
@@ -342,22 +341,8 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
 /// [`TOKEN_WINDOW`] tokens that hold it lie within this many tokens before and after it.
 const BRACKET_REACH: usize = TOKEN_WINDOW - 1;
 
-#[inline(always)]
-fn is_bracket(b: u8) -> bool {
-    IS_BRACKET[b as usize]
-}
-
-/// `( ) [ ] { }`, by byte: one load per byte where the scans for brackets run.
-static IS_BRACKET: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b'(' as usize] = true;
-    t[b')' as usize] = true;
-    t[b'[' as usize] = true;
-    t[b']' as usize] = true;
-    t[b'{' as usize] = true;
-    t[b'}' as usize] = true;
-    t
-};
+/// `( ) [ ] { }`: the bracket searches find them eight bytes at a time.
+const BRACKETS: [u8; 6] = *b"()[]{}";
 
 /// Where reading must resume, no earlier than `floor`, so that the tokens read before the
 /// bracket at byte `q` include the [`BRACKET_REACH`] kept tokens before its token: a byte
@@ -437,31 +422,36 @@ impl<'t> TokenCosts<'t> {
             self.prev = None;
         }
         let bytes = self.text.as_bytes();
-        while self.done <= b {
-            let i = self.pos;
-            let (sym, len) = match bytes.get(i) {
-                Some(&c) if c < 0x80 => (ASCII_SYMBOL[c as usize] as usize, 1),
-                Some(_) => match self.text.get(i..).and_then(|t| t.chars().next()) {
-                    Some(c) => (symbol(c), c.len_utf8()),
-                    None => break,
-                },
-                None => break,
-            };
-            if let Some(p) = self.prev {
-                self.cum += COST[p][sym] as u32;
-            }
-            self.prev = Some(sym);
+        // The running state in locals: kept in `self` it went through memory at every
+        // character, and that chain of stores and loads was the loop's cost.
+        let (mut pos, mut cum, mut ci, mut prev) = (self.pos, self.cum, self.ci, self.prev);
+        'tokens: while self.done <= b {
             let k = self.done;
-            if i == tokens[k].0 {
-                self.first[k] = (self.cum, self.ci);
+            let (ts, te) = tokens[k];
+            // The characters between the previous token and this one count too.
+            while pos < te {
+                let (sym, len) = match bytes.get(pos) {
+                    Some(&c) if c < 0x80 => (ASCII_SYMBOL[c as usize] as usize, 1),
+                    Some(_) => match self.text.get(pos..).and_then(|t| t.chars().next()) {
+                        Some(c) => (symbol(c), c.len_utf8()),
+                        None => break 'tokens,
+                    },
+                    None => break 'tokens,
+                };
+                if let Some(p) = prev {
+                    cum += COST[p][sym] as u32;
+                }
+                prev = Some(sym);
+                if pos == ts {
+                    self.first[k] = (cum, ci);
+                }
+                ci += 1;
+                pos += len;
             }
-            self.ci += 1;
-            self.pos += len;
-            if self.pos == tokens[k].1 {
-                self.last[k] = (self.cum, self.ci);
-                self.done += 1;
-            }
+            self.last[k] = (cum, ci);
+            self.done += 1;
         }
+        (self.pos, self.cum, self.ci, self.prev) = (pos, cum, ci, prev);
         let (c0, i0) = self.first[a];
         let (c1, i1) = self.last[b];
         (c1 - c0) as f32 / 8.0 / (i1 - i0).saturating_sub(1).max(1) as f32

@@ -3,6 +3,7 @@
 //! a decoding is kept only when it yields mostly printable UTF-8 text, so identifiers, hashes
 //! and paths that happen to use the alphabet are not "decoded" into noise.
 
+use crate::bytescan::find_any;
 use crate::types::Via;
 use base64::Engine;
 use std::ops::Range;
@@ -229,10 +230,7 @@ pub fn url_payloads(text: &str, budget: &mut usize) -> Vec<Decoded> {
     let mut escapes = 0;
     let mut from = 0;
     while escapes < MIN_PERCENT_ESCAPES {
-        let Some(k) = tb
-            .get(from..)
-            .and_then(|t| t.iter().position(|&c| c == b'%'))
-        else {
+        let Some(k) = tb.get(from..).and_then(|t| find_any(t, [b'%'])) else {
             break;
         };
         let p = from + k;

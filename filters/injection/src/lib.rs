@@ -34,6 +34,7 @@
 //! - [`Inspector`]: context dampening (attacks quoted in a discussion of attacks), allow-list,
 //!   per-category noisy-or scores, one risk score, verdict per source thresholds.
 
+mod bytescan;
 mod charmodel_table;
 
 pub mod charmodel;

@@ -1,5 +1,6 @@
 //! Signals that are not phrase rules: exfiltration URLs, flooding, invisible text.
 
+use crate::bytescan::find_any;
 use crate::normalize::Normalized;
 use crate::types::Category;
 use std::cell::RefCell;
@@ -54,12 +55,15 @@ pub fn exfiltration_urls(original: &str) -> Vec<Signal> {
             .is_some_and(|w| w.eq_ignore_ascii_case(b"img")),
         _ => false,
     };
-    if !b
-        .iter()
-        .enumerate()
-        .any(|(i, &c)| (c == b']' || c == b'<') && construct_at(i))
-    {
-        return Vec::new();
+    let mut from = 0;
+    loop {
+        let Some(k) = b.get(from..).and_then(|t| find_any(t, [b']', b'<'])) else {
+            return Vec::new();
+        };
+        if construct_at(from + k) {
+            break;
+        }
+        from += k + 1;
     }
     let lower = original.to_ascii_lowercase();
     let t = lower.as_str();
