@@ -412,6 +412,9 @@ impl<'t> TokenCosts<'t> {
     }
 
     /// Mean cost in bits per character pair from token `a`'s first to token `b`'s last character.
+    ///
+    /// Not inlined: inside the large caller its loop ran out of registers.
+    #[inline(never)]
     fn mean_bits(&mut self, tokens: &[(usize, usize)], a: usize, b: usize) -> f32 {
         if a >= self.done {
             // Start a new run at token `a`.
@@ -421,40 +424,61 @@ impl<'t> TokenCosts<'t> {
             self.ci = 0;
             self.prev = None;
         }
-        let bytes = self.text.as_bytes();
         // The running state in locals: kept in `self` it went through memory at every
         // character, and that chain of stores and loads was the loop's cost.
-        let (mut pos, mut cum, mut ci, mut prev) = (self.pos, self.cum, self.ci, self.prev);
-        'tokens: while self.done <= b {
+        let mut run = Run {
+            pos: self.pos,
+            cum: self.cum,
+            ci: self.ci,
+            prev: self.prev,
+        };
+        while self.done <= b {
             let k = self.done;
             let (ts, te) = tokens[k];
             // The characters between the previous token and this one count too.
-            while pos < te {
-                let (sym, len) = match bytes.get(pos) {
-                    Some(&c) if c < 0x80 => (ASCII_SYMBOL[c as usize] as usize, 1),
-                    Some(_) => match self.text.get(pos..).and_then(|t| t.chars().next()) {
-                        Some(c) => (symbol(c), c.len_utf8()),
-                        None => break 'tokens,
-                    },
-                    None => break 'tokens,
-                };
-                if let Some(p) = prev {
-                    cum += COST[p][sym] as u32;
-                }
-                prev = Some(sym);
-                if pos == ts {
-                    self.first[k] = (cum, ci);
-                }
-                ci += 1;
-                pos += len;
-            }
-            self.last[k] = (cum, ci);
+            run.advance(self.text, ts);
+            run.advance(self.text, ts + 1);
+            self.first[k] = (run.cum, run.ci - 1);
+            run.advance(self.text, te);
+            self.last[k] = (run.cum, run.ci);
             self.done += 1;
         }
-        (self.pos, self.cum, self.ci, self.prev) = (pos, cum, ci, prev);
+        (self.pos, self.cum, self.ci, self.prev) = (run.pos, run.cum, run.ci, run.prev);
         let (c0, i0) = self.first[a];
         let (c1, i1) = self.last[b];
         (c1 - c0) as f32 / 8.0 / (i1 - i0).saturating_sub(1).max(1) as f32
+    }
+}
+
+/// [`TokenCosts`]' running state: next byte, cumulative cost, characters read, last symbol.
+#[derive(Clone, Copy)]
+struct Run {
+    pos: usize,
+    cum: u32,
+    ci: usize,
+    prev: Option<usize>,
+}
+
+impl Run {
+    /// Reads the characters from `pos` on while `pos < end` (the last one may end past it).
+    #[inline(always)]
+    fn advance(&mut self, text: &str, end: usize) {
+        let bytes = text.as_bytes();
+        while self.pos < end {
+            let (sym, len) = match bytes.get(self.pos) {
+                Some(&c) if c < 0x80 => (ASCII_SYMBOL[c as usize] as usize, 1),
+                _ => match text.get(self.pos..).and_then(|t| t.chars().next()) {
+                    Some(c) => (symbol(c), c.len_utf8()),
+                    None => return,
+                },
+            };
+            if let Some(p) = self.prev {
+                self.cum += COST[p][sym] as u32;
+            }
+            self.prev = Some(sym);
+            self.ci += 1;
+            self.pos += len;
+        }
     }
 }
 

@@ -19,6 +19,7 @@
 //!
 //! The same pipeline normalizes the rule lexicon, so a phrase matches whatever the steps do.
 
+use crate::bytescan::ascii_letters_end;
 use crate::types::Flags;
 use unicode_normalization::UnicodeNormalization;
 
@@ -465,9 +466,8 @@ fn plain_stretch(bytes: &[u8], pos: usize, token_starts: &mut Vec<u32>) -> Optio
         // Runs of two or more letters, with marks between and after them.
         while letter(k) {
             let word = k;
-            while letter(k) {
-                k += 1;
-            }
+            // Most of the lane's time went to this loop, byte by byte; eight at a time now.
+            k = ascii_letters_end(bytes, k);
             if k - word == 1 {
                 token_starts.truncate(words);
                 return end;
