@@ -102,7 +102,7 @@ impl CostModel {
     }
 
     /// Cost of one piece in milli-tokens (never zero for a non-empty piece).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn piece_cost_milli(&self, p: &Piece) -> u64 {
         let c = match p.kind {
             Some(PieceKind::Word) => self.word(p),
@@ -117,7 +117,7 @@ impl CostModel {
         u64::from(c)
     }
 
-    #[inline]
+    #[inline(always)]
     fn word(&self, p: &Piece) -> u32 {
         let mut c = 0u32;
         if p.ascii_letters > 0 {

@@ -69,12 +69,25 @@ impl Encoding {
 /// gives a little more than) estimating the whole, so counting a stream delta by delta stays an
 /// upper-bound estimate.
 pub fn estimate_tokens(text: &str, encoding: Encoding) -> u64 {
-    let model = cost::CostModel::for_encoding(encoding);
-    let mut milli: u64 = 0;
-    scan::for_each_piece(text, encoding, |piece| {
-        milli += model.piece_cost_milli(&piece)
-    });
-    model.finish(milli)
+    let mut total = Total {
+        model: cost::CostModel::for_encoding(encoding),
+        milli: 0,
+    };
+    scan::for_each_piece_at(text, encoding, &mut total);
+    total.model.finish(total.milli)
+}
+
+/// Sums the cost of the pieces.
+struct Total {
+    model: &'static cost::CostModel,
+    milli: u64,
+}
+
+impl scan::PieceSink for Total {
+    #[inline(always)]
+    fn piece(&mut self, p: scan::Piece, _start: usize) {
+        self.milli += self.model.piece_cost_milli(&p);
+    }
 }
 
 /// Tokens OpenAI adds around each chat message (role and separators) in its chat format.
@@ -185,13 +198,17 @@ impl StreamCounter {
         self.pending.push_str(delta);
         let model = cost::CostModel::for_encoding(self.encoding);
         let mut pieces: Vec<(usize, u64, bool)> = Vec::new();
-        scan::for_each_piece_at(&self.pending, self.encoding, |p, start| {
-            let blank = matches!(
-                p.kind,
-                Some(scan::PieceKind::Space | scan::PieceKind::Newline)
-            );
-            pieces.push((start, model.piece_cost_milli(&p), blank));
-        });
+        scan::for_each_piece_at(
+            &self.pending,
+            self.encoding,
+            &mut |p: scan::Piece, start| {
+                let blank = matches!(
+                    p.kind,
+                    Some(scan::PieceKind::Space | scan::PieceKind::Newline)
+                );
+                pieces.push((start, model.piece_cost_milli(&p), blank));
+            },
+        );
         // The last piece can grow; whitespace right before it can regroup with later
         // whitespace (`\n` + `  ` + `\n` is one piece). Everything before is final.
         let mut keep_from = pieces.len().saturating_sub(1);
