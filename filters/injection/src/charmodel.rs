@@ -204,6 +204,11 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
     let mut tokens: Vec<(usize, usize)> = Vec::with_capacity(expect_tokens);
     let mut weird: Vec<bool> = Vec::with_capacity(expect_tokens);
     let mut plain: Vec<bool> = Vec::with_capacity(expect_tokens);
+    // Per kept token: the running bigram cost and character count at its first and after its
+    // last character, summed as the characters are read (a window's mean cost is then two
+    // differences; reading the window's characters again for it cost as much as the scan).
+    let mut costs: Vec<[(u32, usize); 2]> = Vec::with_capacity(expect_tokens);
+    let mut bigrams = Bigrams::default();
     // Every bracket read with its byte offset: balance is judged on these alone.
     let mut brackets: Vec<(usize, u8)> = Vec::new();
     // Indices into `tokens` where a stretch after a skipped gap starts.
@@ -230,6 +235,7 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
         }
         let (mut class, mut len) = class_at(text, i);
         if class & SPACE != 0 {
+            bigrams.step(symbol_at(bytes, i, class));
             i += len;
             continue;
         }
@@ -237,10 +243,15 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
         let start = i;
         let mut tok = TokenFeatures::first(class);
         let mut bracketed = false;
+        let mut first = (0, 0);
         loop {
             if class & BRACKET != 0 {
                 brackets.push((i, bytes[i]));
                 bracketed = true;
+            }
+            bigrams.step(symbol_at(bytes, i, class));
+            if i == start {
+                first = (bigrams.cum, bigrams.chars - 1);
             }
             i += len;
             // ASCII (most characters) straight from the table, until a space or other byte.
@@ -250,6 +261,7 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
                     break;
                 }
                 tok.feed(c);
+                bigrams.step(ASCII_SYMBOL[b as usize] as usize);
                 i += 1;
             }
             if i >= bytes.len() {
@@ -265,13 +277,13 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
             tokens.push((start, i));
             weird.push(tok.weird());
             plain.push(tok.plain());
+            costs.push([first, (bigrams.cum, bigrams.chars)]);
         }
         if bracketed {
             needed = tokens.len() + BRACKET_REACH;
         }
     }
     segments.push(tokens.len());
-    let mut costs = TokenCosts::new(text, tokens.len());
     let mut stack: Vec<u8> = Vec::new();
     let mut best: Option<(f32, Range<usize>)> = None;
     // The brackets inside the window, `brackets[lo..hi]`: windows only move forward, and so
@@ -313,7 +325,7 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
             if unmatched < 1 {
                 continue;
             }
-            let bits = costs.mean_bits(&tokens, w, last);
+            let bits = mean_bits(costs[w][0], costs[last][1]);
             // Both weights need at least 4 bits per character.
             if bits < 4.0 {
                 continue;
@@ -377,109 +389,42 @@ fn reach_back(bytes: &[u8], q: usize, floor: usize) -> usize {
     p
 }
 
-/// Running bigram cost at each token's first and last character, so a window's mean cost is
-/// two subtractions. Filled lazily, front to back, only over the tokens of windows that get
-/// this far; a gap between such windows is skipped (only differences within one
-/// uninterrupted run are ever taken).
-struct TokenCosts<'t> {
-    text: &'t str,
-    /// Cumulative cost up to and including the token's first character, and its char index.
-    first: Vec<(u32, usize)>,
-    /// Cumulative cost up to and including the token's last character, and the char index
-    /// after it.
-    last: Vec<(u32, usize)>,
-    /// Tokens `< done` are filled (those of the current run are consistent with each other).
-    done: usize,
-    /// Next byte to read, with the running state at that point.
-    pos: usize,
+/// Running bigram cost of the characters read, and how many were read. Across a skipped gap
+/// the pair of the characters on either side is counted too: harmless, as only differences
+/// within one uninterrupted stretch are ever taken.
+#[derive(Default)]
+struct Bigrams {
     cum: u32,
-    ci: usize,
+    chars: usize,
     prev: Option<usize>,
 }
 
-impl<'t> TokenCosts<'t> {
-    fn new(text: &'t str, n: usize) -> Self {
-        TokenCosts {
-            text,
-            first: vec![(0, 0); n],
-            last: vec![(0, 0); n],
-            done: 0,
-            pos: 0,
-            cum: 0,
-            ci: 0,
-            prev: None,
-        }
-    }
-
-    /// Mean cost in bits per character pair from token `a`'s first to token `b`'s last character.
-    ///
-    /// Not inlined: inside the large caller its loop ran out of registers.
-    #[inline(never)]
-    fn mean_bits(&mut self, tokens: &[(usize, usize)], a: usize, b: usize) -> f32 {
-        if a >= self.done {
-            // Start a new run at token `a`.
-            self.done = a;
-            self.pos = tokens[a].0;
-            self.cum = 0;
-            self.ci = 0;
-            self.prev = None;
-        }
-        // The running state in locals: kept in `self` it went through memory at every
-        // character, and that chain of stores and loads was the loop's cost.
-        let mut run = Run {
-            pos: self.pos,
-            cum: self.cum,
-            ci: self.ci,
-            prev: self.prev,
-        };
-        while self.done <= b {
-            let k = self.done;
-            let (ts, te) = tokens[k];
-            // The characters between the previous token and this one count too.
-            run.advance(self.text, ts);
-            run.advance(self.text, ts + 1);
-            self.first[k] = (run.cum, run.ci - 1);
-            run.advance(self.text, te);
-            self.last[k] = (run.cum, run.ci);
-            self.done += 1;
-        }
-        (self.pos, self.cum, self.ci, self.prev) = (run.pos, run.cum, run.ci, run.prev);
-        let (c0, i0) = self.first[a];
-        let (c1, i1) = self.last[b];
-        (c1 - c0) as f32 / 8.0 / (i1 - i0).saturating_sub(1).max(1) as f32
-    }
-}
-
-/// [`TokenCosts`]' running state: next byte, cumulative cost, characters read, last symbol.
-#[derive(Clone, Copy)]
-struct Run {
-    pos: usize,
-    cum: u32,
-    ci: usize,
-    prev: Option<usize>,
-}
-
-impl Run {
-    /// Reads the characters from `pos` on while `pos < end` (the last one may end past it).
+impl Bigrams {
     #[inline(always)]
-    fn advance(&mut self, text: &str, end: usize) {
-        let bytes = text.as_bytes();
-        while self.pos < end {
-            let (sym, len) = match bytes.get(self.pos) {
-                Some(&c) if c < 0x80 => (ASCII_SYMBOL[c as usize] as usize, 1),
-                _ => match text.get(self.pos..).and_then(|t| t.chars().next()) {
-                    Some(c) => (symbol(c), c.len_utf8()),
-                    None => return,
-                },
-            };
-            if let Some(p) = self.prev {
-                self.cum += COST[p][sym] as u32;
-            }
-            self.prev = Some(sym);
-            self.ci += 1;
-            self.pos += len;
+    fn step(&mut self, sym: usize) {
+        if let Some(p) = self.prev {
+            self.cum = self.cum.wrapping_add(COST[p][sym] as u32);
         }
+        self.prev = Some(sym);
+        self.chars += 1;
     }
+}
+
+/// The model symbol of the character at byte `i` of `bytes`, whose class is `class`.
+#[inline(always)]
+fn symbol_at(bytes: &[u8], i: usize, class: u16) -> usize {
+    match bytes.get(i) {
+        Some(&b) if b < 0x80 => ASCII_SYMBOL[b as usize] as usize,
+        // What `symbol` answers for any other character: whitespace or not.
+        _ if class & SPACE != 0 => 28,
+        _ => SYMBOLS - 1,
+    }
+}
+
+/// Mean cost in bits per character pair from a token's first character, (cost, index) at
+/// it, to another's last, (cost, characters) after it.
+fn mean_bits((c0, i0): (u32, usize), (c1, i1): (u32, usize)) -> f32 {
+    c1.wrapping_sub(c0) as f32 / 8.0 / (i1 - i0).saturating_sub(1).max(1) as f32
 }
 
 /// Character classes for the token features (bits), one table lookup per ASCII byte.
@@ -684,6 +629,110 @@ fn unbalanced_brackets(brackets: &[(usize, u8)], stack: &mut Vec<u8>) -> usize {
 #[cfg(test)]
 mod suffix_tests {
     use super::*;
+
+    /// The lazy cost table the check used before costs were summed during the scan.
+    ///
+    /// Running bigram cost at each token's first and last character, so a window's mean cost is
+    /// two subtractions. Filled lazily, front to back, only over the tokens of windows that get
+    /// this far; a gap between such windows is skipped (only differences within one
+    /// uninterrupted run are ever taken).
+    struct TokenCosts<'t> {
+        text: &'t str,
+        /// Cumulative cost up to and including the token's first character, and its char index.
+        first: Vec<(u32, usize)>,
+        /// Cumulative cost up to and including the token's last character, and the char index
+        /// after it.
+        last: Vec<(u32, usize)>,
+        /// Tokens `< done` are filled (those of the current run are consistent with each other).
+        done: usize,
+        /// Next byte to read, with the running state at that point.
+        pos: usize,
+        cum: u32,
+        ci: usize,
+        prev: Option<usize>,
+    }
+
+    impl<'t> TokenCosts<'t> {
+        fn new(text: &'t str, n: usize) -> Self {
+            TokenCosts {
+                text,
+                first: vec![(0, 0); n],
+                last: vec![(0, 0); n],
+                done: 0,
+                pos: 0,
+                cum: 0,
+                ci: 0,
+                prev: None,
+            }
+        }
+
+        /// Mean cost in bits per character pair from token `a`'s first to token `b`'s last character.
+        fn mean_bits(&mut self, tokens: &[(usize, usize)], a: usize, b: usize) -> f32 {
+            if a >= self.done {
+                // Start a new run at token `a`.
+                self.done = a;
+                self.pos = tokens[a].0;
+                self.cum = 0;
+                self.ci = 0;
+                self.prev = None;
+            }
+            // The running state in locals: kept in `self` it went through memory at every
+            // character, and that chain of stores and loads was the loop's cost.
+            let mut run = Run {
+                pos: self.pos,
+                cum: self.cum,
+                ci: self.ci,
+                prev: self.prev,
+            };
+            while self.done <= b {
+                let k = self.done;
+                let (ts, te) = tokens[k];
+                // The characters between the previous token and this one count too.
+                run.advance(self.text, ts);
+                run.advance(self.text, ts + 1);
+                self.first[k] = (run.cum, run.ci - 1);
+                run.advance(self.text, te);
+                self.last[k] = (run.cum, run.ci);
+                self.done += 1;
+            }
+            (self.pos, self.cum, self.ci, self.prev) = (run.pos, run.cum, run.ci, run.prev);
+            let (c0, i0) = self.first[a];
+            let (c1, i1) = self.last[b];
+            (c1 - c0) as f32 / 8.0 / (i1 - i0).saturating_sub(1).max(1) as f32
+        }
+    }
+
+    /// [`TokenCosts`]' running state: next byte, cumulative cost, characters read, last symbol.
+    #[derive(Clone, Copy)]
+    struct Run {
+        pos: usize,
+        cum: u32,
+        ci: usize,
+        prev: Option<usize>,
+    }
+
+    impl Run {
+        /// Reads the characters from `pos` on while `pos < end` (the last one may end past it).
+        #[inline(always)]
+        fn advance(&mut self, text: &str, end: usize) {
+            let bytes = text.as_bytes();
+            while self.pos < end {
+                let (sym, len) = match bytes.get(self.pos) {
+                    Some(&c) if c < 0x80 => (ASCII_SYMBOL[c as usize] as usize, 1),
+                    _ => match text.get(self.pos..).and_then(|t| t.chars().next()) {
+                        Some(c) => (symbol(c), c.len_utf8()),
+                        None => return,
+                    },
+                };
+                if let Some(p) = self.prev {
+                    self.cum += COST[p][sym] as u32;
+                }
+                self.prev = Some(sym);
+                self.ci += 1;
+                self.pos += len;
+            }
+        }
+    }
 
     /// The check as it was before it skipped the text far from brackets: every token read.
     fn adversarial_suffix_reference(text: &str) -> Option<(f32, Range<usize>)> {
