@@ -3,6 +3,7 @@
 front-parapet.yaml: envoy-configs/parapet.yaml (the full chain, run from the bundle
     dist/parapet.wasm in one VM) with the benchmark's ports, no access log, and token-limit's
     budget raised so the load is never rate-limited.
+front-parapet-nocache.yaml: the same with policy's decision cache off (decision_cache_entries 0).
 front-modules.yaml: the same chain from the six per-filter modules (dist/<filter>.wasm), each in
     its own VM: what the bundle is compared with.
 front-baseline.yaml: the very same listener, route and cluster with only the router filter.
@@ -51,6 +52,17 @@ cluster = cfg["static_resources"]["clusters"][0]
 ep = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]
 ep["address"]["socket_address"]["port_value"] = up
 yaml.safe_dump(cfg, open(os.path.join(out, "front-parapet.yaml"), "w"), sort_keys=False)
+
+# The same chain with policy's decision cache off: wrk repeats one request, so with the cache
+# every decision after the first is a hit; this config shows what evaluating each one costs.
+nocache = copy.deepcopy(cfg)
+for f in nocache["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"]:
+    conf = f.get("typed_config", {}).get("config")
+    if conf and conf.get("name") == "policy":
+        c = json.loads(conf["configuration"]["value"])
+        c["decision_cache_entries"] = 0
+        conf["configuration"]["value"] = json.dumps(c)
+yaml.safe_dump(nocache, open(os.path.join(out, "front-parapet-nocache.yaml"), "w"), sort_keys=False)
 
 
 def standalone(f):

@@ -195,3 +195,45 @@ fn a_members_own_config_errors_still_name_the_field() {
     let message = bundle_refuses("token-limit", json!({"tokens_per_minute": 0}));
     assert!(message.contains("tokens_per_minute"), "{message}");
 }
+
+/// Two members in one VM, the first rewriting the body: the second must work on the rewritten
+/// bytes (the runtime shares one parse per body among the members of a VM, never a stale one).
+#[test]
+fn a_member_after_a_rewrite_works_on_the_rewritten_body() {
+    let phone = "+1 415 555 0134";
+    let email_only = json!({"entities": {"EMAIL": "redact", "PHONE": "allow"}});
+    let phone_only = json!({"entities": {"EMAIL": "allow", "PHONE": "redact"}});
+    let two = |wasm: &str, vm: &str| {
+        let path = parapet_harness::dist(wasm).expect("run scripts/build first");
+        Chain::builder()
+            .filter_spec(
+                FilterSpec::new("pii-email", &path)
+                    .config(email_only.clone())
+                    .root_id("pii-redact")
+                    .vm_id(vm),
+            )
+            .filter_spec(
+                FilterSpec::new("pii-phone", &path)
+                    .config(phone_only.clone())
+                    .root_id("pii-redact")
+                    .vm_id(vm),
+            )
+            .build()
+            .expect("configures")
+    };
+    let request = chat(
+        "gpt-4o-mini",
+        &format!("Mail {EMAIL} or call {phone} today, {EMAIL} again."),
+    );
+    let bundled = two("parapet", "parapet")
+        .run(&request, &ok())
+        .expect("runs");
+    let own = two("pii-redact", "").run(&request, &ok()).expect("runs");
+    let forwarded = bundled.upstream().body_str();
+    assert_eq!(forwarded, own.upstream().body_str());
+    let sent: Value = serde_json::from_str(&forwarded).expect("valid JSON upstream");
+    assert_eq!(
+        sent["messages"][0]["content"],
+        "Mail [EMAIL] or call [PHONE] today, [EMAIL] again."
+    );
+}

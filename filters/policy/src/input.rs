@@ -269,8 +269,15 @@ pub fn findings(reads: &[FindingReads], read: impl Fn(&str, &str) -> Option<Stri
         let mut fields = BTreeMap::new();
         fields.insert(Value::from("action"), finding_value("action", action));
         for field in wanted {
-            if let Some(v) = read(f, field) {
-                fields.insert(Value::from(*field), finding_value(field, v));
+            match read(f, field) {
+                Some(v) => {
+                    fields.insert(Value::from(*field), finding_value(field, v));
+                }
+                // The runtime writes these two with every decision, but not when empty.
+                None if matches!(*field, "categories" | "rule_ids") => {
+                    fields.insert(Value::from(*field), Value::from(Vec::<Value>::new()));
+                }
+                None => {}
             }
         }
         out.insert(Value::from(f.as_str()), Value::from(fields));
@@ -450,7 +457,8 @@ mod tests {
                     "prompt_chars": 23u64, "tools": ["get_weather"],
                     "tool_calls_in_history": 0u64, "response_format": null},
             "findings": {"prompt-guard": {"action": "allow", "risk": 0.25,
-                                          "estimated_tokens": null}}
+                                          "estimated_tokens": null,
+                                          "categories": [], "rule_ids": []}}
         });
         assert_eq!(input.value(), &from_json(want));
     }
@@ -458,10 +466,9 @@ mod tests {
     #[test]
     fn findings_of_filters_that_decided() {
         let recorded = [
+            // An allow: the runtime does not write empty categories and rule_ids.
             ("prompt-guard", "action", "allow"),
             ("prompt-guard", "mode", "enforce"),
-            ("prompt-guard", "categories", ""),
-            ("prompt-guard", "rule_ids", ""),
             ("prompt-guard", "risk", "0.125"),
             ("pii-redact", "action", "rewrite"),
             ("pii-redact", "mode", "monitor"),
@@ -482,7 +489,7 @@ mod tests {
                 "prompt-guard": {"action": "allow", "mode": "enforce", "categories": [],
                                  "rule_ids": [], "risk": 0.125},
                 "pii-redact": {"action": "rewrite", "mode": "monitor",
-                               "categories": ["EMAIL", "PHONE"]}
+                               "categories": ["EMAIL", "PHONE"], "rule_ids": []}
             }))
         );
     }

@@ -52,6 +52,8 @@ pub struct BundleRoot {
 
 impl BundleRoot {
     pub fn new(members: &'static [Member]) -> Self {
+        // The filters of one VM see the same bodies in turn: parse each once.
+        crate::views::share();
         BundleRoot {
             members,
             root_id: None,

@@ -4,8 +4,8 @@
 use std::cell::RefCell;
 
 use parapet_core::{
-    apply_edits, detect, framing_for, is_streaming_path, parse_request, parse_response, Api, Edit,
-    Framing, Limits, Operation, Provider, ResponseView, Segment,
+    apply_edits, detect, framing_for, is_streaming_path, Api, Edit, Framing, Limits, Operation,
+    Provider, ResponseView, Segment,
 };
 
 use crate::config::{self, Common, CommonDefaults, ConfigError, Mode, OnError, UnknownApi};
@@ -89,6 +89,8 @@ pub struct Exchange<F: Filter> {
     response: ResponseMode,
     /// Headers `on_request` asked to add to the client's response (`Cx::add_response_header`).
     response_headers_out: RefCell<Vec<(String, String)>>,
+    /// Bit 1: the request phase published `categories`/`rule_ids`; bit 2: the response phase.
+    lists_published: std::cell::Cell<u8>,
 }
 
 impl<F: Filter> Default for Exchange<F> {
@@ -115,6 +117,7 @@ impl<F: Filter> Default for Exchange<F> {
             state: F::State::default(),
             response: ResponseMode::Skip,
             response_headers_out: RefCell::new(Vec::new()),
+            lists_published: std::cell::Cell::new(0),
         }
     }
 }
@@ -307,7 +310,7 @@ impl<F: Filter> Exchange<F> {
                 }
             }
         }
-        let view = match parse_request(self.info.api, &body, &plugin.limits()) {
+        let view = match crate::views::request(self.info.api, &body, &plugin.limits()) {
             Ok(view) => view,
             Err(e) => {
                 return self.fail(
@@ -584,8 +587,17 @@ impl<F: Filter> Exchange<F> {
         crate::findings::publish_key(host, k_action, action);
         // A monitored "rewrite" did not rewrite anything: later filters (policy) must know.
         crate::findings::publish_key(host, k_mode, plugin.common.mode.as_str());
-        crate::findings::publish_key(host, k_categories, &join(|f| &f.category));
-        crate::findings::publish_key(host, k_rule_ids, &join(|f| &f.rule_id));
+        // Empty lists are not written (absent reads as empty: see `findings`): two host calls
+        // fewer per filter and request on the common allow, unless this phase already wrote a
+        // list that must now be cleared.
+        let bit = if phase == Phase::Request { 1 } else { 2 };
+        let (categories, rule_ids) = (join(|f| &f.category), join(|f| &f.rule_id));
+        let written = self.lists_published.get() & bit != 0;
+        if written || !categories.is_empty() || !rule_ids.is_empty() {
+            crate::findings::publish_key(host, k_categories, &categories);
+            crate::findings::publish_key(host, k_rule_ids, &rule_ids);
+            self.lists_published.set(self.lists_published.get() | bit);
+        }
     }
 
     /// Event, metrics and shared findings for one decision.
@@ -754,7 +766,7 @@ impl<F: Filter> Exchange<F> {
                 "the response body could not be read",
             );
         };
-        let view = match parse_response(self.info.api, &body, &plugin.limits()) {
+        let view = match crate::views::response(self.info.api, &body, &plugin.limits()) {
             Ok(v) => v,
             Err(e) => {
                 return self.fail(

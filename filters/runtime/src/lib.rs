@@ -68,6 +68,7 @@ pub mod secret;
 pub mod stream;
 pub mod testing;
 pub mod verdict;
+pub mod views;
 pub mod window;
 
 pub use config::{Common, ConfigError, Mode, OnError};
