@@ -25,8 +25,28 @@ pub struct Decoded {
 
 #[inline]
 fn is_b64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+    BYTE_CLASS[b as usize] & B64 != 0
 }
+
+/// Byte classes of the payload scans, one load per byte (the probes read most bytes of
+/// every word they land in).
+const B64: u8 = 1;
+const HEX_OR_SEPARATOR: u8 = 2;
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_') {
+            t[i] |= B64;
+        }
+        if b.is_ascii_hexdigit() || matches!(b, b'\\' | b'x' | b' ') {
+            t[i] |= HEX_OR_SEPARATOR;
+        }
+        i += 1;
+    }
+    t
+};
 
 /// Text looks like language, not binary noise: valid UTF-8, few control characters, and a
 /// good share of letters and spaces.
@@ -142,7 +162,7 @@ pub fn hex_payloads(text: &str, budget: &mut usize) -> Vec<Decoded> {
 /// Bytes a hex payload is made of: digits and the `\x`, `0x` and space separators.
 #[inline]
 fn hex_or_separator(b: u8) -> bool {
-    b.is_ascii_hexdigit() || matches!(b, b'\\' | b'x' | b' ')
+    BYTE_CLASS[b as usize] & HEX_OR_SEPARATOR != 0
 }
 
 /// Parses the hex payloads inside `run` (a run of `hex_or_separator` bytes of `text`).
