@@ -105,8 +105,16 @@ impl Moderator {
 
     /// The compiled lexicon automaton, for benchmarks that compare against one plain pass.
     #[doc(hidden)]
+    ///
+    /// # Panics
+    ///
+    /// If the automaton cannot be built (it is built on first use, from patterns that already
+    /// compiled once).
     pub fn lexicon_automaton(&self) -> &aho_corasick::AhoCorasick {
-        &self.engine.patterns.ac
+        self.engine
+            .patterns
+            .automaton()
+            .expect("the lexicon compiled once, so it compiles again")
     }
 
     /// Starts scanning one output stream.

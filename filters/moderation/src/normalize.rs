@@ -15,17 +15,37 @@ pub(crate) struct NormText {
     /// Absolute normalised position of `bytes[0]`.
     base: usize,
     bytes: Vec<u8>,
-    /// For each byte in `bytes`: the original character's absolute byte range.
-    raw: Vec<(usize, usize)>,
+    /// Where the normalised bytes came from, in runs (the first one covers `base`). Most output
+    /// is ASCII, one normalised byte per original byte, so a run usually spans many words: a
+    /// table entry per normalised byte cost more to fill and to trim than the rest of the
+    /// normalisation.
+    runs: VecDeque<Run>,
     /// Absolute positions of collapsed-whitespace bytes whose run contained a line break.
     line_breaks: VecDeque<usize>,
     in_space: bool,
+}
+
+/// Normalised bytes from absolute position `norm` up to the next run's start.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    norm: usize,
+    /// Absolute original offset of the run's first character.
+    raw: usize,
+    /// 0: the run's byte `i` came from the one-byte character at `raw + i`. Otherwise every
+    /// byte of the run came from the one character of this many bytes at `raw`.
+    char_len: u8,
 }
 
 /// Word bytes for boundary checks: ASCII alphanumerics, `_`, and any non-ASCII byte (letters of
 /// other scripts must not be split into "words" by their UTF-8 continuation bytes).
 pub(crate) fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// ASCII bytes that `char::is_whitespace` accepts (with vertical tab, unlike
+/// `u8::is_ascii_whitespace`).
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r')
 }
 
 fn is_invisible(c: char) -> bool {
@@ -54,50 +74,100 @@ impl NormText {
         self.base
     }
 
+    /// Records that the next normalised bytes come from the one-byte characters at `raw..`.
+    fn map_ascii(&mut self, raw: usize) {
+        let end = self.end();
+        let continues = self
+            .runs
+            .back()
+            .is_some_and(|r| r.char_len == 0 && r.raw + (end - r.norm) == raw);
+        if !continues {
+            self.runs.push_back(Run {
+                norm: end,
+                raw,
+                char_len: 0,
+            });
+        }
+    }
+
+    /// Records that the next normalised bytes come from the `len`-byte character at `raw`.
+    fn map_char(&mut self, raw: usize, len: usize) {
+        self.runs.push_back(Run {
+            norm: self.end(),
+            raw,
+            char_len: len as u8,
+        });
+    }
+
     /// Appends `text`, whose first byte is at absolute original offset `raw_offset`.
     pub(crate) fn push(&mut self, text: &str, raw_offset: usize) {
-        // Most output is ASCII: one normalised byte per input byte.
         self.bytes.reserve(text.len());
-        self.raw.reserve(text.len());
-        for (i, c) in text.char_indices() {
+        let src = text.as_bytes();
+        let mut i = 0;
+        while let Some(&b) = src.get(i) {
             let start = raw_offset + i;
-            if c.is_ascii() && !c.is_ascii_whitespace() && c != '\u{0B}' {
-                // Neither invisible, nor folded, nor whitespace: lower-cased as is.
-                self.in_space = false;
-                self.bytes.push(c.to_ascii_lowercase() as u8);
-                self.raw.push((start, start + 1));
+            if b < 0x80 && (b == b' ' && !self.in_space || !is_ascii_space(b)) {
+                // A stretch of ASCII that needs no more than lower-casing, one byte per byte:
+                // neither invisible, nor folded, nor whitespace beyond single spaces.
+                let mut after_space = self.in_space;
+                let n = src[i..]
+                    .iter()
+                    .position(|&c| {
+                        let space = c == b' ';
+                        let stop =
+                            c >= 0x80 || (space && after_space) || (!space && is_ascii_space(c));
+                        after_space = space;
+                        stop
+                    })
+                    .unwrap_or(src.len() - i);
+                self.in_space = src[i + n - 1] == b' ';
+                self.map_ascii(start);
+                self.bytes
+                    .extend(src[i..i + n].iter().map(u8::to_ascii_lowercase));
+                i += n;
                 continue;
             }
-            let range = (start, start + c.len_utf8());
+            if b < 0x80 {
+                if !self.in_space {
+                    self.in_space = true;
+                    self.map_ascii(start);
+                    self.bytes.push(b' ');
+                }
+                if b == b'\n' {
+                    let at = self.end() - 1;
+                    if self.line_breaks.back() != Some(&at) {
+                        self.line_breaks.push_back(at);
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
+                break;
+            };
+            let len = c.len_utf8();
+            i += len;
             if is_invisible(c) {
                 continue;
             }
             if c.is_whitespace() {
                 if !self.in_space {
                     self.in_space = true;
+                    self.map_char(start, len);
                     self.bytes.push(b' ');
-                    self.raw.push(range);
-                }
-                if c == '\n' {
-                    let at = self.end() - 1;
-                    if self.line_breaks.back() != Some(&at) {
-                        self.line_breaks.push_back(at);
-                    }
                 }
                 continue;
             }
             self.in_space = false;
+            self.map_char(start, len);
             let c = fold(c);
             if c.is_ascii() {
                 self.bytes.push(c.to_ascii_lowercase() as u8);
-                self.raw.push(range);
             } else {
                 let mut buf = [0u8; 4];
                 for lc in c.to_lowercase() {
-                    for b in lc.encode_utf8(&mut buf).bytes() {
-                        self.bytes.push(b);
-                        self.raw.push(range);
-                    }
+                    self.bytes
+                        .extend_from_slice(lc.encode_utf8(&mut buf).as_bytes());
                 }
             }
         }
@@ -123,10 +193,15 @@ impl NormText {
 
     /// Original range of the character that produced normalised byte `at`.
     pub(crate) fn raw_range(&self, at: usize) -> Option<(usize, usize)> {
-        if at < self.base {
+        if at < self.base || at >= self.end() {
             return None;
         }
-        self.raw.get(at - self.base).copied()
+        let i = self.runs.partition_point(|r| r.norm <= at).checked_sub(1)?;
+        let r = self.runs.get(i)?;
+        Some(match r.char_len {
+            0 => (r.raw + (at - r.norm), r.raw + (at - r.norm) + 1),
+            n => (r.raw, r.raw + usize::from(n)),
+        })
     }
 
     /// Original byte span of the normalised span `[start, end)`.
@@ -153,8 +228,10 @@ impl NormText {
         }
         let n = (keep_from - self.base).min(self.bytes.len());
         self.bytes.drain(..n);
-        self.raw.drain(..n);
         self.base += n;
+        while self.runs.get(1).is_some_and(|r| r.norm <= self.base) {
+            self.runs.pop_front();
+        }
         while self.line_breaks.front().is_some_and(|&p| p < self.base) {
             self.line_breaks.pop_front();
         }
@@ -205,6 +282,80 @@ mod tests {
                 let l = c.to_ascii_lowercase() as u8;
                 assert_eq!(n.slice(0, 100), [b'a', l, l, b'b'], "{b:#x}");
                 assert_eq!(n.raw_span(2, 3), Some((2, 3)), "{b:#x}");
+            }
+        }
+    }
+
+    /// The normalisation one character at a time with a range per normalised byte, as it was
+    /// first written: (bytes, original range of each byte, line-break positions).
+    fn by_char(text: &str) -> (Vec<u8>, Vec<(usize, usize)>, Vec<usize>) {
+        let (mut bytes, mut raw, mut breaks) = (Vec::new(), Vec::new(), Vec::new());
+        let mut in_space = false;
+        for (i, c) in text.char_indices() {
+            let range = (i, i + c.len_utf8());
+            if is_invisible(c) {
+                continue;
+            }
+            if c.is_whitespace() {
+                if !in_space {
+                    in_space = true;
+                    bytes.push(b' ');
+                    raw.push(range);
+                }
+                if c == '\n' && breaks.last() != Some(&(bytes.len() - 1)) {
+                    breaks.push(bytes.len() - 1);
+                }
+                continue;
+            }
+            in_space = false;
+            let mut buf = [0u8; 4];
+            for lc in fold(c).to_lowercase() {
+                for b in lc.encode_utf8(&mut buf).bytes() {
+                    bytes.push(b);
+                    raw.push(range);
+                }
+            }
+        }
+        (bytes, raw, breaks)
+    }
+
+    #[test]
+    fn runs_map_every_byte_like_a_table_per_byte() {
+        let alphabet: Vec<char> = "aZ09 .,\n\t\r\x0B\x0C_-éÉİẞΣЖ東🙂\u{200B}\u{00AD}\u{2019}\u{201C}\u{FF21}\u{FF41}\u{3000}\u{85}\u{2028}\u{A0}"
+            .chars()
+            .collect();
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..3000 {
+            let len = next(40);
+            let text: String = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
+            let (bytes, raw, breaks) = by_char(&text);
+            let mut n = NormText::default();
+            let mut at = 0;
+            while at < text.len() {
+                let mut cut = (at + 1 + next(12)).min(text.len());
+                while !text.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                n.push(&text[at..cut], at);
+                at = cut;
+            }
+            assert_eq!(n.slice(0, usize::MAX), bytes.as_slice(), "{text:?}");
+            let keep = next(bytes.len() + 1);
+            n.trim_front(keep);
+            for (i, &r) in raw.iter().enumerate() {
+                let want = (i >= keep).then_some(r);
+                assert_eq!(n.raw_range(i), want, "{text:?} byte {i}");
+            }
+            assert_eq!(n.raw_range(bytes.len()), None);
+            for p in 0..=bytes.len() + 1 {
+                let want = breaks.iter().rev().find(|&&b| b < p && b >= keep).copied();
+                assert_eq!(n.last_line_break_before(p), want, "{text:?} at {p}");
             }
         }
     }

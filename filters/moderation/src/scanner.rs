@@ -345,10 +345,12 @@ impl StreamScanner {
         let from = scanned
             .saturating_sub(set.max_len.saturating_sub(1))
             .max(self.norm.base());
+        let mut matches = Vec::new();
+        let before = from.checked_sub(1).and_then(|p| self.norm.byte(p));
+        set.find(self.norm.slice(from, limit), before, &mut matches);
         let mut found = Vec::new();
-        for m in set.ac.find_overlapping_iter(self.norm.slice(from, limit)) {
-            let (start, end) = (from + m.start(), from + m.end());
-            let pid = m.pattern().as_usize();
+        for (start, end, pid) in matches {
+            let (start, end) = (from + start, from + end);
             let Some(info) = set.info.get(pid) else {
                 continue;
             };
