@@ -207,7 +207,10 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
     // Per kept token: the running bigram cost and character count at its first and after its
     // last character, summed as the characters are read (a window's mean cost is then two
     // differences; reading the window's characters again for it cost as much as the scan).
-    let mut costs: Vec<[(u32, usize); 2]> = Vec::with_capacity(expect_tokens);
+    // Room for a prompt's worth up front (growing it cost 2% on a 2 KB text), not for every
+    // token of a long one: kept tokens are usually far fewer than `expect_tokens`, and in
+    // wasm the peak of this list stays in the module's memory.
+    let mut costs: Vec<[(u32, usize); 2]> = Vec::with_capacity(expect_tokens.min(1024));
     let mut bigrams = Bigrams::default();
     // Every bracket read with its byte offset: balance is judged on these alone.
     let mut brackets: Vec<(usize, u8)> = Vec::new();
