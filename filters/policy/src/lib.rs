@@ -153,6 +153,11 @@ impl Filter for PolicyFilter {
         self.response_entrypoint.is_some()
     }
 
+    fn needs_identity(&self) -> bool {
+        // `input.identity` and `input.request.source_address`.
+        true
+    }
+
     fn on_request(&self, cx: &mut Cx<Self::State>, view: &RequestView) -> Outcome {
         let findings = input::findings(&self.findings, |f, field| cx.finding_of(f, field));
         let input = input::request_input(cx.request, view, &self.input_headers, findings);

@@ -91,6 +91,8 @@ pub struct Exchange<F: Filter> {
     response_headers_out: RefCell<Vec<(String, String)>>,
     /// Bit 1: the request phase published `categories`/`rule_ids`; bit 2: the response phase.
     lists_published: std::cell::Cell<u8>,
+    /// The identity is resolved only when an event needs it ([`Filter::needs_identity`]).
+    identity_deferred: bool,
 }
 
 impl<F: Filter> Default for Exchange<F> {
@@ -118,6 +120,7 @@ impl<F: Filter> Default for Exchange<F> {
             response: ResponseMode::Skip,
             response_headers_out: RefCell::new(Vec::new()),
             lists_published: std::cell::Cell::new(0),
+            identity_deferred: false,
         }
     }
 }
@@ -160,8 +163,24 @@ impl<F: Filter> Exchange<F> {
         &self.info
     }
 
-    fn event_context(&self, plugin: &Plugin<F>) -> EventContext {
+    fn event_context(&self, plugin: &Plugin<F>, host: &dyn Host) -> EventContext {
         let known = self.info.api != Api::GENERIC || self.info.model.is_some();
+        let identity = if self.identity_deferred {
+            let source = plugin
+                .common
+                .identity
+                .sources
+                .contains(&identity::IdentitySource::SourceAddress)
+                .then(|| source_address(host))
+                .flatten();
+            identity::resolve(
+                &plugin.common.identity,
+                &self.info.headers,
+                source.as_deref(),
+            )
+        } else {
+            self.info.identity.clone()
+        };
         EventContext {
             filter: F::NAME,
             version: plugin.version,
@@ -171,7 +190,7 @@ impl<F: Filter> Exchange<F> {
                 authority: self.info.authority.clone(),
                 path: config::path_without_query(&self.info.path).to_string(),
             },
-            identity: self.info.identity.clone(),
+            identity,
             provider: Some(provider_name(self.info.api.provider).to_string()).filter(|_| known),
             api: Some(operation_name(self.info.api.operation).to_string()).filter(|_| known),
             model: self.info.model.clone(),
@@ -221,12 +240,14 @@ impl<F: Filter> Exchange<F> {
         {
             return Flow::Continue;
         }
-        let source = host
-            .property(&["source", "address"])
-            .and_then(|v| String::from_utf8(v).ok());
-        self.info.identity =
-            identity::resolve(&plugin.common.identity, &headers, source.as_deref());
-        self.info.source_address = source;
+        if plugin.filter.needs_identity() {
+            let source = source_address(host);
+            self.info.identity =
+                identity::resolve(&plugin.common.identity, &headers, source.as_deref());
+            self.info.source_address = source;
+        } else {
+            self.identity_deferred = true;
+        }
         self.info.headers = headers;
         self.active = true;
         if end_of_stream {
@@ -520,7 +541,7 @@ impl<F: Filter> Exchange<F> {
         let block = Block::new(reason, client_message);
         let status = closed.then(|| reason.status());
         let event = SecurityEvent::for_error(
-            &self.event_context(plugin),
+            &self.event_context(plugin, host),
             reason,
             message,
             Applied {
@@ -637,7 +658,7 @@ impl<F: Filter> Exchange<F> {
             status,
         };
         let event = SecurityEvent::for_verdict(
-            &self.event_context(plugin),
+            &self.event_context(plugin, host),
             verdict,
             applied,
             host.now(),
@@ -1112,6 +1133,12 @@ impl<F: Filter> Exchange<F> {
         };
         Flow::Continue
     }
+}
+
+/// The downstream connection's address (`ip:port`), if the host has one.
+fn source_address(host: &dyn Host) -> Option<String> {
+    host.property(&["source", "address"])
+        .and_then(|v| String::from_utf8(v).ok())
 }
 
 fn record_work<F: Filter>(plugin: &Plugin<F>, host: &dyn Host, started: std::time::SystemTime) {

@@ -152,6 +152,25 @@ fn block_sends_openai_error_logs_event_counts_and_publishes() {
 }
 
 #[test]
+fn an_allow_costs_no_address_read_and_writes_no_empty_lists() {
+    // T does not read the identity: the address is fetched only for an event (the test above).
+    let (host, _ex, flow) = request("{}", &chat_body("nothing to see"));
+    assert_eq!(flow, Flow::Continue);
+    let s = host.state.borrow();
+    assert_eq!(s.property_reads, 0);
+    assert_eq!(
+        s.properties.get("parapet.t-guard.action"),
+        Some(&b"allow".to_vec())
+    );
+    assert_eq!(
+        s.properties.get("parapet.t-guard.mode"),
+        Some(&b"enforce".to_vec())
+    );
+    assert!(!s.properties.contains_key("parapet.t-guard.categories"));
+    assert!(!s.properties.contains_key("parapet.t-guard.rule_ids"));
+}
+
+#[test]
 fn monitor_mode_logs_but_does_not_block_or_rewrite() {
     let body = chat_body("BLOCK");
     let (host, _ex, flow) = request(r#"{"mode":"monitor"}"#, &body);

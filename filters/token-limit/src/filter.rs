@@ -452,6 +452,11 @@ impl Filter for TokenLimit {
         Ok(TokenLimit { cfg, tiers, models })
     }
 
+    fn needs_identity(&self) -> bool {
+        // Budgets are kept per caller.
+        true
+    }
+
     fn may_rewrite_request(&self) -> bool {
         // Adding `stream_options.include_usage` changes the body size.
         self.cfg.include_usage
