@@ -176,6 +176,37 @@ pub struct StreamCounter {
     pending_milli: u64,
 }
 
+/// Splits the pieces of [`StreamCounter`]'s pending text as they come: the last piece can grow,
+/// and whitespace right before it can regroup with later whitespace (`\n` + `  ` + `\n` is one
+/// piece), so that tail stays pending; everything before it is final.
+struct Tail {
+    model: &'static cost::CostModel,
+    /// Cost of the pieces before the tail.
+    settled_milli: u64,
+    /// Where the tail starts, and its cost.
+    start: usize,
+    milli: u64,
+    /// Whether the last piece is whitespace (then the tail is all whitespace).
+    blank: bool,
+}
+
+impl scan::PieceSink for Tail {
+    #[inline(always)]
+    fn piece(&mut self, p: scan::Piece, start: usize) {
+        let cost = self.model.piece_cost_milli(&p);
+        if !self.blank {
+            self.settled_milli += self.milli;
+            self.start = start;
+            self.milli = 0;
+        }
+        self.milli += cost;
+        self.blank = matches!(
+            p.kind,
+            Some(scan::PieceKind::Space | scan::PieceKind::Newline)
+        );
+    }
+}
+
 /// Longest tail [`StreamCounter`] keeps waiting for more text.
 pub const MAX_PENDING_BYTES: usize = 256;
 
@@ -196,31 +227,22 @@ impl StreamCounter {
             return self.tokens();
         }
         self.pending.push_str(delta);
-        let model = cost::CostModel::for_encoding(self.encoding);
-        let mut pieces: Vec<(usize, u64, bool)> = Vec::new();
-        scan::for_each_piece_at(
-            &self.pending,
-            self.encoding,
-            &mut |p: scan::Piece, start| {
-                let blank = matches!(
-                    p.kind,
-                    Some(scan::PieceKind::Space | scan::PieceKind::Newline)
-                );
-                pieces.push((start, model.piece_cost_milli(&p), blank));
-            },
-        );
-        // The last piece can grow; whitespace right before it can regroup with later
-        // whitespace (`\n` + `  ` + `\n` is one piece). Everything before is final.
-        let mut keep_from = pieces.len().saturating_sub(1);
-        while keep_from > 0 && pieces[keep_from - 1].2 {
-            keep_from -= 1;
+        let mut tail = Tail {
+            model: cost::CostModel::for_encoding(self.encoding),
+            settled_milli: 0,
+            start: 0,
+            milli: 0,
+            blank: false,
+        };
+        scan::for_each_piece_at(&self.pending, self.encoding, &mut tail);
+        let mut cut = tail.start;
+        if self.pending.len() - tail.start > MAX_PENDING_BYTES {
+            tail.settled_milli += tail.milli;
+            tail.milli = 0;
+            cut = self.pending.len();
         }
-        if self.pending.len() - pieces.get(keep_from).map_or(0, |p| p.0) > MAX_PENDING_BYTES {
-            keep_from = pieces.len();
-        }
-        let cut = pieces.get(keep_from).map_or(self.pending.len(), |p| p.0);
-        self.settled_milli += pieces[..keep_from].iter().map(|p| p.1).sum::<u64>();
-        self.pending_milli = pieces[keep_from..].iter().map(|p| p.1).sum();
+        self.settled_milli += tail.settled_milli;
+        self.pending_milli = tail.milli;
         self.pending.drain(..cut);
         self.tokens()
     }
