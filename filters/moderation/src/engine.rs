@@ -57,11 +57,15 @@ enum Search {
     WordStarts(Box<WordStarts>),
 }
 
+const WORD: u8 = 1;
+const STARTS: u8 = 2;
+
 struct WordStarts {
     nfa: contiguous::NFA,
-    /// Bytes some pattern starts with: most positions (spaces, punctuation) start none, and
-    /// skip the walk.
-    first: [bool; 256],
+    /// Per byte value: [`WORD`] if it is a word byte, [`STARTS`] if some pattern starts with
+    /// it (most positions, spaces and punctuation, start none and skip the walk). One look-up
+    /// per byte and a branch that is mostly not taken.
+    flags: [u8; 256],
     /// The patterns, concatenated, and where each ends: the plain automaton for benchmarks is
     /// built from them only when asked for.
     bytes: Vec<u8>,
@@ -106,10 +110,15 @@ impl PatternSet {
             .match_kind(MatchKind::Standard)
             .build(&pats)
             .map_err(build_error)?;
-        let mut first = [false; 256];
+        let mut flags = [0u8; 256];
+        for (b, f) in (0..=255).zip(flags.iter_mut()) {
+            if is_word_byte(b) {
+                *f |= WORD;
+            }
+        }
         for p in &pats {
             if let Some(&b) = p.first() {
-                first[usize::from(b)] = true;
+                flags[usize::from(b)] |= STARTS;
             }
         }
         let mut ends = Vec::with_capacity(pats.len());
@@ -121,7 +130,7 @@ impl PatternSet {
         Ok(PatternSet {
             search: Search::WordStarts(Box::new(WordStarts {
                 nfa,
-                first,
+                flags,
                 bytes,
                 ends,
                 plain: OnceLock::new(),
@@ -141,7 +150,7 @@ impl PatternSet {
                     .map(|m| (m.start(), m.end(), m.pattern().as_usize())),
             ),
             Search::WordStarts(w) => {
-                find_at_word_starts(&w.nfa, &w.first, hay, before, out);
+                find_at_word_starts(w, hay, before, out);
                 out.sort_unstable_by_key(|&(s, e, p)| (e, s, p));
             }
         }
@@ -173,21 +182,22 @@ impl PatternSet {
 /// Walks the trie from every position of `hay` where a match may start: not a word byte, or
 /// one that does not follow another.
 fn find_at_word_starts(
-    nfa: &contiguous::NFA,
-    first: &[bool; 256],
+    w: &WordStarts,
     hay: &[u8],
     before: Option<u8>,
     out: &mut Vec<(usize, usize, usize)>,
 ) {
+    let nfa = &w.nfa;
     let Ok(root) = nfa.start_state(Anchored::Yes) else {
         return;
     };
     let mut after_word = before.is_some_and(is_word_byte);
     for (start, &b) in hay.iter().enumerate() {
-        let word = is_word_byte(b);
+        let f = w.flags[usize::from(b)];
+        let word = f & WORD != 0;
         let inside_word = word && after_word;
         after_word = word;
-        if inside_word || !first[usize::from(b)] {
+        if inside_word || f & STARTS == 0 {
             continue;
         }
         let mut sid = root;

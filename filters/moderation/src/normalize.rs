@@ -48,11 +48,68 @@ fn is_ascii_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r')
 }
 
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes as a little-endian `u64` (byte 0 lowest), if there are eight.
+fn block(s: &[u8], at: usize) -> Option<u64> {
+    let b: [u8; 8] = s.get(at..at + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(b))
+}
+
+/// Length of the stretch at the start of `s` that normalises to itself lower-cased, byte for
+/// byte: ASCII without whitespace other than single spaces (`after_space`: a space came just
+/// before `s`). Eight bytes at a time (SWAR): per byte, bit 7 of each mask says whether it is
+/// non-ASCII, one of `\t \n \x0B \x0C \r`, or a space (the adds on 7-bit bytes cannot carry).
+fn plain_ascii_len(s: &[u8], mut after_space: bool) -> usize {
+    let mut n = 0;
+    while let Some(x) = block(s, n) {
+        let high = x & HIGH_BITS;
+        let y = x & !HIGH_BITS;
+        let control_space = (y + 0x77 * LOW_BITS) & !(y + 0x72 * LOW_BITS) & HIGH_BITS;
+        let space = !((y ^ (0x20 * LOW_BITS)) + 0x7F * LOW_BITS) & HIGH_BITS & !high;
+        let space_before = space << 8 | u64::from(after_space) << 7;
+        let stop = high | control_space | (space & space_before);
+        if stop != 0 {
+            return n + (stop.trailing_zeros() / 8) as usize;
+        }
+        after_space = space >> 63 != 0;
+        n += 8;
+    }
+    for &c in &s[n..] {
+        let space = c == b' ';
+        if c >= 0x80 || (space && after_space) || (!space && is_ascii_space(c)) {
+            break;
+        }
+        after_space = space;
+        n += 1;
+    }
+    n
+}
+
+/// Appends ASCII `s` lower-cased, eight bytes at a time.
+fn push_lowercase(out: &mut Vec<u8>, s: &[u8]) {
+    let mut n = 0;
+    while let Some(x) = block(s, n) {
+        // Bit 5 added to the bytes in `A..=Z` (bit 7 of the mask, shifted down).
+        let upper = (x + 0x3F * LOW_BITS) & !(x + 0x25 * LOW_BITS) & HIGH_BITS;
+        out.extend_from_slice(&(x | upper >> 2).to_le_bytes());
+        n += 8;
+    }
+    out.extend(s[n..].iter().map(u8::to_ascii_lowercase));
+}
+
 fn is_invisible(c: char) -> bool {
     matches!(
         c,
         '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
     )
+}
+
+/// Characters that are their own lower case, by range: spares CJK text a search of the case
+/// tables per character (a test checks the ranges against `char::to_lowercase`).
+fn is_own_lowercase(c: char) -> bool {
+    matches!(c as u32, 0xDF..=0xFF | 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3)
 }
 
 fn fold(c: char) -> char {
@@ -109,21 +166,10 @@ impl NormText {
             if b < 0x80 && (b == b' ' && !self.in_space || !is_ascii_space(b)) {
                 // A stretch of ASCII that needs no more than lower-casing, one byte per byte:
                 // neither invisible, nor folded, nor whitespace beyond single spaces.
-                let mut after_space = self.in_space;
-                let n = src[i..]
-                    .iter()
-                    .position(|&c| {
-                        let space = c == b' ';
-                        let stop =
-                            c >= 0x80 || (space && after_space) || (!space && is_ascii_space(c));
-                        after_space = space;
-                        stop
-                    })
-                    .unwrap_or(src.len() - i);
+                let n = plain_ascii_len(&src[i..], self.in_space);
                 self.in_space = src[i + n - 1] == b' ';
                 self.map_ascii(start);
-                self.bytes
-                    .extend(src[i..i + n].iter().map(u8::to_ascii_lowercase));
+                push_lowercase(&mut self.bytes, &src[i..i + n]);
                 i += n;
                 continue;
             }
@@ -163,6 +209,10 @@ impl NormText {
             let c = fold(c);
             if c.is_ascii() {
                 self.bytes.push(c.to_ascii_lowercase() as u8);
+            } else if is_own_lowercase(c) {
+                let mut buf = [0u8; 4];
+                self.bytes
+                    .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
             } else {
                 let mut buf = [0u8; 4];
                 for lc in c.to_lowercase() {
@@ -321,7 +371,11 @@ mod tests {
 
     #[test]
     fn runs_map_every_byte_like_a_table_per_byte() {
-        let alphabet: Vec<char> = "aZ09 .,\n\t\r\x0B\x0C_-éÉİẞΣЖ東🙂\u{200B}\u{00AD}\u{2019}\u{201C}\u{FF21}\u{FF41}\u{3000}\u{85}\u{2028}\u{A0}"
+        let mixed: Vec<char> = "aZ09 .,\n\t\r\x0B\x0C_-éÉİẞΣЖ東🙂\u{200B}\u{00AD}\u{2019}\u{201C}\u{FF21}\u{FF41}\u{3000}\u{85}\u{2028}\u{A0}"
+            .chars()
+            .collect();
+        // Mostly ASCII, so that stretches of eight plain bytes and more are common.
+        let ascii: Vec<char> = "abcdefghijklmnopqrstuvwxyzABCXYZ019    ,.-_\n\t\r\x0B\x0C\u{A0}é"
             .chars()
             .collect();
         let mut seed = 0x2545_F491_4F6C_DD1Du64;
@@ -331,14 +385,17 @@ mod tests {
             seed ^= seed << 17;
             (seed % n as u64) as usize
         };
-        for _ in 0..3000 {
-            let len = next(40);
+        for round in 0..6000 {
+            let alphabet = if round % 2 == 0 { &mixed } else { &ascii };
+            let len = next(120);
             let text: String = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
             let (bytes, raw, breaks) = by_char(&text);
             let mut n = NormText::default();
             let mut at = 0;
             while at < text.len() {
-                let mut cut = (at + 1 + next(12)).min(text.len());
+                // Whole texts too: pieces of eight bytes and more take the SWAR paths.
+                let step = if round % 3 == 0 { text.len() } else { 1 + next(12) };
+                let mut cut = (at + step).min(text.len());
                 while !text.is_char_boundary(cut) {
                     cut += 1;
                 }
@@ -356,6 +413,15 @@ mod tests {
             for p in 0..=bytes.len() + 1 {
                 let want = breaks.iter().rev().find(|&&b| b < p && b >= keep).copied();
                 assert_eq!(n.last_line_break_before(p), want, "{text:?} at {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn own_lowercase_ranges_agree_with_the_case_tables() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            if is_own_lowercase(c) {
+                assert!(c.to_lowercase().eq([c]), "{:#x}", c as u32);
             }
         }
     }
