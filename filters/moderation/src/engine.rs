@@ -7,6 +7,7 @@ use crate::lexicon::{self, Cue, Strength};
 use crate::normalize::is_word_byte;
 use crate::normalize::normalize_str;
 use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::StateID;
 use aho_corasick::nfa::contiguous;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, MatchKind};
 use std::sync::OnceLock;
@@ -55,6 +56,13 @@ enum Search {
     /// costs a lookup or two per position where the unanchored search also follows failure
     /// links at every byte: about half the scan's time went there.
     WordStarts(Box<WordStarts>),
+}
+
+/// A trie walk anchored at `start` (absolute), in state `sid`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Walk {
+    start: usize,
+    sid: StateID,
 }
 
 const WORD: u8 = 1;
@@ -150,10 +158,31 @@ impl PatternSet {
                     .map(|m| (m.start(), m.end(), m.pattern().as_usize())),
             ),
             Search::WordStarts(w) => {
-                find_at_word_starts(w, hay, before, out);
+                find_at_word_starts(w, hay, 0, before, &mut Vec::new(), out);
                 out.sort_unstable_by_key(|&(s, e, p)| (e, s, p));
             }
         }
+    }
+
+    /// For a stream: the occurrences that end in `hay`, which continues text already searched
+    /// (at absolute position `at`), in the order of [`PatternSet::find`], with absolute
+    /// positions. `open` carries the walks still alive at the end of the text searched so far
+    /// from one call to the next, so no byte is searched twice. False (nothing done) for a set
+    /// searched everywhere: search a window with [`PatternSet::find`] instead.
+    pub fn find_more(
+        &self,
+        hay: &[u8],
+        at: usize,
+        before: Option<u8>,
+        open: &mut Vec<Walk>,
+        out: &mut Vec<(usize, usize, usize)>,
+    ) -> bool {
+        let Search::WordStarts(w) = &self.search else {
+            return false;
+        };
+        find_at_word_starts(w, hay, at, before, open, out);
+        out.sort_unstable_by_key(|&(s, e, p)| (e, s, p));
+        true
     }
 
     /// The set as one plain automaton.
@@ -184,15 +213,39 @@ impl PatternSet {
 fn find_at_word_starts(
     w: &WordStarts,
     hay: &[u8],
+    at: usize,
     before: Option<u8>,
+    open: &mut Vec<Walk>,
     out: &mut Vec<(usize, usize, usize)>,
 ) {
     let nfa = &w.nfa;
+    // Steps `walk` over `bytes` (which follow what it has read); false once it is dead.
+    let mut step = |walk: &mut Walk, bytes: &[u8], from: usize| {
+        for (end, &c) in (from + 1..).zip(bytes) {
+            walk.sid = nfa.next_state(Anchored::Yes, walk.sid, c);
+            if !nfa.is_special(walk.sid) {
+                continue;
+            }
+            if nfa.is_dead(walk.sid) {
+                return false;
+            }
+            // A state also lists the matches of its failure states, which are shorter and
+            // start later: those are found from their own start.
+            for i in 0..nfa.match_len(walk.sid) {
+                let pid = nfa.match_pattern(walk.sid, i);
+                if nfa.pattern_len(pid) == end - walk.start {
+                    out.push((walk.start, end, pid.as_usize()));
+                }
+            }
+        }
+        true
+    };
+    open.retain_mut(|walk| step(walk, hay, at));
     let Ok(root) = nfa.start_state(Anchored::Yes) else {
         return;
     };
     let mut after_word = before.is_some_and(is_word_byte);
-    for (start, &b) in hay.iter().enumerate() {
+    for (i, &b) in hay.iter().enumerate() {
         let f = w.flags[usize::from(b)];
         let word = f & WORD != 0;
         let inside_word = word && after_word;
@@ -200,23 +253,12 @@ fn find_at_word_starts(
         if inside_word || f & STARTS == 0 {
             continue;
         }
-        let mut sid = root;
-        for (len, &c) in (1..).zip(&hay[start..]) {
-            sid = nfa.next_state(Anchored::Yes, sid, c);
-            if !nfa.is_special(sid) {
-                continue;
-            }
-            if nfa.is_dead(sid) {
-                break;
-            }
-            // A state also lists the matches of its failure states, which are shorter and
-            // start later: those are found from their own start.
-            for i in 0..nfa.match_len(sid) {
-                let pid = nfa.match_pattern(sid, i);
-                if nfa.pattern_len(pid) == len {
-                    out.push((start, start + len, pid.as_usize()));
-                }
-            }
+        let mut walk = Walk {
+            start: at + i,
+            sid: root,
+        };
+        if step(&mut walk, &hay[i..], at + i) {
+            open.push(walk);
         }
     }
 }
@@ -406,6 +448,26 @@ mod tests {
                     .collect();
                 assert_eq!(got, want, "{:?}", String::from_utf8_lossy(hay));
             }
+        }
+    }
+
+    #[test]
+    fn open_walks_carry_matches_across_pieces() {
+        let engine = Engine::new(&ModerationConfig::default()).unwrap();
+        let set = &engine.patterns;
+        for (t, text) in texts().iter().enumerate() {
+            let mut whole = Vec::new();
+            set.find(text, None, &mut whole);
+            let (mut got, mut open, mut at) = (Vec::new(), Vec::new(), 0);
+            while at < text.len() {
+                let end = (at + 1 + (t + at) % 7).min(text.len());
+                let before = at.checked_sub(1).map(|i| text[i]);
+                let mut part = Vec::new();
+                assert!(set.find_more(&text[at..end], at, before, &mut open, &mut part));
+                got.extend(part);
+                at = end;
+            }
+            assert_eq!(got, whole, "{:?}", String::from_utf8_lossy(text));
         }
     }
 }

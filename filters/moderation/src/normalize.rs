@@ -394,7 +394,11 @@ mod tests {
             let mut at = 0;
             while at < text.len() {
                 // Whole texts too: pieces of eight bytes and more take the SWAR paths.
-                let step = if round % 3 == 0 { text.len() } else { 1 + next(12) };
+                let step = if round % 3 == 0 {
+                    text.len()
+                } else {
+                    1 + next(12)
+                };
                 let mut cut = (at + step).min(text.len());
                 while !text.is_char_boundary(cut) {
                     cut += 1;

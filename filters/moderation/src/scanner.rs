@@ -17,7 +17,7 @@
 
 use crate::category::{Action, Category};
 use crate::context::{self, CueHit};
-use crate::engine::{pattern, Engine, PatternInfo, PatternSet, Role};
+use crate::engine::{pattern, Engine, PatternInfo, PatternSet, Role, Walk};
 use crate::finding::{mask_url, mask_words, Finding};
 use crate::leak::{OverlapIndex, OverlapTracker};
 use crate::lexicon;
@@ -138,6 +138,8 @@ pub struct StreamScanner {
     raw_base: usize,
     raw_end: usize,
     scanned: usize,
+    /// Lexicon trie walks still open where the search of the text stopped.
+    walks: Vec<Walk>,
     req_scanned: usize,
     pending: Vec<Hit>,
     spans: VecDeque<(usize, usize, SpanKey)>,
@@ -208,6 +210,7 @@ impl StreamScanner {
             raw_base: 0,
             raw_end: 0,
             scanned: 0,
+            walks: Vec::new(),
             req_scanned: 0,
             pending: Vec::new(),
             spans: VecDeque::new(),
@@ -346,11 +349,20 @@ impl StreamScanner {
             .saturating_sub(set.max_len.saturating_sub(1))
             .max(self.norm.base());
         let mut matches = Vec::new();
-        let before = from.checked_sub(1).and_then(|p| self.norm.byte(p));
-        set.find(self.norm.slice(from, limit), before, &mut matches);
+        // The lexicon carries its open trie walks over from the last push and searches only
+        // the new bytes; a set searched everywhere searches the window again.
+        let before = scanned.checked_sub(1).and_then(|p| self.norm.byte(p));
+        let hay = self.norm.slice(scanned, limit);
+        let at = if !request && set.find_more(hay, scanned, before, &mut self.walks, &mut matches) {
+            0
+        } else {
+            let before = from.checked_sub(1).and_then(|p| self.norm.byte(p));
+            set.find(self.norm.slice(from, limit), before, &mut matches);
+            from
+        };
         let mut found = Vec::new();
         for (start, end, pid) in matches {
-            let (start, end) = (from + start, from + end);
+            let (start, end) = (at + start, at + end);
             let Some(info) = set.info.get(pid) else {
                 continue;
             };
