@@ -1,6 +1,6 @@
 //! The cue words of three scanners — PERSON's name cues and honorifics, DATE_OF_BIRTH's birth
 //! cues and the secret key names (`password`, `api_key`, …) — and the secret scanner's token
-//! prefixes (`ghp_`, `AKIA`, `eyJ`, …), found in one Aho-Corasick pass.
+//! prefixes (`ghp_`, `AKIA`, `eyJ`, …), found in one pass.
 //!
 //! Each scanner was written against its own leftmost-longest, non-overlapping search. One
 //! automaton over all four lists reports every (overlapping) occurrence; replaying the
@@ -13,15 +13,17 @@
 //! prefix. The prefixes' own pass used to be a second automaton; natively it ran as a SIMD
 //! (Teddy) search, but in wasm (no SIMD) it walked every byte a second time, as slow as this pass.
 
+mod dfa;
+
 use crate::scan::{dob, person, secrets};
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use dfa::Dfa;
 
 /// A cue occurrence: byte range in the text.
 pub(crate) type Span = (usize, usize);
 
 /// The combined automaton, built once per [`crate::Detector`].
 pub(crate) struct CueAutomaton {
-    ac: AhoCorasick,
+    dfa: Dfa,
     /// Pattern ids `0..person_end` are PERSON cues, then DOB cues up to `dob_end`, then key
     /// names up to `keys_end`, then the secret prefixes (in [`secrets::PREFIXES`] order).
     person_end: usize,
@@ -40,7 +42,7 @@ pub(crate) struct CueMatches {
 }
 
 impl CueAutomaton {
-    pub fn new() -> Result<CueAutomaton, aho_corasick::BuildError> {
+    pub fn new() -> Result<CueAutomaton, String> {
         let person: Vec<&str> = person::NAME_CUES
             .iter()
             .chain(person::HONORIFICS)
@@ -48,16 +50,17 @@ impl CueAutomaton {
             .collect();
         let dob = dob::DOB_CUES;
         let keys = secrets::KEY_NAMES;
-        let prefixes = secrets::PREFIXES.iter().map(|(p, _)| p);
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .ascii_case_insensitive(true)
-            // Over 100 patterns the builder would pick an NFA: a DFA is one table lookup per
-            // byte (its table is about 310 KB for these ~125 short patterns, built once).
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(person.iter().chain(dob).chain(keys).chain(prefixes))?;
+        let prefixes = secrets::PREFIXES.iter().map(|(p, _)| *p);
+        let dfa = Dfa::new(
+            person
+                .iter()
+                .chain(dob)
+                .chain(keys)
+                .copied()
+                .chain(prefixes),
+        )?;
         Ok(CueAutomaton {
-            ac,
+            dfa,
             person_end: person.len(),
             dob_end: person.len() + dob.len(),
             keys_end: person.len() + dob.len() + keys.len(),
@@ -67,9 +70,8 @@ impl CueAutomaton {
     pub fn find(&self, text: &str) -> CueMatches {
         let mut all = CueMatches::default();
         let b = text.as_bytes();
-        for m in self.ac.find_overlapping_iter(text) {
-            let id = m.pattern().as_usize();
-            let span = (m.start(), m.end());
+        self.dfa.for_each_match(b, |id, start, end| {
+            let span = (start, end);
             if id < self.person_end {
                 all.person.push(span);
             } else if id < self.dob_end {
@@ -79,11 +81,11 @@ impl CueAutomaton {
             } else {
                 let index = id - self.keys_end;
                 // Prefixes are case-sensitive: `asia` or `Ghp_` is not a token prefix.
-                if &b[span.0..span.1] == secrets::PREFIXES[index].0.as_bytes() {
+                if &b[start..end] == secrets::PREFIXES[index].0.as_bytes() {
                     all.secret_prefixes.push((span, index));
                 }
             }
-        }
+        });
         leftmost_longest(&mut all.person, |s| *s);
         leftmost_longest(&mut all.dob, |s| *s);
         leftmost_longest(&mut all.secret_keys, |s| *s);
@@ -113,6 +115,7 @@ fn leftmost_longest<T>(matches: &mut Vec<T>, span: impl Fn(&T) -> Span) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aho_corasick::{AhoCorasick, MatchKind};
     use proptest::prelude::*;
 
     /// The replay equals the leftmost-longest searches the scanners were written against.
