@@ -2,7 +2,7 @@
 //! a valid Luhn checksum. Numbers introduced as orders, invoices or tracking numbers are not
 //! cards even when the checksum happens to pass (one random number in ten does).
 
-use super::{Candidate, DigitRun};
+use super::{Candidate, DigitRuns};
 use crate::entity::EntityType;
 use crate::text::{has_context, has_word_before};
 use crate::validate::luhn_valid;
@@ -83,9 +83,9 @@ fn grouping_ok(lens: &[usize], seps: &[u8]) -> bool {
         || lens == [4, 6, 4]
 }
 
-pub(crate) fn scan(text: &str, runs: &[DigitRun], out: &mut Vec<Candidate>) {
+pub(crate) fn scan(text: &str, runs: &DigitRuns, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
-    for run in runs {
+    for run in runs.iter() {
         // Try every group as a start so that a card after an unrelated number in the same
         // run (`qty 2 4111 1111 1111 1111`) is still found. Bounded: at most 19 digits ahead.
         let n = run.groups.len();

@@ -12,12 +12,24 @@ fn sep_continues(b: &[u8], at: usize) -> bool {
     at + 1 < b.len() && matches!(b[at], b':' | b'-' | b'.') && b[at + 1].is_ascii_hexdigit()
 }
 
-/// Where a MAC address could start: two bytes before a `:`/`-`, four before a `.`.
+/// A MAC address starts at a hex digit that does not continue a word or an address, and
+/// both shapes start with two hex digits.
+fn at_start(b: &[u8], i: usize) -> bool {
+    b[i].is_ascii_hexdigit()
+        && b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+        && (i == 0
+            || !(crate::text::is_word_byte(b[i - 1]) || matches!(b[i - 1], b':' | b'-' | b'.')))
+}
+
+/// Where a MAC address could start: two bytes before a `:`/`-`, four before a `.`, and only
+/// there [`at_start`] holds. Dropping the other positions changes nothing: the scan only
+/// remembers the last start it tried, which a later (greater) start can never be below. In
+/// prose (a `.` ends every sentence) this leaves the list empty.
 fn candidate_starts(b: &[u8]) -> Vec<usize> {
     let mut starts = Vec::new();
     for p in memchr::memchr3_iter(b':', b'-', b'.', b) {
         let back = if b[p] == b'.' { 4 } else { 2 };
-        if p >= back {
+        if p >= back && at_start(b, p - back) {
             starts.push(p - back);
         }
     }
@@ -35,13 +47,6 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
             continue;
         }
         i = s;
-        let at_start = b[i].is_ascii_hexdigit()
-            && (i == 0
-                || !(crate::text::is_word_byte(b[i - 1])
-                    || matches!(b[i - 1], b':' | b'-' | b'.')));
-        if !at_start {
-            continue;
-        }
         // aa:bb:cc:dd:ee:ff / aa-bb-cc-dd-ee-ff
         if hex_run(b, i, 2) && i + 17 <= b.len() && matches!(b[i + 2], b':' | b'-') {
             let sep = b[i + 2];

@@ -46,15 +46,35 @@ impl Candidate {
 
 /// Groups of ASCII digits separated by one separator byte, e.g. `4111 1111 1111 1111` or
 /// `536-22-8745`. Produced once and shared by the card and SSN scanners.
-#[derive(Clone, Debug)]
-pub(crate) struct DigitRun {
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DigitRun<'a> {
     /// `(start, end)` byte offsets of each group.
-    pub groups: Vec<(usize, usize)>,
+    pub groups: &'a [(usize, usize)],
     /// Separator bytes between consecutive groups (`groups.len() - 1` of them).
-    pub seps: Vec<u8>,
+    pub seps: &'a [u8],
 }
 
-impl DigitRun {
+/// Every [`DigitRun`] of a text, in three vectors however many runs there are (most texts
+/// have a run per number, and most numbers are no card or SSN).
+#[derive(Default)]
+pub(crate) struct DigitRuns {
+    groups: Vec<(usize, usize)>,
+    /// `seps[k]`: the separator after group `k` (0 after a run's last group).
+    seps: Vec<u8>,
+    /// Each run's groups: `groups[first..end]`.
+    runs: Vec<(usize, usize)>,
+}
+
+impl DigitRuns {
+    pub fn iter(&self) -> impl Iterator<Item = DigitRun<'_>> + '_ {
+        self.runs.iter().map(|&(first, end)| DigitRun {
+            groups: &self.groups[first..end],
+            seps: &self.seps[first..end - 1],
+        })
+    }
+}
+
+impl DigitRun<'_> {
     pub fn start(&self) -> usize {
         self.groups[0].0
     }
@@ -91,10 +111,10 @@ impl DigitStarts {
 /// Finds maximal runs of digit groups joined by single `' '` or `'-'` separators that start
 /// and end at word boundaries. A run that continues into another number through `.`, `/`,
 /// `:` or `,` (dates, versions, times, amounts) is skipped whole.
-pub(crate) fn digit_runs(text: &str, starts: &DigitStarts) -> Vec<DigitRun> {
+pub(crate) fn digit_runs(text: &str, starts: &DigitStarts) -> DigitRuns {
     use crate::text::{boundary_after, boundary_before, continued_number_before, continues_number};
     let b = text.as_bytes();
-    let mut runs = Vec::new();
+    let mut runs = DigitRuns::default();
     // `i`: where the byte-by-byte scan would resume; a run starts at a digit-run start.
     let mut i = 0;
     for p in starts.iter() {
@@ -105,25 +125,28 @@ pub(crate) fn digit_runs(text: &str, starts: &DigitStarts) -> Vec<DigitRun> {
         if !boundary_before(b, i) {
             continue;
         }
-        let mut groups = Vec::new();
-        let mut seps = Vec::new();
+        let first = runs.groups.len();
         let mut j = i;
         loop {
             let g = j;
             while j < b.len() && b[j].is_ascii_digit() {
                 j += 1;
             }
-            groups.push((g, j));
+            runs.groups.push((g, j));
             if j + 1 < b.len() && matches!(b[j], b' ' | b'-') && b[j + 1].is_ascii_digit() {
-                seps.push(b[j]);
+                runs.seps.push(b[j]);
                 j += 1;
             } else {
+                runs.seps.push(0);
                 break;
             }
         }
         let ok = boundary_after(b, j) && !continues_number(b, j) && !continued_number_before(b, i);
         if ok {
-            runs.push(DigitRun { groups, seps });
+            runs.runs.push((first, runs.groups.len()));
+        } else {
+            runs.groups.truncate(first);
+            runs.seps.truncate(first);
         }
         i = j.max(i + 1);
     }

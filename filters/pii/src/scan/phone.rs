@@ -68,16 +68,33 @@ const THREE_DIGIT_PREFIXES: &[u32] = &[
     21, 22, 23, 24, 25, 26, 29, 35, 37, 38, 42, 50, 59, 67, 68, 69, 80, 85, 87, 88, 96, 97, 99,
 ];
 
+/// A number has at most this many digit groups: [`parse`] gives up beyond. Fixed-size arrays
+/// instead of vectors: every digit run in the text is parsed, and most are no phone number.
+const MAX_GROUPS: usize = 7;
+
 /// Digit groups of one phone-number candidate.
 struct Parsed {
     plus: bool,
-    /// Digit groups `(start, end)`, including a parenthesised trunk `(0)` if present.
-    groups: Vec<(usize, usize)>,
+    /// Digit groups `(start, end)`, including a parenthesised trunk `(0)` if present; the
+    /// first `n` are used.
+    groups: [(usize, usize); MAX_GROUPS],
+    n: usize,
     /// Index of a group written in parentheses.
     paren_group: Option<usize>,
-    /// Separator byte before each group after the first (`b' '`, `b'-'`, `b'.'`, `b')'`, or 0 for none).
-    seps: Vec<u8>,
+    /// Separator byte before each group after the first (`b' '`, `b'-'`, `b'.'`, `b')'`, or 0
+    /// for none): the first `n - 1` are used.
+    seps: [u8; MAX_GROUPS],
     end: usize,
+}
+
+impl Parsed {
+    fn groups(&self) -> &[(usize, usize)] {
+        &self.groups[..self.n]
+    }
+
+    fn seps(&self) -> &[u8] {
+        &self.seps[..self.n - 1]
+    }
 }
 
 fn parse(b: &[u8], i: usize) -> Option<Parsed> {
@@ -86,8 +103,9 @@ fn parse(b: &[u8], i: usize) -> Option<Parsed> {
     if plus {
         j += 1;
     }
-    let mut groups = Vec::new();
-    let mut seps = Vec::new();
+    let mut groups = [(0, 0); MAX_GROUPS];
+    let mut n = 0;
+    let mut seps = [0u8; MAX_GROUPS];
     let mut paren_group = None;
     let mut open = false;
     if j < b.len() && b[j] == b'(' {
@@ -104,16 +122,17 @@ fn parse(b: &[u8], i: usize) -> Option<Parsed> {
             return None;
         }
         digits += j - g;
-        if digits > 15 || groups.len() > 6 {
+        if digits > 15 || n > 6 {
             return None;
         }
         if open {
             if paren_group.is_some() || j >= b.len() || b[j] != b')' {
                 return None;
             }
-            paren_group = Some(groups.len());
+            paren_group = Some(n);
         }
-        groups.push((g, j));
+        groups[n] = (g, j);
+        n += 1;
         let end = j;
         let mut k = j;
         let mut sep = 0u8;
@@ -133,7 +152,7 @@ fn parse(b: &[u8], i: usize) -> Option<Parsed> {
             k += 1;
         }
         if k < b.len() && b[k].is_ascii_digit() && (k > end) {
-            seps.push(sep);
+            seps[n - 1] = sep;
             j = k;
             continue;
         }
@@ -143,6 +162,7 @@ fn parse(b: &[u8], i: usize) -> Option<Parsed> {
         return Some(Parsed {
             plus,
             groups,
+            n,
             paren_group,
             seps,
             end,
@@ -150,11 +170,16 @@ fn parse(b: &[u8], i: usize) -> Option<Parsed> {
     }
 }
 
-fn digits_of(b: &[u8], groups: &[(usize, usize)]) -> Vec<u8> {
-    groups
-        .iter()
-        .flat_map(|(s, e)| b[*s..*e].iter().map(|d| d - b'0'))
-        .collect()
+/// The digits' values into `buf` (at most 15: [`parse`] gives up beyond); returns how many.
+fn digits_of(b: &[u8], groups: &[(usize, usize)], buf: &mut [u8; 16]) -> usize {
+    let mut n = 0;
+    for &(s, e) in groups {
+        for d in &b[s..e] {
+            buf[n] = d - b'0';
+            n += 1;
+        }
+    }
+    n
 }
 
 fn nanp_ok(d: &[u8]) -> bool {
@@ -198,18 +223,24 @@ fn extension(b: &[u8], end: usize) -> usize {
 
 fn classify(text: &str, p: &Parsed, start: usize) -> Option<f32> {
     let b = text.as_bytes();
-    let lens: Vec<usize> = p.groups.iter().map(|(s, e)| e - s).collect();
-    let d = digits_of(b, &p.groups);
+    let mut lens_buf = [0usize; MAX_GROUPS];
+    for (l, (s, e)) in lens_buf.iter_mut().zip(p.groups()) {
+        *l = e - s;
+    }
+    let lens = &lens_buf[..p.n];
+    let mut d_buf = [0u8; 16];
+    let mut dn = digits_of(b, p.groups(), &mut d_buf);
     if p.plus {
         // Drop a parenthesised trunk zero: +44 (0)20 7946 0958.
-        let mut d = d;
         if let Some(pg) = p.paren_group {
             if b[p.groups[pg].0..p.groups[pg].1] == *b"0" {
                 let offset: usize = lens[..pg].iter().sum();
-                d.remove(offset);
+                d_buf.copy_within(offset + 1..dn, offset);
+                dn -= 1;
             }
         }
-        let (cc_len, lo, hi) = country(&d)?;
+        let d = &d_buf[..dn];
+        let (cc_len, lo, hi) = country(d)?;
         let nsn = d.len() - cc_len;
         if !(lo..=hi).contains(&nsn) || d.len() > 15 {
             return None;
@@ -223,22 +254,23 @@ fn classify(text: &str, p: &Parsed, start: usize) -> Option<f32> {
         }
         return Some(0.95);
     }
+    let d = &d_buf[..dn];
     let consistent = |seps: &[u8]| seps.windows(2).all(|w| w[0] == w[1] || w[0] == b')');
     // NANP with separators: [3,3,4], [1,3,3,4] with leading 1, [3,3,3,4] with leading 001.
-    let nanp = match lens.as_slice() {
-        [3, 3, 4] => consistent(&p.seps).then(|| d.clone()),
-        [1, 3, 3, 4] if d[0] == 1 => consistent(&p.seps[1..]).then(|| d[1..].to_vec()),
-        [3, 3, 3, 4] if d[..3] == [0, 0, 1] => consistent(&p.seps[1..]).then(|| d[3..].to_vec()),
+    let nanp = match lens {
+        [3, 3, 4] => consistent(p.seps()).then_some(d),
+        [1, 3, 3, 4] if d[0] == 1 => consistent(&p.seps()[1..]).then(|| &d[1..]),
+        [3, 3, 3, 4] if d[..3] == [0, 0, 1] => consistent(&p.seps()[1..]).then(|| &d[3..]),
         _ => None,
     };
     if let Some(n) = nanp {
         if p.paren_group.is_some_and(|g| lens[g] != 3) {
             return None;
         }
-        return nanp_ok(&n).then_some(0.9);
+        return nanp_ok(n).then_some(0.9);
     }
     let cue = || has_context(text, start, p.end, 40, PHONE_CUES);
-    if lens == [10] && nanp_ok(&d) && cue() {
+    if lens == [10] && nanp_ok(d) && cue() {
         return Some(0.75);
     }
     if lens == [11] && d[0] == 1 && nanp_ok(&d[1..]) && cue() {

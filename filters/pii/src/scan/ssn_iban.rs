@@ -1,6 +1,6 @@
 //! US_SSN (area/group/serial rules) and IBAN (country length + ISO 7064 mod-97).
 
-use super::{Candidate, DigitRun, DigitStarts};
+use super::{Candidate, DigitRuns, DigitStarts};
 use crate::entity::EntityType;
 use crate::text::{boundary_after, boundary_before, has_context};
 use crate::validate::{is_valid_iban, is_valid_ssn};
@@ -17,27 +17,36 @@ const SSN_CUES: &[&str] = &[
 
 /// `AAA-GG-SSSS` and `AAA GG SSSS` are reported on shape and rules alone; nine bare digits
 /// only next to an SSN cue (they are more often order or account numbers).
-pub(crate) fn scan_ssn(text: &str, runs: &[DigitRun], out: &mut Vec<Candidate>) {
+pub(crate) fn scan_ssn(text: &str, runs: &DigitRuns, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
-    for run in runs {
-        let lens: Vec<usize> = run.groups.iter().map(|(s, e)| e - s).collect();
+    for run in runs.iter() {
+        // Only one or three groups can be an SSN: the others are ruled out before anything is
+        // collected (this runs for every number in the text). Groups are never empty, so a
+        // lone group's `[n, 0, 0]` is no three groups' lengths.
+        let lens = match run.groups {
+            [(s, e)] => [e - s, 0, 0],
+            [x, y, z] => [x.1 - x.0, y.1 - y.0, z.1 - z.0],
+            _ => continue,
+        };
         let (start, end) = (run.start(), run.end());
-        let digits: Vec<u8> = b[start..end]
-            .iter()
-            .copied()
-            .filter(u8::is_ascii_digit)
-            .collect();
         let score = if lens == [3, 2, 4] && run.seps[0] == run.seps[1] {
             if run.seps[0] == b'-' {
                 0.95
             } else {
                 0.85
             }
-        } else if lens == [9] && has_context(text, start, end, 40, SSN_CUES) {
+        } else if lens == [9, 0, 0] && has_context(text, start, end, 40, SSN_CUES) {
             0.9
         } else {
             continue;
         };
+        let mut digits = [0u8; 9];
+        for (d, &c) in digits
+            .iter_mut()
+            .zip(b[start..end].iter().filter(|c| c.is_ascii_digit()))
+        {
+            *d = c;
+        }
         if is_valid_ssn(&digits) {
             out.push(Candidate::new(EntityType::UsSsn, start, end, score));
         }
