@@ -7,7 +7,8 @@
 //! (Kong crashed a worker on one).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::marker::PhantomData;
 use std::rc::Rc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -21,7 +22,40 @@ use crate::filter::Filter;
 use crate::host::{Host, HttpHost, Level, SharedDataError};
 
 thread_local! {
-    static METRIC_IDS: RefCell<BTreeMap<String, u32>> = const { RefCell::new(BTreeMap::new()) };
+    /// Metric ids by name. Hashed rather than ordered: a bundle defines a hundred names that
+    /// share long prefixes (`parapet_<filter>_…`), and every comparison of a tree search is a
+    /// byte-by-byte `memcmp` in wasm (wasi-libc's).
+    static METRIC_IDS: RefCell<HashMap<String, u32, BuildHasherDefault<NameHasher>>> =
+        RefCell::new(HashMap::default());
+}
+
+/// A multiply-rotate hash over eight bytes at a time: metric names are short and trusted (they
+/// come from the filters' own code and config), so no DoS-resistant hasher is needed.
+#[derive(Default)]
+struct NameHasher(u64);
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes([
+                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+            ]));
+        }
+        let mut tail = [0u8; 8];
+        tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        self.add(u64::from_le_bytes(tail) ^ bytes.len() as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl NameHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
 }
 
 /// The real host, through proxy-wasm host calls.
