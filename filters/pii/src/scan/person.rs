@@ -434,7 +434,11 @@ const NOT_NAMES: &[&str] = &[
 /// The end of the name-shaped word at `i` (letters, and `'`/`-` before a capital), `i` being
 /// a capital letter.
 fn name_shape_end(b: &[u8], i: usize) -> usize {
-    let mut j = i + 1;
+    shape_end_from(b, i + 1)
+}
+
+/// [`name_shape_end`] resumed at `j`, a position its walk from a capital passes through.
+fn shape_end_from(b: &[u8], mut j: usize) -> usize {
     while j < b.len()
         && (b[j].is_ascii_alphabetic()
             || ((b[j] == b'\'' || b[j] == b'-')
@@ -582,7 +586,8 @@ pub(crate) fn scan(text: &str, cues: &[(usize, usize)], out: &mut Vec<Candidate>
         // Only two or more words are reported here, and a second word needs a space and a
         // capital right after the first: most capitalised words (sentence starts) stop here,
         // before any word-list lookup.
-        let first_end = name_shape_end(b, i);
+        // The shape's walk passes through `j` (letters up to it): resume there.
+        let first_end = shape_end_from(b, j);
         let second_word_possible = first_end + 1 < b.len()
             && b[first_end] == b' '
             && b[first_end + 1].is_ascii_uppercase();

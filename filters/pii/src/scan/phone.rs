@@ -84,6 +84,8 @@ struct Parsed {
     /// Separator byte before each group after the first (`b' '`, `b'-'`, `b'.'`, `b')'`, or 0
     /// for none): the first `n - 1` are used.
     seps: [u8; MAX_GROUPS],
+    /// Digits in all groups.
+    digits: usize,
     end: usize,
 }
 
@@ -165,6 +167,7 @@ fn parse(b: &[u8], i: usize) -> Option<Parsed> {
             n,
             paren_group,
             seps,
+            digits,
             end,
         });
     }
@@ -323,12 +326,16 @@ pub(crate) fn scan(text: &str, digit_starts: &DigitStarts, out: &mut Vec<Candida
             continue;
         };
         let end = p.end;
-        let e = extension(b, end);
-        if boundary_after(b, e) && !continues_number(b, e) {
-            if let Some(score) = classify(text, &p, i) {
-                out.push(Candidate::new(EntityType::Phone, i, e, score));
-                i = e;
-                continue;
+        // Every number [`classify`] accepts has at least nine digits (six after a `+`): most
+        // digit runs are shorter, and they need neither its work nor an extension's.
+        if p.digits >= if p.plus { 6 } else { 9 } {
+            let e = extension(b, end);
+            if boundary_after(b, e) && !continues_number(b, e) {
+                if let Some(score) = classify(text, &p, i) {
+                    out.push(Candidate::new(EntityType::Phone, i, e, score));
+                    i = e;
+                    continue;
+                }
             }
         }
         i = end.max(i + 1);
