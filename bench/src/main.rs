@@ -6,6 +6,7 @@
 //! parapet-bench wasm    [--quick]   each filter through the harness (wasmtime) vs native, VM start
 //! parapet-bench pii CORPUS.jsonl    PII throughput and recall per type on the labelled corpus (JSON)
 //! parapet-bench loop FILTER wasm|native SECONDS [small]   one filter's large (or 2 KB) case in a loop, for a profiler
+//!                                                          (FILTER `chain`: the six from dist/parapet.wasm in one VM, wasm only)
 //! ```
 //!
 //! Timing: a warm-up, then 11 samples of a batch sized to fill the budget; the median sample

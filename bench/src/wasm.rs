@@ -61,7 +61,31 @@ fn module(filter: &str) -> crate::Result<std::path::PathBuf> {
     }
 }
 
+/// The filters of envoy-configs/parapet.yaml, in its order.
+const CHAIN: [&str; 6] = [
+    "schema-guard",
+    "prompt-guard",
+    "pii-redact",
+    "policy",
+    "token-limit",
+    "response-guard",
+];
+
 fn chain(filter: &str) -> crate::Result<Chain> {
+    if filter == "chain" {
+        // The six filters from the bundle in one VM, as the shipped Envoy chain runs them.
+        let path = module("parapet")?;
+        let mut builder = Chain::builder();
+        for name in CHAIN {
+            builder = builder.filter_spec(
+                FilterSpec::new(name, &path)
+                    .config(config(name))
+                    .root_id(name)
+                    .vm_id("parapet"),
+            );
+        }
+        return Ok(builder.build()?);
+    }
     let path = module(filter)?;
     Ok(Chain::builder()
         .filter(filter, path, config(filter))
@@ -217,6 +241,9 @@ pub fn profile_loop(filter: &str, side: &str, seconds: f64, small: bool) -> crat
                 std::hint::black_box(c.run(&req, &up)?);
                 n += 1;
             }
+        }
+        "native" if filter == "chain" => {
+            return Err("the chain runs in wasm only (loop chain wasm SECONDS)".into())
         }
         "native" => {
             let f = native_filter(filter, &config(filter))?;
