@@ -11,16 +11,18 @@
 //!
 //! Off by default: a module with one filter would only pay for the copies.
 use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
 use std::ops::Deref;
 use std::rc::Rc;
+use std::thread::LocalKey;
 
 use parapet_core::{parse_request, parse_response, Api, FormatError, Limits};
 use parapet_core::{RequestView, ResponseView};
 
 thread_local! {
     static ENABLED: Cell<bool> = const { Cell::new(false) };
-    static REQUEST: RefCell<Option<Rc<Kept<RequestView<'static>>>>> = const { RefCell::new(None) };
-    static RESPONSE: RefCell<Option<Rc<Kept<ResponseView<'static>>>>> = const { RefCell::new(None) };
+    static REQUEST: Slot<RequestView<'static>> = const { RefCell::new(None) };
+    static RESPONSE: Slot<ResponseView<'static>> = const { RefCell::new(None) };
 }
 
 /// Turns sharing on for this thread (a bundle's VM).
@@ -39,7 +41,7 @@ pub struct Kept<V> {
 /// A view of the body: borrowed from it, or shared with the filters before.
 pub enum View<'a, V: 'static, B> {
     Own(B),
-    Shared(Rc<Kept<V>>, std::marker::PhantomData<&'a ()>),
+    Shared(Rc<Kept<V>>, PhantomData<&'a ()>),
 }
 
 pub type Request<'a> = View<'a, RequestView<'static>, RequestView<'a>>;
@@ -67,23 +69,14 @@ impl<'a> Deref for Response<'a> {
 
 /// [`parse_request`], or the view a filter before this one made of the same bytes.
 pub fn request<'a>(api: Api, body: &'a [u8], limits: &Limits) -> Result<Request<'a>, FormatError> {
-    if !ENABLED.get() {
-        return parse_request(api, body, limits).map(View::Own);
-    }
-    if let Some(kept) =
-        REQUEST.with_borrow(|k| k.as_ref().filter(|k| k.matches(api, body, limits)).cloned())
-    {
-        return Ok(View::Shared(kept, std::marker::PhantomData));
-    }
-    let view = parse_request(api, body, limits)?.into_owned();
-    let kept = Rc::new(Kept {
+    view(
+        &REQUEST,
         api,
-        limits: *limits,
-        body: body.to_vec(),
-        view,
-    });
-    REQUEST.set(Some(kept.clone()));
-    Ok(View::Shared(kept, std::marker::PhantomData))
+        body,
+        limits,
+        parse_request,
+        RequestView::into_owned,
+    )
 }
 
 /// [`parse_response`], or the view a filter before this one made of the same bytes.
@@ -92,23 +85,44 @@ pub fn response<'a>(
     body: &'a [u8],
     limits: &Limits,
 ) -> Result<Response<'a>, FormatError> {
+    view(
+        &RESPONSE,
+        api,
+        body,
+        limits,
+        parse_response,
+        ResponseView::into_owned,
+    )
+}
+
+type Slot<V> = RefCell<Option<Rc<Kept<V>>>>;
+
+/// `parse(body)`, kept in `slot` (owning its texts) when sharing is on, or the view already
+/// there when it was made of the same bytes, API and limits.
+fn view<'a, V: 'static, B>(
+    slot: &'static LocalKey<Slot<V>>,
+    api: Api,
+    body: &'a [u8],
+    limits: &Limits,
+    parse: fn(Api, &'a [u8], &Limits) -> Result<B, FormatError>,
+    into_owned: fn(B) -> V,
+) -> Result<View<'a, V, B>, FormatError> {
     if !ENABLED.get() {
-        return parse_response(api, body, limits).map(View::Own);
+        return parse(api, body, limits).map(View::Own);
     }
     if let Some(kept) =
-        RESPONSE.with_borrow(|k| k.as_ref().filter(|k| k.matches(api, body, limits)).cloned())
+        slot.with_borrow(|k| k.as_ref().filter(|k| k.matches(api, body, limits)).cloned())
     {
-        return Ok(View::Shared(kept, std::marker::PhantomData));
+        return Ok(View::Shared(kept, PhantomData));
     }
-    let view = parse_response(api, body, limits)?.into_owned();
     let kept = Rc::new(Kept {
         api,
         limits: *limits,
         body: body.to_vec(),
-        view,
+        view: into_owned(parse(api, body, limits)?),
     });
-    RESPONSE.set(Some(kept.clone()));
-    Ok(View::Shared(kept, std::marker::PhantomData))
+    slot.set(Some(kept.clone()));
+    Ok(View::Shared(kept, PhantomData))
 }
 
 impl<V> Kept<V> {
