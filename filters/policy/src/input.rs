@@ -277,6 +277,10 @@ pub fn findings(reads: &[FindingReads], read: impl Fn(&str, &str) -> Option<Stri
                 None if matches!(*field, "categories" | "rule_ids") => {
                     fields.insert(Value::from(*field), Value::from(Vec::<Value>::new()));
                 }
+                // And the mode only when it is not the default.
+                None if *field == "mode" => {
+                    fields.insert(Value::from("mode"), Value::from("enforce"));
+                }
                 None => {}
             }
         }
@@ -456,7 +460,7 @@ mod tests {
                                  "assistant": 1u64, "tool": 0u64},
                     "prompt_chars": 23u64, "tools": ["get_weather"],
                     "tool_calls_in_history": 0u64, "response_format": null},
-            "findings": {"prompt-guard": {"action": "allow", "risk": 0.25,
+            "findings": {"prompt-guard": {"action": "allow", "mode": "enforce", "risk": 0.25,
                                           "estimated_tokens": null,
                                           "categories": [], "rule_ids": []}}
         });
@@ -466,9 +470,9 @@ mod tests {
     #[test]
     fn findings_of_filters_that_decided() {
         let recorded = [
-            // An allow: the runtime does not write empty categories and rule_ids.
+            // An allow: the runtime does not write empty categories and rule_ids, nor the
+            // default mode (enforce).
             ("prompt-guard", "action", "allow"),
-            ("prompt-guard", "mode", "enforce"),
             ("prompt-guard", "risk", "0.125"),
             ("pii-redact", "action", "rewrite"),
             ("pii-redact", "mode", "monitor"),

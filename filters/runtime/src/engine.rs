@@ -258,7 +258,11 @@ impl<F: Filter> Exchange<F> {
             return self.too_large(plugin, host, len);
         }
         if plugin.common.mode == Mode::Enforce && plugin.filter.may_rewrite_request() {
-            host.remove_request_header("content-length");
+            // Each removal is a host call, and in a chain the first filter that may rewrite has
+            // already removed it for the rest.
+            if has_header(&self.info.headers, "content-length") {
+                host.remove_request_header("content-length");
+            }
             self.content_length_removed = true;
         }
         Flow::Continue
@@ -606,8 +610,12 @@ impl<F: Filter> Exchange<F> {
             v.join(",")
         };
         crate::findings::publish_key(host, k_action, action);
-        // A monitored "rewrite" did not rewrite anything: later filters (policy) must know.
-        crate::findings::publish_key(host, k_mode, plugin.common.mode.as_str());
+        // A monitored "rewrite" did not rewrite anything: later filters (policy) must know. The
+        // mode is config, the same for every request: only monitor is written (with `action`
+        // present, an absent mode means enforce), one host call fewer per filter and decision.
+        if plugin.common.mode != Mode::Enforce {
+            crate::findings::publish_key(host, k_mode, plugin.common.mode.as_str());
+        }
         // Empty lists are not written (absent reads as empty: see `findings`): two host calls
         // fewer per filter and request on the common allow, unless this phase already wrote a
         // list that must now be cleared.
@@ -717,7 +725,7 @@ impl<F: Filter> Exchange<F> {
                 )))
             }
         };
-        if enforce {
+        if enforce && has_header(&headers, "content-length") {
             host.remove_response_header("content-length");
         }
         Flow::Continue
@@ -1133,6 +1141,11 @@ impl<F: Filter> Exchange<F> {
         };
         Flow::Continue
     }
+}
+
+/// Whether `name` is among `headers`, whatever its value (even empty).
+fn has_header(headers: &[(String, String)], name: &str) -> bool {
+    headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name))
 }
 
 /// The downstream connection's address (`ip:port`), if the host has one.

@@ -162,9 +162,9 @@ fn an_allow_costs_no_address_read_and_writes_no_empty_lists() {
         s.properties.get("parapet.t-guard.action"),
         Some(&b"allow".to_vec())
     );
-    assert_eq!(
-        s.properties.get("parapet.t-guard.mode"),
-        Some(&b"enforce".to_vec())
+    assert!(
+        !s.properties.contains_key("parapet.t-guard.mode"),
+        "enforce is the default"
     );
     assert!(!s.properties.contains_key("parapet.t-guard.categories"));
     assert!(!s.properties.contains_key("parapet.t-guard.rule_ids"));
@@ -185,6 +185,11 @@ fn monitor_mode_logs_but_does_not_block_or_rewrite() {
         ),
         (Some("block"), Some(false), Some("monitor"))
     );
+    assert_eq!(
+        host.state.borrow().properties.get("parapet.t-guard.mode"),
+        Some(&b"monitor".to_vec()),
+        "later filters (policy) must know the block was not enforced"
+    );
     let body = chat_body("a secret");
     let (host, _ex, _) = request(r#"{"mode":"monitor"}"#, &body);
     assert_eq!(
@@ -200,6 +205,29 @@ fn monitor_mode_logs_but_does_not_block_or_rewrite() {
             .any(|(k, _)| k == "content-length"),
         "monitor keeps content-length"
     );
+}
+
+#[test]
+fn a_chunked_request_or_one_whose_length_a_filter_before_removed_is_rewritten_too() {
+    // Only a present content-length is removed (one host call per chain, not per filter); a
+    // request without one must still be rewritable.
+    let p = plugin("{}");
+    let host = FakeHost::default();
+    let body = chat_body("my secret");
+    {
+        let mut s = host.state.borrow_mut();
+        s.request_headers = headers(&[(":method", "POST"), (":path", CHAT)]);
+        s.request_body = body.clone();
+    }
+    let mut ex = Exchange::<T>::new();
+    assert_eq!(ex.on_request_headers(&p, &host, false), Flow::Continue);
+    assert_eq!(
+        ex.on_request_body(&p, &host, body.len(), true),
+        Flow::Continue
+    );
+    let v: Value = serde_json::from_slice(&host.state.borrow().request_body).unwrap();
+    assert_eq!(v["messages"][0]["content"], "my [X]");
+    assert_eq!(host.events()[0]["action"], "rewrite");
 }
 
 #[test]

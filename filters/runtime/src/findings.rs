@@ -5,7 +5,8 @@
 //! `%FILTER_STATE(wasm.parapet.prompt-guard.action:PLAIN)%`), and a later filter of the same
 //! stream (typically `policy`) reads it with `get_property`. The runtime publishes, for every
 //! decision a filter takes: `action` (`allow`/`rewrite`/`block`/`error`), `categories` and
-//! `rule_ids` (comma-separated), and `mode`.
+//! `rule_ids` (comma-separated, not written when empty), and `mode` (written only when it is
+//! `monitor`: with `action` present, an absent `mode` means `enforce`).
 //!
 //! Why a client cannot spoof them: they are not headers. Filter state is written only by filters
 //! through host calls and lives in the proxy's per-stream memory; nothing a client sends is copied
