@@ -33,6 +33,38 @@ pub struct Plugin<F: Filter> {
     pub common: Common,
     pub version: &'static str,
     decision_keys: crate::findings::DecisionKeys,
+    names: Names,
+}
+
+/// The metric names every request uses, built once per configuration: each lookup in the
+/// shared name cache compares strings (a byte-by-byte `memcmp` in wasm) against every filter's
+/// names of the VM, a few times per filter and request.
+struct Names {
+    requests_total: std::rc::Rc<str>,
+    bytes_scanned_total: std::rc::Rc<str>,
+    work_us: std::rc::Rc<str>,
+    /// `actions_total` per action of [`ACTIONS`], in this plugin's mode.
+    actions: [std::rc::Rc<str>; 4],
+}
+
+const ACTIONS: [&str; 4] = ["allow", "rewrite", "block", "error"];
+
+impl Names {
+    fn new(filter: &str, mode: Mode) -> Self {
+        let plain = |thing: &str| metrics::cached(filter, thing, &[]);
+        Names {
+            requests_total: plain("requests_total"),
+            bytes_scanned_total: plain("bytes_scanned_total"),
+            work_us: plain("work_us"),
+            actions: ACTIONS.map(|a| {
+                metrics::cached(
+                    filter,
+                    "actions_total",
+                    &[("action", a), ("mode", mode.as_str())],
+                )
+            }),
+        }
+    }
 }
 
 impl<F: Filter> Plugin<F> {
@@ -46,6 +78,7 @@ impl<F: Filter> Plugin<F> {
         let filter = F::new(own, &common)?;
         Ok(Plugin {
             filter,
+            names: Names::new(F::NAME, common.mode),
             common,
             version,
             decision_keys: crate::findings::DecisionKeys::new(F::NAME),
@@ -350,11 +383,8 @@ impl<F: Filter> Exchange<F> {
         };
         self.info.model = view.model.clone();
         self.info.streaming |= view.stream;
-        host.increment_counter(&plugin.metric("requests_total", &[]), 1);
-        host.increment_counter(
-            &plugin.metric("bytes_scanned_total", &[]),
-            body.len() as u64,
-        );
+        host.increment_counter(&plugin.names.requests_total, 1);
+        host.increment_counter(&plugin.names.bytes_scanned_total, body.len() as u64);
         let started = host.now();
         let outcome = {
             let mut cx = Cx::new(&mut self.state, &self.info, host as &dyn Host, F::NAME)
@@ -587,11 +617,16 @@ impl<F: Filter> Exchange<F> {
     }
 
     fn count_action(&self, plugin: &Plugin<F>, host: &dyn Host, action: &str) {
-        let mode = plugin.common.mode.as_str();
-        host.increment_counter(
-            &plugin.metric("actions_total", &[("action", action), ("mode", mode)]),
-            1,
-        );
+        match ACTIONS.iter().position(|a| *a == action) {
+            Some(i) => host.increment_counter(&plugin.names.actions[i], 1),
+            None => {
+                let mode = plugin.common.mode.as_str();
+                host.increment_counter(
+                    &plugin.metric("actions_total", &[("action", action), ("mode", mode)]),
+                    1,
+                );
+            }
+        }
     }
 
     fn publish(
@@ -811,10 +846,7 @@ impl<F: Filter> Exchange<F> {
         if view.error {
             return Flow::Continue;
         }
-        host.increment_counter(
-            &plugin.metric("bytes_scanned_total", &[]),
-            body.len() as u64,
-        );
+        host.increment_counter(&plugin.names.bytes_scanned_total, body.len() as u64);
         let started = host.now();
         let verdict = self.decide_json_response(plugin, host, &view, &body);
         record_work(plugin, host, started);
@@ -993,10 +1025,7 @@ impl<F: Filter> Exchange<F> {
                 }
             }
         };
-        host.increment_counter(
-            &plugin.metric("bytes_scanned_total", &[]),
-            chunk.len() as u64,
-        );
+        host.increment_counter(&plugin.names.bytes_scanned_total, chunk.len() as u64);
         let ResponseMode::Stream(mut proc) =
             std::mem::replace(&mut self.response, ResponseMode::Skip)
         else {
@@ -1160,7 +1189,7 @@ fn record_work<F: Filter>(plugin: &Plugin<F>, host: &dyn Host, started: std::tim
         .duration_since(started)
         .map(|d| d.as_micros() as u64)
         .unwrap_or(0);
-    host.record_histogram(&plugin.metric("work_us", &[]), micros);
+    host.record_histogram(&plugin.names.work_us, micros);
 }
 
 /// The body a rewrite decision produces: segment edits applied, or the filter's replacement.
