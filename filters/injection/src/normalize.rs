@@ -127,6 +127,11 @@ impl Normalized {
         }
     }
 
+    /// The byte ranges of joined spaced-letter runs (sorted, disjoint).
+    pub(crate) fn glued(&self) -> &[(u32, u32)] {
+        &self.glued
+    }
+
     /// Whether normalized byte `k` came from a joined spaced-letter run.
     fn is_glued(&self, k: usize) -> bool {
         let i = self.glued.partition_point(|r| (r.1 as usize) <= k);
