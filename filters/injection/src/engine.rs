@@ -59,6 +59,8 @@ pub struct RuleHit {
 pub struct Lexicon {
     /// Terms with a `Raw` use, found wherever they start.
     raw: Trie,
+    /// The first two bytes of the `raw` terms.
+    raw_pairs: PairSet,
     /// Every other term, found where a word starts.
     anchored: Trie,
     patterns: Vec<Vec<TermRef>>,
@@ -179,6 +181,7 @@ impl Lexicon {
         }
         let concept_count = concept_ids.len();
         Ok(Lexicon {
+            raw_pairs: PairSet::new(raw.iter().map(|t| t.0)),
             raw: Trie::new(&raw),
             anchored: Trie::new(&anchored),
             #[cfg(test)]
@@ -233,10 +236,19 @@ impl Lexicon {
                 s + 1
             };
         }
-        // Raw terms start anywhere; few bytes begin one.
+        // Raw terms start anywhere. Their first bytes include common letters (`system:`,
+        // `http://`), so a test on the first byte alone failed unpredictably; few pairs of
+        // bytes begin one.
         let raw_start = out.len();
-        for (s, &b) in text.iter().enumerate() {
-            let state = self.raw.root[b as usize];
+        for (s, pair) in text.windows(2).enumerate() {
+            if self.raw_pairs.begins(pair[0], pair[1]) {
+                let state = self.raw.root[pair[0] as usize];
+                self.raw
+                    .walk(text, s, state, |e, p| found(&mut out, s, e, p));
+            }
+        }
+        if let Some(s) = text.len().checked_sub(1) {
+            let state = self.raw.root[text[s] as usize];
             if state != NO_STATE {
                 self.raw
                     .walk(text, s, state, |e, p| found(&mut out, s, e, p));
@@ -363,6 +375,35 @@ struct Match {
     s: u32,
     e: u32,
     pattern: u32,
+}
+
+/// Pairs of bytes, as a bit set (8 KB).
+struct PairSet(Vec<u64>);
+
+impl PairSet {
+    /// The pairs that begin `terms`; a one-byte term is begun by its byte and any other.
+    fn new<'a>(terms: impl Iterator<Item = &'a [u8]>) -> PairSet {
+        let mut set = PairSet(vec![0; 65536 / 64]);
+        for t in terms {
+            match *t {
+                [] => {}
+                [a] => (0..=255).for_each(|b| set.insert(a, b)),
+                [a, b, ..] => set.insert(a, b),
+            }
+        }
+        set
+    }
+
+    fn insert(&mut self, a: u8, b: u8) {
+        let k = usize::from(a) << 8 | usize::from(b);
+        self.0[k / 64] |= 1 << (k % 64);
+    }
+
+    #[inline(always)]
+    fn begins(&self, a: u8, b: u8) -> bool {
+        let k = usize::from(a) << 8 | usize::from(b);
+        self.0.get(k / 64).is_some_and(|w| w >> (k % 64) & 1 != 0)
+    }
 }
 
 /// No trie state (the root's missing transitions, the end of a path).
