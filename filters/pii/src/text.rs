@@ -143,6 +143,59 @@ pub(crate) fn next_in_range(b: &[u8], from: usize, lo: u8, hi: u8) -> usize {
     i
 }
 
+/// Every position in `hay` of a byte equal to `x`, `y` or `z` (repeat one for fewer), in
+/// increasing order. The scanners that start next to a rare byte (`:`, `@`, a MAC separator)
+/// take their start positions from here.
+pub(crate) fn positions_of(hay: &[u8], x: u8, y: u8, z: u8) -> Vec<usize> {
+    // memchr has no wasm SIMD path in a module built without `simd128`: its fallback tests
+    // four bytes (a wasm32 `usize`) per step, for each needle, and the MAC scanner's three
+    // needles made it the detector's second most expensive pass in wasmtime.
+    #[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
+    {
+        wasm_simd::positions_of(hay, x, y, z)
+    }
+    #[cfg(not(all(target_arch = "wasm32", not(target_feature = "simd128"))))]
+    {
+        if x == y && y == z {
+            memchr::memchr_iter(x, hay).collect()
+        } else {
+            memchr::memchr3_iter(x, y, z, hay).collect()
+        }
+    }
+}
+
+/// Wasm SIMD for single functions of a module built without `simd128` (which, module-wide,
+/// made Envoy's V8 slower: see parapet-core's JSON scanner). Safe to call without the feature:
+/// a host without SIMD refuses the module when it loads it.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
+mod wasm_simd {
+    use core::arch::wasm32::*;
+
+    #[target_feature(enable = "simd128")]
+    pub(super) fn positions_of(hay: &[u8], x: u8, y: u8, z: u8) -> Vec<usize> {
+        let mut out = Vec::new();
+        let (vx, vy, vz) = (u8x16_splat(x), u8x16_splat(y), u8x16_splat(z));
+        let mut i = 0;
+        while i + 16 <= hay.len() {
+            // SAFETY: i + 16 <= len; v128_load takes unaligned addresses.
+            let v = unsafe { v128_load(hay.as_ptr().add(i) as *const v128) };
+            let hit = v128_or(v128_or(u8x16_eq(v, vx), u8x16_eq(v, vy)), u8x16_eq(v, vz));
+            let mut bits = u8x16_bitmask(hit);
+            while bits != 0 {
+                out.push(i + bits.trailing_zeros() as usize);
+                bits &= bits - 1;
+            }
+            i += 16;
+        }
+        for (k, &c) in hay[i..].iter().enumerate() {
+            if c == x || c == y || c == z {
+                out.push(i + k);
+            }
+        }
+        out
+    }
+}
+
 /// Shannon entropy in bits per character.
 pub(crate) fn shannon_entropy(s: &str) -> f64 {
     let mut counts = [0u32; 256];
@@ -221,6 +274,36 @@ mod tests {
                     want,
                     "byte {v} lane {lane}"
                 );
+            }
+        }
+    }
+
+    /// Every length around the 16-byte blocks, needles in every position, one to three needles.
+    #[test]
+    fn positions_of_equals_a_byte_by_byte_search() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let alphabet = b":-.@a0 \xc3\xa9\x80\xff";
+        for len in 0..80 {
+            for _ in 0..40 {
+                let hay: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        alphabet[(seed % alphabet.len() as u64) as usize]
+                    })
+                    .collect();
+                for (x, y, z) in [
+                    (b':', b':', b':'),
+                    (b'@', b'@', b'@'),
+                    (b':', b'-', b'.'),
+                    (0xff, b'a', b'a'),
+                ] {
+                    let want: Vec<usize> = (0..hay.len())
+                        .filter(|&i| [x, y, z].contains(&hay[i]))
+                        .collect();
+                    assert_eq!(positions_of(&hay, x, y, z), want, "{hay:?}");
+                }
             }
         }
     }

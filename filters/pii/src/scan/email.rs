@@ -13,7 +13,7 @@ fn is_label_byte(b: u8) -> bool {
 
 pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
-    for (at, _) in text.match_indices('@') {
+    for at in crate::text::positions_of(b, b'@', b'@', b'@') {
         // Local part: up to 64 bytes to the left.
         let mut s = at;
         while s > 0 && at - s < 64 && is_local_byte(b[s - 1]) {

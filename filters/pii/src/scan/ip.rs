@@ -84,7 +84,7 @@ fn is_v6_byte(b: u8) -> bool {
 pub(crate) fn scan_v6(text: &str, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     let mut done = 0; // runs starting before this were already judged
-    for colon in memchr::memchr_iter(b':', b) {
+    for colon in crate::text::positions_of(b, b':', b':', b':') {
         if colon < done {
             continue;
         }

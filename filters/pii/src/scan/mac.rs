@@ -27,7 +27,7 @@ fn at_start(b: &[u8], i: usize) -> bool {
 /// prose (a `.` ends every sentence) this leaves the list empty.
 fn candidate_starts(b: &[u8]) -> Vec<usize> {
     let mut starts = Vec::new();
-    for p in memchr::memchr3_iter(b':', b'-', b'.', b) {
+    for p in crate::text::positions_of(b, b':', b'-', b'.') {
         let back = if b[p] == b'.' { 4 } else { 2 };
         if p >= back && at_start(b, p - back) {
             starts.push(p - back);

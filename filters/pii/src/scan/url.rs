@@ -11,8 +11,12 @@ fn ends_url(b: u8) -> bool {
 pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     let mut covered = 0;
-    // `://` cannot overlap itself, so memmem's matches are exactly `match_indices`'s.
-    for at in memchr::memmem::find_iter(b, b"://") {
+    // `://` cannot overlap itself, so the colons followed by `//` are exactly
+    // `match_indices`'s matches.
+    for at in crate::text::positions_of(b, b':', b':', b':') {
+        if b.get(at + 1..at + 3) != Some(b"//") {
+            continue;
+        }
         if at < covered {
             continue; // inside the previous URL's path
         }
