@@ -9,8 +9,9 @@
 //! walk continues past its end for [`Dfa::max_len`]` - 1` bytes, so an occurrence that starts
 //! in one piece and ends in the next is found by the first walk (and not again by the second,
 //! which reports only occurrences starting in its piece). The table is also small: `u16`
-//! states times the classes of bytes the patterns use (about 44 KB for the cue lists, against
-//! about 310 KB for the crate's DFA, which pads its rows and stores `u32`s).
+//! states times the classes of bytes the patterns use (about 44 KB of rows for the cue lists,
+//! 75 KB allocated with the unused gap below [`MATCH`], against about 310 KB for the crate's
+//! DFA, which pads its rows and stores `u32`s).
 
 /// Pieces walked in lockstep (the loop below is written out for four). Four hides most of
 /// the load latency; eight measured no faster natively.
@@ -20,6 +21,12 @@ const LANES: usize = 4;
 /// saves.
 const MIN_LOCKSTEP_LEN: usize = 128;
 
+/// Match states are numbered from this bit up, the others below it: "does any lane end a
+/// pattern" is one OR of the four states and one bit test (a max over the lanes against a
+/// threshold held in a register was four compares, and in wasmtime the walk's values no longer
+/// fit in registers). The rows between the last other state and this one are never used.
+const MATCH: usize = 1 << 15;
+
 pub(crate) struct Dfa {
     /// Byte → column of the transition table; ASCII upper-case maps to its lower-case column,
     /// bytes no pattern uses to column 0.
@@ -27,11 +34,10 @@ pub(crate) struct Dfa {
     /// Columns per row.
     stride: usize,
     /// `trans[state + class]`: the next state, as the index of its row's first entry (states
-    /// are premultiplied by `stride`, so a step is one add and one load). State 0 is the start.
+    /// are premultiplied by `stride`, so a step is one add and one load). State 0 is the start;
+    /// states from [`MATCH`] on end at least one pattern.
     trans: Vec<u16>,
-    /// States at or above this one end at least one pattern (they are numbered last).
-    first_match: u16,
-    /// For match state `first_match + k * stride`: its patterns are
+    /// For match state `MATCH + k * stride`: its patterns are
     /// `outputs[output_start[k]..output_start[k + 1]]`, as `(pattern id, pattern length)`.
     output_start: Vec<u32>,
     outputs: Vec<(u16, u16)>,
@@ -123,19 +129,28 @@ impl Dfa {
         let first_match_index = order.len();
         order.extend((0..nodes).filter(|&n| !output[n].is_empty()));
         debug_assert_eq!(order[0], 0, "the root has no output");
-        let mut new_id = vec![0usize; nodes];
-        for (i, &n) in order.iter().enumerate() {
-            new_id[n] = i * stride;
-        }
-        if nodes * stride > usize::from(u16::MAX) + 1 {
+        let row = |i: usize| {
+            if i < first_match_index {
+                i * stride
+            } else {
+                MATCH + (i - first_match_index) * stride
+            }
+        };
+        if first_match_index * stride > MATCH
+            || row(nodes.saturating_sub(1)) + stride > usize::from(u16::MAX) + 1
+        {
             return Err("automaton too large for u16 states".into());
         }
-        let mut trans = vec![0u16; nodes * stride];
+        let mut new_id = vec![0usize; nodes];
+        for (i, &n) in order.iter().enumerate() {
+            new_id[n] = row(i);
+        }
+        let mut trans = vec![0u16; row(nodes - 1) + stride];
         let mut output_start = Vec::new();
         let mut outputs = Vec::new();
         for (i, &n) in order.iter().enumerate() {
             for c in 0..stride {
-                trans[i * stride + c] = new_id[delta[n * stride + c] as usize] as u16;
+                trans[row(i) + c] = new_id[delta[n * stride + c] as usize] as u16;
             }
             if i >= first_match_index {
                 output_start.push(outputs.len() as u32);
@@ -151,7 +166,6 @@ impl Dfa {
             classes,
             stride,
             trans,
-            first_match: (first_match_index * stride) as u16,
             output_start,
             outputs,
             max_len: patterns.iter().map(Vec::len).max().unwrap_or(0),
@@ -159,8 +173,8 @@ impl Dfa {
     }
 
     #[inline(always)]
-    fn step(&self, state: u16, byte: u8) -> u16 {
-        self.trans[usize::from(state) + usize::from(self.classes[usize::from(byte)])]
+    fn step(&self, state: usize, byte: u8) -> usize {
+        usize::from(self.trans[state + usize::from(self.classes[usize::from(byte)])])
     }
 
     /// Reports the patterns of match state `state` reached on the byte at `end - 1` whose
@@ -168,12 +182,12 @@ impl Dfa {
     #[cold]
     fn report(
         &self,
-        state: u16,
+        state: usize,
         end: usize,
         before: usize,
         f: &mut impl FnMut(usize, usize, usize),
     ) {
-        let k = usize::from(state - self.first_match) / self.stride;
+        let k = (state - MATCH) / self.stride;
         let range = self.output_start[k] as usize..self.output_start[k + 1] as usize;
         for &(id, len) in &self.outputs[range] {
             let start = end - usize::from(len);
@@ -187,7 +201,7 @@ impl Dfa {
     fn walk(
         &self,
         hay: &[u8],
-        mut state: u16,
+        mut state: usize,
         from: usize,
         to: usize,
         before: usize,
@@ -195,7 +209,7 @@ impl Dfa {
     ) {
         for (i, &b) in hay[from..to].iter().enumerate() {
             state = self.step(state, b);
-            if state >= self.first_match {
+            if state & MATCH != 0 {
                 self.report(state, from + i + 1, before, f);
             }
         }
@@ -214,7 +228,7 @@ impl Dfa {
         // Occurrences starting in piece `k` are lane `k`'s (the last piece runs to `n`).
         let before: [usize; LANES] =
             std::array::from_fn(|k| if k + 1 < LANES { starts[k + 1] } else { n });
-        let mut state = [0u16; LANES];
+        let mut state = [0usize; LANES];
         let (p0, rest) = hay.split_at(piece);
         let (p1, rest) = rest.split_at(piece);
         let (p2, rest) = rest.split_at(piece);
@@ -224,9 +238,9 @@ impl Dfa {
             state[1] = self.step(state[1], b1);
             state[2] = self.step(state[2], b2);
             state[3] = self.step(state[3], b3);
-            if state[0].max(state[1]).max(state[2]).max(state[3]) >= self.first_match {
+            if (state[0] | state[1] | state[2] | state[3]) & MATCH != 0 {
                 for k in 0..LANES {
-                    if state[k] >= self.first_match {
+                    if state[k] & MATCH != 0 {
                         // Inside the lockstep part every occurrence ends in its lane's piece.
                         self.report(state[k], starts[k] + i + 1, usize::MAX, &mut f);
                     }
