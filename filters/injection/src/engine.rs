@@ -240,9 +240,13 @@ impl Lexicon {
         // `http://`), so a test on the first byte alone failed unpredictably; few pairs of
         // bytes begin one.
         let raw_start = out.len();
-        for (s, pair) in text.windows(2).enumerate() {
-            if self.raw_pairs.begins(pair[0], pair[1]) {
-                let state = self.raw.root[pair[0] as usize];
+        // The pair ending at each byte, shifted along (indexing the text twice per byte, with
+        // its bounds checks, cost more than the test).
+        let mut pair = usize::from(text.first().copied().unwrap_or(0));
+        for (s, &b) in text.iter().skip(1).enumerate() {
+            pair = (pair << 8 | usize::from(b)) & 0xFFFF;
+            if self.raw_pairs.begins(pair) {
+                let state = self.raw.root[pair >> 8];
                 self.raw
                     .walk(text, s, state, |e, p| found(&mut out, s, e, p));
             }
@@ -378,12 +382,12 @@ struct Match {
 }
 
 /// Pairs of bytes, as a bit set (8 KB).
-struct PairSet(Vec<u64>);
+struct PairSet(Box<[u64; 65536 / 64]>);
 
 impl PairSet {
     /// The pairs that begin `terms`; a one-byte term is begun by its byte and any other.
     fn new<'a>(terms: impl Iterator<Item = &'a [u8]>) -> PairSet {
-        let mut set = PairSet(vec![0; 65536 / 64]);
+        let mut set = PairSet(Box::new([0; 65536 / 64]));
         for t in terms {
             match *t {
                 [] => {}
@@ -399,10 +403,10 @@ impl PairSet {
         self.0[k / 64] |= 1 << (k % 64);
     }
 
+    /// Whether pair `k` (first byte high) begins a term; `k < 65536`.
     #[inline(always)]
-    fn begins(&self, a: u8, b: u8) -> bool {
-        let k = usize::from(a) << 8 | usize::from(b);
-        self.0.get(k / 64).is_some_and(|w| w >> (k % 64) & 1 != 0)
+    fn begins(&self, k: usize) -> bool {
+        self.0[(k / 64) & 1023] >> (k % 64) & 1 != 0
     }
 }
 
@@ -419,7 +423,8 @@ const NO_PATTERN: u32 = u32::MAX;
 /// a time, and its children are numbered consecutively, so the label's position gives the
 /// next state. (A byte loop over labels in a separate table, its exit mispredicted at every
 /// step, made the walks no cheaper than the automaton they replace.) States with more
-/// children (a few near the root) have a full 256-entry row instead. State 0 is the root,
+/// children, and all states one byte deep (where most walks end), have a full 256-entry row
+/// instead. State 0 is the root,
 /// whose transitions are the `root` table; no transition leads to it, so 0 also means "none".
 struct Trie {
     root: [u32; 256],
@@ -479,6 +484,13 @@ impl Trie {
             }
             k += 1;
         }
+        let one_byte_deep: Vec<bool> = {
+            let mut d = vec![false; children.len()];
+            for &(_, c) in &children[0] {
+                d[c] = true;
+            }
+            d
+        };
         let mut trie = Trie {
             root: [NO_STATE; 256],
             nodes: Vec::with_capacity(order.len()),
@@ -492,7 +504,7 @@ impl Trie {
             let first = kids.first().map_or(NO_STATE, |&(_, c)| number[c]);
             let (labels, children) = if node == 0 || kids.is_empty() {
                 (0, NO_STATE)
-            } else if kids.len() <= 8 {
+            } else if kids.len() <= 8 && !one_byte_deep[node] {
                 let mut word = [kids[kids.len() - 1].0; 8];
                 for (w, &(b, _)) in word.iter_mut().zip(kids) {
                     *w = b;
@@ -518,32 +530,53 @@ impl Trie {
     /// Calls `found(end, pattern)` for each term of `text` that starts at `s`, shortest
     /// first; `state` is the root's transition on `text[s]`.
     #[inline(always)]
-    fn walk(&self, text: &[u8], s: usize, mut state: u32, mut found: impl FnMut(usize, u32)) {
-        let mut i = s + 1;
+    fn walk(&self, text: &[u8], s: usize, state: u32, mut found: impl FnMut(usize, u32)) {
+        // The first step on its own: states one byte deep are all wide, so no branch there
+        // chooses between the two kinds, and below they are nearly all narrow (one branch for
+        // every depth was mispredicted on about one walk in six).
+        let Some(node) = self.nodes.get(state as usize) else {
+            return;
+        };
+        if node.pattern != NO_PATTERN {
+            found(s + 1, node.pattern);
+        }
+        let row = (node.children & !WIDE) as usize;
+        let next = match text.get(s + 1) {
+            Some(&b) if node.children & WIDE != 0 => self.wide.get(row * 256 + b as usize),
+            _ => None,
+        };
+        let Some(&(mut state)) = next.filter(|&&next| next != NO_STATE) else {
+            return;
+        };
+        let mut i = s + 2;
         while let Some(node) = self.nodes.get(state as usize) {
             if node.pattern != NO_PATTERN {
                 found(i, node.pattern);
             }
-            let (Some(&b), true) = (text.get(i), node.children != NO_STATE) else {
-                return;
-            };
-            state = if node.children & WIDE == 0 {
-                // High bit of each byte equal to `b`, exact up to the lowest one (a false
-                // positive needs a borrow from a true match below it).
-                let x = node.labels ^ (LO * u64::from(b));
-                let hits = x.wrapping_sub(LO) & !x & HI;
-                if hits == 0 {
-                    return;
-                }
-                node.children + hits.trailing_zeros() / 8
-            } else {
-                let row = (node.children & !WIDE) as usize;
-                match self.wide.get(row * 256 + b as usize) {
-                    Some(&next) if next != NO_STATE => next,
-                    _ => return,
-                }
-            };
+            match text.get(i).and_then(|&b| self.next(node, b)) {
+                Some(next) => state = next,
+                None => return,
+            }
             i += 1;
+        }
+    }
+
+    /// The state after `node` on byte `b`.
+    #[inline(always)]
+    fn next(&self, node: &TrieNode, b: u8) -> Option<u32> {
+        if node.children & WIDE == 0 {
+            // High bit of each byte equal to `b`, exact up to the lowest one (a false positive
+            // needs a borrow from a true match below it).
+            let x = node.labels ^ (LO * u64::from(b));
+            let hits = x.wrapping_sub(LO) & !x & HI;
+            (hits != 0 && node.children != NO_STATE)
+                .then(|| node.children + hits.trailing_zeros() / 8)
+        } else {
+            let row = (node.children & !WIDE) as usize;
+            self.wide
+                .get(row * 256 + b as usize)
+                .copied()
+                .filter(|&next| next != NO_STATE)
         }
     }
 }
