@@ -83,6 +83,7 @@ fn grouping_ok(lens: &[usize], seps: &[u8]) -> bool {
         || lens == [4, 6, 4]
 }
 
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn scan(text: &str, runs: &DigitRuns, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     for run in runs.iter() {

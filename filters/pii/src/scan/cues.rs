@@ -67,6 +67,7 @@ impl CueAutomaton {
         })
     }
 
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub fn find(&self, text: &str) -> CueMatches {
         let mut all = CueMatches::default();
         let b = text.as_bytes();

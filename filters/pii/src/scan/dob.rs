@@ -60,6 +60,7 @@ fn date_after(text: &str, from: usize) -> Option<(usize, usize)> {
 }
 
 /// `cues`: the leftmost-longest matches of [`DOB_CUES`] in `text`.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn scan(text: &str, cues: &[(usize, usize)], out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     let mut last_end = 0;

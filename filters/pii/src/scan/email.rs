@@ -11,6 +11,7 @@ fn is_label_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-'
 }
 
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     for at in crate::text::positions_of(b, b'@', b'@', b'@') {

@@ -21,6 +21,7 @@ fn parse_octet(b: &[u8], i: usize) -> Option<usize> {
     (v <= 255).then_some(j)
 }
 
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn scan_v4(text: &str, digit_starts: &DigitStarts, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     // A quad starts a digit run; `i` is where a byte-by-byte scan would resume.
@@ -81,6 +82,7 @@ fn is_v6_byte(b: u8) -> bool {
 /// or `.`). Such starts never lie inside another start's run, so each is judged on its own;
 /// and a run without a `:` cannot be an address, so only runs holding a colon are looked at:
 /// from each colon, back to the start of its run.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn scan_v6(text: &str, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     let mut done = 0; // runs starting before this were already judged

@@ -38,6 +38,7 @@ fn candidate_starts(b: &[u8]) -> Vec<usize> {
     starts
 }
 
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     // `i`: where a byte-by-byte scan would resume (after a match it skips the match).

@@ -6,6 +6,12 @@
 //! The detector finds the digit runs once ([`DigitStarts`]) and the scanners jump from one
 //! candidate position to the next instead of each walking every byte; each keeps its
 //! byte-by-byte scan's exact semantics (the same start conditions and the same skips).
+//!
+//! In wasm each scanner (and each shared pass) stays a function of its own
+//! (`#[cfg_attr(target_arch = "wasm32", inline(never))]`): inlined, LTO and wasm-opt merge them
+//! all into `Detector::find`, and in that one huge function wasmtime's register allocator
+//! spills inside the hot loops. A dozen calls per text cost nothing; natively LLVM keeps
+//! inlining them as before.
 
 pub(crate) mod address;
 pub(crate) mod card;
@@ -89,6 +95,7 @@ impl DigitRun<'_> {
 pub(crate) struct DigitStarts(Vec<usize>);
 
 impl DigitStarts {
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub fn new(text: &str) -> DigitStarts {
         let b = text.as_bytes();
         let mut v = Vec::new();
@@ -111,6 +118,7 @@ impl DigitStarts {
 /// Finds maximal runs of digit groups joined by single `' '` or `'-'` separators that start
 /// and end at word boundaries. A run that continues into another number through `.`, `/`,
 /// `:` or `,` (dates, versions, times, amounts) is skipped whole.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn digit_runs(text: &str, starts: &DigitStarts) -> DigitRuns {
     use crate::text::{boundary_after, boundary_before, continued_number_before, continues_number};
     let b = text.as_bytes();

@@ -518,6 +518,7 @@ fn name_sequence(b: &[u8], i: usize, max_words: usize) -> Option<(usize, usize)>
 }
 
 /// `cues`: the leftmost-longest matches of [`NAME_CUES`] and [`HONORIFICS`] in `text`.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn scan(text: &str, cues: &[(usize, usize)], out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     // 1. Cue-introduced names.

@@ -300,6 +300,7 @@ fn candidate_starts(digit_starts: &DigitStarts) -> impl Iterator<Item = usize> +
         .flatten()
 }
 
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn scan(text: &str, digit_starts: &DigitStarts, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     // `i`: where a byte-by-byte scan would resume. Candidates come in increasing order except

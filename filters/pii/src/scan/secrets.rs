@@ -498,6 +498,7 @@ fn plausible_secret_value(v: &str, password: bool) -> bool {
 
 /// `prefixes`: the leftmost-longest matches of [`PREFIXES`] in `text` (span, index);
 /// `key_names`: the leftmost-longest matches of [`KEY_NAMES`].
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn scan(
     text: &str,
     prefixes: &[((usize, usize), usize)],

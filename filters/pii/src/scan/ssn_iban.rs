@@ -17,6 +17,7 @@ const SSN_CUES: &[&str] = &[
 
 /// `AAA-GG-SSSS` and `AAA GG SSSS` are reported on shape and rules alone; nine bare digits
 /// only next to an SSN cue (they are more often order or account numbers).
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn scan_ssn(text: &str, runs: &DigitRuns, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     for run in runs.iter() {
@@ -55,6 +56,7 @@ pub(crate) fn scan_ssn(text: &str, runs: &DigitRuns, out: &mut Vec<Candidate>) {
 
 /// IBANs are written compact (`DE89370400440532013000`) or in groups of four separated by
 /// single spaces. The candidate takes exactly the country's registered length.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn scan_iban(text: &str, digit_starts: &DigitStarts, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     // The check digits start a digit run two bytes after the start; `i` is where a
