@@ -241,11 +241,12 @@ impl<F: Filter> Exchange<F> {
         host: &dyn HttpHost,
         end_of_stream: bool,
     ) -> Flow {
-        let headers: Vec<(String, String)> = host
-            .request_headers()
-            .into_iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v))
-            .collect();
+        // Lower-cased in place: Envoy's names already are, and a copy of each name was an
+        // allocation per header, filter and request.
+        let mut headers = host.request_headers();
+        for (k, _) in &mut headers {
+            k.make_ascii_lowercase();
+        }
         let get = |name: &str| identity::header(&headers, name).map(str::to_string);
         self.info.method = get(":method").unwrap_or_default();
         self.info.path = get(":path").unwrap_or_default();
