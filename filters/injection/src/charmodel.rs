@@ -395,50 +395,20 @@ fn reach_back(bytes: &[u8], q: usize, floor: usize) -> usize {
 /// Running bigram cost of the characters read, and how many were read. Across a skipped gap
 /// the pair of the characters on either side is counted too: harmless, as only differences
 /// within one uninterrupted stretch are ever taken.
+#[derive(Default)]
 struct Bigrams {
     cum: u32,
     chars: usize,
-    /// The previous character's symbol, or [`NO_SYMBOL`] before the first.
-    prev: usize,
+    prev: Option<usize>,
 }
-
-impl Default for Bigrams {
-    fn default() -> Self {
-        Bigrams {
-            cum: 0,
-            chars: 0,
-            prev: NO_SYMBOL,
-        }
-    }
-}
-
-/// [`COST`] in rows and columns of 64 (indexes masked to six bits need no bounds check), with
-/// a row of zeros for [`NO_SYMBOL`]: the step on every character is then a load and an add,
-/// no test for a previous character.
-static COST_FROM: [[u8; 64]; 64] = {
-    let mut t = [[0u8; 64]; 64];
-    let mut p = 0;
-    while p < SYMBOLS {
-        let mut q = 0;
-        while q < SYMBOLS {
-            t[p][q] = COST[p][q];
-            q += 1;
-        }
-        p += 1;
-    }
-    t
-};
-/// The row of [`COST_FROM`] before any character: all zeros.
-const NO_SYMBOL: usize = 63;
-const _: () = assert!(SYMBOLS < NO_SYMBOL);
 
 impl Bigrams {
     #[inline(always)]
     fn step(&mut self, sym: usize) {
-        self.cum = self
-            .cum
-            .wrapping_add(u32::from(COST_FROM[self.prev & 63][sym & 63]));
-        self.prev = sym;
+        if let Some(p) = self.prev {
+            self.cum = self.cum.wrapping_add(COST[p][sym] as u32);
+        }
+        self.prev = Some(sym);
         self.chars += 1;
     }
 }
