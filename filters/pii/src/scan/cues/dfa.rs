@@ -10,8 +10,9 @@
 //! in one piece and ends in the next is found by the first walk (and not again by the second,
 //! which reports only occurrences starting in its piece). The table is also small: `u16`
 //! states times the classes of bytes the patterns use (about 44 KB of rows for the cue lists,
-//! 75 KB allocated with the unused gap below [`MATCH`], against about 310 KB for the crate's
-//! DFA, which pads its rows and stores `u32`s).
+//! in 128 KB allocated of which the gap below [`MATCH`] and the pages past the last row are
+//! never touched, against about 310 KB for the crate's DFA, which pads its rows and stores
+//! `u32`s).
 
 /// Pieces walked in lockstep (the loop below is written out for four). Four hides most of
 /// the load latency; eight measured no faster natively.
@@ -27,6 +28,9 @@ const MIN_LOCKSTEP_LEN: usize = 128;
 /// fit in registers). The rows between the last other state and this one are never used.
 const MATCH: usize = 1 << 15;
 
+/// Entries of the transition table: every `u16` index.
+const TABLE: usize = 1 << 16;
+
 pub(crate) struct Dfa {
     /// Byte → column of the transition table; ASCII upper-case maps to its lower-case column,
     /// bytes no pattern uses to column 0.
@@ -36,7 +40,10 @@ pub(crate) struct Dfa {
     /// `trans[state + class]`: the next state, as the index of its row's first entry (states
     /// are premultiplied by `stride`, so a step is one add and one load). State 0 is the start;
     /// states from [`MATCH`] on end at least one pattern.
-    trans: Vec<u16>,
+    /// Every `u16` state plus a class is inside it (masked to 16 bits, a no-op for real
+    /// states): the walk needs no bounds check, which in wasm was a compare, a branch and one
+    /// more live register per lane. Pages past the last row are never touched.
+    trans: Box<[u16; TABLE]>,
     /// For match state `MATCH + k * stride`: its patterns are
     /// `outputs[output_start[k]..output_start[k + 1]]`, as `(pattern id, pattern length)`.
     output_start: Vec<u32>,
@@ -145,7 +152,10 @@ impl Dfa {
         for (i, &n) in order.iter().enumerate() {
             new_id[n] = row(i);
         }
-        let mut trans = vec![0u16; row(nodes - 1) + stride];
+        let mut trans: Box<[u16; TABLE]> = vec![0u16; TABLE]
+            .into_boxed_slice()
+            .try_into()
+            .map_err(|_| "table size")?;
         let mut output_start = Vec::new();
         let mut outputs = Vec::new();
         for (i, &n) in order.iter().enumerate() {
@@ -174,7 +184,9 @@ impl Dfa {
 
     #[inline(always)]
     fn step(&self, state: usize, byte: u8) -> usize {
-        usize::from(self.trans[state + usize::from(self.classes[usize::from(byte)])])
+        usize::from(
+            self.trans[(state + usize::from(self.classes[usize::from(byte)])) & (TABLE - 1)],
+        )
     }
 
     /// Reports the patterns of match state `state` reached on the byte at `end - 1` whose
