@@ -127,6 +127,10 @@ fn bytes_in_range(w: u64, lo: u8, hi: u8) -> u64 {
 /// `b.len()`.
 #[inline]
 pub(crate) fn next_in_range(b: &[u8], from: usize, lo: u8, hi: u8) -> usize {
+    // In wasm, 16 bytes per SIMD compare instead of 8 per SWAR word: the digit-run starts and
+    // PERSON's capitals are searched this way over the whole text.
+    #[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
+    let from = wasm_simd::skip_out_of_range(b, from, lo, hi);
     let mut i = from;
     while i + 8 <= b.len() {
         let mut chunk = [0u8; 8];
@@ -170,6 +174,23 @@ pub(crate) fn positions_of(hay: &[u8], x: u8, y: u8, z: u8) -> Vec<usize> {
 #[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
 mod wasm_simd {
     use core::arch::wasm32::*;
+
+    /// The first index from `from` on, in steps of 16 bytes, whose block holds a byte in
+    /// `lo..=hi` (or that has no whole block left): no such byte is skipped.
+    #[target_feature(enable = "simd128")]
+    pub(super) fn skip_out_of_range(hay: &[u8], from: usize, lo: u8, hi: u8) -> usize {
+        let (vlo, vhi) = (u8x16_splat(lo), u8x16_splat(hi));
+        let mut i = from;
+        while i + 16 <= hay.len() {
+            // SAFETY: i + 16 <= len; v128_load takes unaligned addresses.
+            let v = unsafe { v128_load(hay.as_ptr().add(i) as *const v128) };
+            if v128_any_true(v128_and(u8x16_ge(v, vlo), u8x16_le(v, vhi))) {
+                break;
+            }
+            i += 16;
+        }
+        i
+    }
 
     #[target_feature(enable = "simd128")]
     pub(super) fn positions_of(hay: &[u8], x: u8, y: u8, z: u8) -> Vec<usize> {
