@@ -64,6 +64,8 @@ pub struct Lexicon {
     /// Every other term, found where a word starts.
     anchored: Trie,
     patterns: Vec<Vec<TermRef>>,
+    /// Per pattern: whether one of its uses is `Raw` (it is in the `raw` trie).
+    raw_use: Vec<bool>,
     /// The text of each pattern, for the tests' single-automaton reference.
     #[cfg(test)]
     texts: Vec<String>,
@@ -170,10 +172,14 @@ impl Lexicon {
                 &mut patterns,
             );
         }
+        let raw_use: Vec<bool> = patterns
+            .iter()
+            .map(|refs| refs.iter().any(|r| r.mode == Mode::Raw))
+            .collect();
         let (mut raw, mut anchored) = (Vec::new(), Vec::new());
-        for (i, (text, refs)) in pattern_texts.iter().zip(&patterns).enumerate() {
+        for (i, (text, &raw_use)) in pattern_texts.iter().zip(&raw_use).enumerate() {
             let term = (text.as_bytes(), i as u32);
-            if refs.iter().any(|r| r.mode == Mode::Raw) {
+            if raw_use {
                 raw.push(term);
             } else {
                 anchored.push(term);
@@ -187,6 +193,7 @@ impl Lexicon {
             #[cfg(test)]
             texts: pattern_texts,
             patterns,
+            raw_use,
             concept_ids,
             concept_count,
         })
@@ -294,10 +301,19 @@ impl Lexicon {
             let Some(refs) = self.patterns.get(m.pattern as usize) else {
                 continue;
             };
+            // A term without a `Raw` use was only looked for where a word starts.
+            let at_boundary = !self
+                .raw_use
+                .get(m.pattern as usize)
+                .copied()
+                .unwrap_or(true);
+            let text = n.text.as_bytes();
             for r in refs {
                 let ok = match r.mode {
-                    Mode::Word => n.boundary_before(s) && n.boundary_after(e),
-                    Mode::Stem => n.boundary_before(s),
+                    Mode::Word => {
+                        (at_boundary || n.boundary_before(s)) && boundary_after(n, text, e)
+                    }
+                    Mode::Stem => at_boundary || n.boundary_before(s),
                     Mode::Raw => true,
                 };
                 if !ok {
@@ -370,6 +386,18 @@ fn boundary_before(n: &Normalized, text: &[u8], s: usize) -> bool {
     match s.checked_sub(1).and_then(|p| text.get(p)) {
         Some(&prev) if prev.is_ascii() && text[s].is_ascii() => !prev.is_ascii_alphanumeric(),
         _ => n.boundary_before(s),
+    }
+}
+
+/// [`Normalized::boundary_after`], answered here when two ASCII neighbours make it a boundary
+/// (joined spaced letters only add boundaries), by far the most common case.
+#[inline(always)]
+fn boundary_after(n: &Normalized, text: &[u8], e: usize) -> bool {
+    match (e.checked_sub(1).and_then(|l| text.get(l)), text.get(e)) {
+        (Some(&last), Some(&next)) if last.is_ascii() && !next.is_ascii_alphanumeric() => {
+            next.is_ascii() || n.boundary_after(e)
+        }
+        _ => n.boundary_after(e),
     }
 }
 
