@@ -196,8 +196,15 @@ impl Detector {
                 scan::ssn_iban::scan_ssn(text, &runs, &mut c);
             }
         }
+        // The rare bytes the email, IPv6, MAC and URL scanners start from, found once.
+        let rare = crate::text::RareBytes::new(
+            text.as_bytes(),
+            on(EntityType::IpAddress) || on(EntityType::UrlCredentials),
+            on(EntityType::Email),
+            on(EntityType::MacAddress),
+        );
         if on(EntityType::Email) {
-            scan::email::scan(text, &mut c);
+            scan::email::scan(text, &rare.ats, &mut c);
         }
         if on(EntityType::Phone) {
             scan::phone::scan(text, &digits, &mut c);
@@ -207,13 +214,13 @@ impl Detector {
         }
         if on(EntityType::IpAddress) {
             scan::ip::scan_v4(text, &digits, &mut c);
-            scan::ip::scan_v6(text, &mut c);
+            scan::ip::scan_v6(text, &rare.colons, &mut c);
         }
         if on(EntityType::MacAddress) {
-            scan::mac::scan(text, &mut c);
+            scan::mac::scan(text, &rare.mac_seps, &mut c);
         }
         if on(EntityType::UrlCredentials) {
-            scan::url::scan(text, &mut c);
+            scan::url::scan(text, &rare.colons, &mut c);
         }
         if on(EntityType::CryptoWallet) {
             scan::crypto::scan(text, &digits, &mut c);

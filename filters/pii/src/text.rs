@@ -147,23 +147,37 @@ pub(crate) fn next_in_range(b: &[u8], from: usize, lo: u8, hi: u8) -> usize {
     i
 }
 
-/// Every position in `hay` of a byte equal to `x`, `y` or `z` (repeat one for fewer), in
-/// increasing order. The scanners that start next to a rare byte (`:`, `@`, a MAC separator)
-/// take their start positions from here.
-pub(crate) fn positions_of(hay: &[u8], x: u8, y: u8, z: u8) -> Vec<usize> {
-    // memchr has no wasm SIMD path in a module built without `simd128`: its fallback tests
-    // four bytes (a wasm32 `usize`) per step, for each needle, and the MAC scanner's three
-    // needles made it the detector's second most expensive pass in wasmtime.
-    #[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
-    {
-        wasm_simd::positions_of(hay, x, y, z)
-    }
-    #[cfg(not(all(target_arch = "wasm32", not(target_feature = "simd128"))))]
-    {
-        if x == y && y == z {
-            memchr::memchr_iter(x, hay).collect()
-        } else {
-            memchr::memchr3_iter(x, y, z, hay).collect()
+/// Where the scanners that start next to a rare byte can start: every `:` (IPv6, URL
+/// credentials), every `@` (email) and every `:`, `-` or `.` (MAC separators), each list in
+/// increasing order. Lists not asked for stay empty.
+#[derive(Default)]
+pub(crate) struct RareBytes {
+    pub colons: Vec<usize>,
+    pub ats: Vec<usize>,
+    pub mac_seps: Vec<usize>,
+}
+
+impl RareBytes {
+    pub fn new(hay: &[u8], colons: bool, ats: bool, mac_seps: bool) -> RareBytes {
+        // memchr has no wasm SIMD path in a module built without `simd128`: its fallback tests
+        // four bytes (a wasm32 `usize`) per step, for each needle, and the MAC scanner's three
+        // needles made it the detector's second most expensive pass in wasmtime. In wasm one
+        // SIMD pass fills the three lists (each search was a pass of its own).
+        #[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
+        {
+            wasm_simd::rare_bytes(hay, [colons, ats, mac_seps])
+        }
+        #[cfg(not(all(target_arch = "wasm32", not(target_feature = "simd128"))))]
+        {
+            let or_empty =
+                |want: bool, v: &dyn Fn() -> Vec<usize>| if want { v() } else { Vec::new() };
+            RareBytes {
+                colons: or_empty(colons, &|| memchr::memchr_iter(b':', hay).collect()),
+                ats: or_empty(ats, &|| memchr::memchr_iter(b'@', hay).collect()),
+                mac_seps: or_empty(mac_seps, &|| {
+                    memchr::memchr3_iter(b':', b'-', b'.', hay).collect()
+                }),
+            }
         }
     }
 }
@@ -193,24 +207,48 @@ mod wasm_simd {
     }
 
     #[target_feature(enable = "simd128")]
-    pub(super) fn positions_of(hay: &[u8], x: u8, y: u8, z: u8) -> Vec<usize> {
-        let mut out = Vec::new();
-        let (vx, vy, vz) = (u8x16_splat(x), u8x16_splat(y), u8x16_splat(z));
+    pub(super) fn rare_bytes(hay: &[u8], want: [bool; 3]) -> super::RareBytes {
+        let mut out = super::RareBytes::default();
+        let splat = u8x16_splat;
+        let (colon, at, dash, dot) = (splat(b':'), splat(b'@'), splat(b'-'), splat(b'.'));
+        // Lanes of the lists not asked for are cleared, so they are never pushed.
+        let keep = |w: bool| if w { u8x16_splat(0xff) } else { u8x16_splat(0) };
+        let (keep_colons, keep_ats, keep_seps) = (keep(want[0]), keep(want[1]), keep(want[2]));
+        let push = |v: &mut Vec<usize>, base: usize, mut bits: u16| {
+            while bits != 0 {
+                v.push(base + bits.trailing_zeros() as usize);
+                bits &= bits - 1;
+            }
+        };
         let mut i = 0;
         while i + 16 <= hay.len() {
             // SAFETY: i + 16 <= len; v128_load takes unaligned addresses.
             let v = unsafe { v128_load(hay.as_ptr().add(i) as *const v128) };
-            let hit = v128_or(v128_or(u8x16_eq(v, vx), u8x16_eq(v, vy)), u8x16_eq(v, vz));
-            let mut bits = u8x16_bitmask(hit);
-            while bits != 0 {
-                out.push(i + bits.trailing_zeros() as usize);
-                bits &= bits - 1;
+            let c = u8x16_eq(v, colon);
+            let seps = v128_and(
+                keep_seps,
+                v128_or(c, v128_or(u8x16_eq(v, dash), u8x16_eq(v, dot))),
+            );
+            let (c, a) = (
+                v128_and(keep_colons, c),
+                v128_and(keep_ats, u8x16_eq(v, at)),
+            );
+            if v128_any_true(v128_or(v128_or(c, seps), a)) {
+                push(&mut out.colons, i, u8x16_bitmask(c));
+                push(&mut out.ats, i, u8x16_bitmask(a));
+                push(&mut out.mac_seps, i, u8x16_bitmask(seps));
             }
             i += 16;
         }
         for (k, &c) in hay[i..].iter().enumerate() {
-            if c == x || c == y || c == z {
-                out.push(i + k);
+            if want[0] && c == b':' {
+                out.colons.push(i + k);
+            }
+            if want[1] && c == b'@' {
+                out.ats.push(i + k);
+            }
+            if want[2] && matches!(c, b':' | b'-' | b'.') {
+                out.mac_seps.push(i + k);
             }
         }
         out
@@ -299,9 +337,9 @@ mod tests {
         }
     }
 
-    /// Every length around the 16-byte blocks, needles in every position, one to three needles.
+    /// Every length around the 16-byte blocks, the rare bytes in every position.
     #[test]
-    fn positions_of_equals_a_byte_by_byte_search() {
+    fn rare_bytes_equal_a_byte_by_byte_search() {
         let mut seed = 0x9E37_79B9_7F4A_7C15u64;
         let alphabet = b":-.@a0 \xc3\xa9\x80\xff";
         for len in 0..80 {
@@ -314,17 +352,13 @@ mod tests {
                         alphabet[(seed % alphabet.len() as u64) as usize]
                     })
                     .collect();
-                for (x, y, z) in [
-                    (b':', b':', b':'),
-                    (b'@', b'@', b'@'),
-                    (b':', b'-', b'.'),
-                    (0xff, b'a', b'a'),
-                ] {
-                    let want: Vec<usize> = (0..hay.len())
-                        .filter(|&i| [x, y, z].contains(&hay[i]))
-                        .collect();
-                    assert_eq!(positions_of(&hay, x, y, z), want, "{hay:?}");
-                }
+                let of = |set: &[u8]| -> Vec<usize> {
+                    (0..hay.len()).filter(|&i| set.contains(&hay[i])).collect()
+                };
+                let got = RareBytes::new(&hay, true, true, true);
+                assert_eq!(got.colons, of(b":"), "{hay:?}");
+                assert_eq!(got.ats, of(b"@"), "{hay:?}");
+                assert_eq!(got.mac_seps, of(b":-."), "{hay:?}");
             }
         }
     }

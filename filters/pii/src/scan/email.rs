@@ -12,9 +12,10 @@ fn is_label_byte(b: u8) -> bool {
 }
 
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
+/// `ats`: every `@` in `text`.
+pub(crate) fn scan(text: &str, ats: &[usize], out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
-    for at in crate::text::positions_of(b, b'@', b'@', b'@') {
+    for &at in ats {
         // Local part: up to 64 bytes to the left.
         let mut s = at;
         while s > 0 && at - s < 64 && is_local_byte(b[s - 1]) {

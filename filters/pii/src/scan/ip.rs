@@ -83,10 +83,12 @@ fn is_v6_byte(b: u8) -> bool {
 /// and a run without a `:` cannot be an address, so only runs holding a colon are looked at:
 /// from each colon, back to the start of its run.
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub(crate) fn scan_v6(text: &str, out: &mut Vec<Candidate>) {
+///
+/// `colons`: every `:` in `text`.
+pub(crate) fn scan_v6(text: &str, colons: &[usize], out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     let mut done = 0; // runs starting before this were already judged
-    for colon in crate::text::positions_of(b, b':', b':', b':') {
+    for &colon in colons {
         if colon < done {
             continue;
         }

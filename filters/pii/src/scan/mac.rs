@@ -25,9 +25,9 @@ fn at_start(b: &[u8], i: usize) -> bool {
 /// there [`at_start`] holds. Dropping the other positions changes nothing: the scan only
 /// remembers the last start it tried, which a later (greater) start can never be below. In
 /// prose (a `.` ends every sentence) this leaves the list empty.
-fn candidate_starts(b: &[u8]) -> Vec<usize> {
+fn candidate_starts(b: &[u8], seps: &[usize]) -> Vec<usize> {
     let mut starts = Vec::new();
-    for p in crate::text::positions_of(b, b':', b'-', b'.') {
+    for &p in seps {
         let back = if b[p] == b'.' { 4 } else { 2 };
         if p >= back && at_start(b, p - back) {
             starts.push(p - back);
@@ -39,11 +39,12 @@ fn candidate_starts(b: &[u8]) -> Vec<usize> {
 }
 
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
+/// `seps`: every `:`, `-` and `.` in `text`.
+pub(crate) fn scan(text: &str, seps: &[usize], out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     // `i`: where a byte-by-byte scan would resume (after a match it skips the match).
     let mut i = 0;
-    for s in candidate_starts(b) {
+    for s in candidate_starts(b, seps) {
         if s < i {
             continue;
         }

@@ -9,12 +9,13 @@ fn ends_url(b: u8) -> bool {
 }
 
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub(crate) fn scan(text: &str, out: &mut Vec<Candidate>) {
+/// `colons`: every `:` in `text`.
+pub(crate) fn scan(text: &str, colons: &[usize], out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     let mut covered = 0;
     // `://` cannot overlap itself, so the colons followed by `//` are exactly
     // `match_indices`'s matches.
-    for at in crate::text::positions_of(b, b':', b':', b':') {
+    for &at in colons {
         if b.get(at + 1..at + 3) != Some(b"//") {
             continue;
         }
