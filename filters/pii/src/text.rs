@@ -131,6 +131,13 @@ pub(crate) fn next_in_range(b: &[u8], from: usize, lo: u8, hi: u8) -> usize {
     // PERSON's capitals are searched this way over the whole text.
     #[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
     let from = wasm_simd::skip_out_of_range(b, from, lo, hi);
+    next_in_range_swar(b, from, lo, hi)
+}
+
+/// [`next_in_range`] eight bytes at a time only, for bytes that are seldom far apart (PERSON's
+/// capitals): in wasm the SIMD skip is a call whose setup costs more than it saves there.
+#[inline]
+pub(crate) fn next_in_range_swar(b: &[u8], from: usize, lo: u8, hi: u8) -> usize {
     let mut i = from;
     while i + 8 <= b.len() {
         let mut chunk = [0u8; 8];

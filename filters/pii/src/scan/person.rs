@@ -570,10 +570,10 @@ pub(crate) fn scan(text: &str, cues: &[(usize, usize)], out: &mut Vec<Candidate>
         out.push(Candidate::new(EntityType::Person, k, e, score));
     }
     // 2. Known first name + capitalised surname, anywhere.
-    let mut i = crate::text::next_in_range(b, 0, b'A', b'Z');
+    let mut i = crate::text::next_in_range_swar(b, 0, b'A', b'Z');
     while i < b.len() {
         if !b[i].is_ascii_uppercase() {
-            i = crate::text::next_in_range(b, i, b'A', b'Z');
+            i = crate::text::next_in_range_swar(b, i, b'A', b'Z');
             continue;
         }
         if !crate::text::boundary_before(b, i) {
