@@ -87,23 +87,12 @@ fn ceil_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// Where the code fences (```) of `t` start, as `str::matches` finds them: left to right, not
-/// overlapping.
-fn fences(t: &str) -> Vec<usize> {
-    t.match_indices("```").map(|(i, _)| i).collect()
-}
-
-/// Whether normalized `[ns, ne)` sits inside quotes or a code fence; `fences` are those of `t`.
-///
-/// The fences before `ns` are counted from the list made once per text: counting them in the
-/// text before each hit was quadratic, most of the time on long texts with many hits. Those
-/// found in `t` that end by `ns` are exactly those found in `t[..ns]`: the search from the
-/// last of them finds the next one first in both.
-fn quoted(t: &str, fences: &[usize], ns: usize, ne: usize) -> bool {
+/// Whether normalized `[ns, ne)` sits inside quotes or a code fence.
+fn quoted(t: &str, ns: usize, ne: usize) -> bool {
     let (Some(before_all), Some(after_all)) = (t.get(..ns), t.get(ne..)) else {
         return false;
     };
-    if fences.partition_point(|&f| f + 3 <= ns) % 2 == 1 {
+    if before_all.matches("```").count() % 2 == 1 {
         return true;
     }
     let line_start = before_all.rfind('\n').map(|p| p + 1).unwrap_or(0);
@@ -399,14 +388,10 @@ impl Inspector {
             });
         };
         // Phrase rules, with context dampening.
-        let fences = match self.discussion {
-            Some(c) if !occ.of(c).is_empty() => fences(&n.text),
-            _ => Vec::new(),
-        };
         for h in engine::drop_subsumed(&self.rules, engine::evaluate(&self.lex, &self.rules, &occ))
         {
             let def = &self.rules[h.rule].def;
-            let w = def.weight * self.dampening(&n, &occ, &fences, h.ns, h.ne);
+            let w = def.weight * self.dampening(&n, &occ, h.ns, h.ne);
             push(out, flags, &def.id, def.category, h.ns, h.ne, w);
         }
         // Operator deny phrases and regexes.
@@ -579,15 +564,7 @@ impl Inspector {
 
     /// How much of a phrase hit's weight counts, given its context: attacks quoted in a
     /// discussion of attacks, or introduced by "for example"/"if a user says", are mentions.
-    /// `fences` are those of `n.text` when it discusses attacks.
-    fn dampening(
-        &self,
-        n: &Normalized,
-        occ: &Occurrences,
-        fences: &[usize],
-        ns: usize,
-        ne: usize,
-    ) -> f32 {
+    fn dampening(&self, n: &Normalized, occ: &Occurrences, ns: usize, ne: usize) -> f32 {
         let discussing = self.discussion.is_some_and(|c| !occ.of(c).is_empty());
         let word = n.word_index(ns);
         let framed = self.mention.is_some_and(|c| {
@@ -596,7 +573,7 @@ impl Inspector {
                 .any(|o| o.word + MENTION_WINDOW >= word && (o.ns as usize) < ne)
         });
         let mut f: f32 = 1.0;
-        if discussing && quoted(&n.text, fences, ns, ne) {
+        if discussing && quoted(&n.text, ns, ne) {
             f *= QUOTED_DISCUSSION_FACTOR;
         } else if discussing {
             f *= DISCUSSION_FACTOR;
@@ -625,32 +602,9 @@ mod tests {
 
     #[test]
     fn quoted_detection() {
-        let q = |t: &str, ns, ne| quoted(t, &fences(t), ns, ne);
-        assert!(q("he said \"ignore all\" then", 9, 19));
-        assert!(!q("ignore all \"x\"", 0, 10));
-        assert!(q("```\nignore all\n```", 4, 14));
-        assert!(q("the phrase “ignore all” is", 14, 24));
-    }
-
-    #[test]
-    fn fences_counted_from_the_list_as_in_the_text_before() {
-        let pieces = [
-            "`", "``", "```", "````", "a", " ", "\n", "\"", "x y", "é", "“", "”",
-        ];
-        let mut x: u64 = 0x853c_49e6_748f_ea9b;
-        for round in 0..2000 {
-            let mut t = String::new();
-            for _ in 0..(round % 29) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                t.push_str(pieces[(x % pieces.len() as u64) as usize]);
-            }
-            let list = fences(&t);
-            for ns in (0..=t.len()).filter(|&i| t.is_char_boundary(i)) {
-                let want = t[..ns].matches("```").count();
-                assert_eq!(list.partition_point(|&f| f + 3 <= ns), want, "{t:?} {ns}");
-            }
-        }
+        assert!(quoted("he said \"ignore all\" then", 9, 19));
+        assert!(!quoted("ignore all \"x\"", 0, 10));
+        assert!(quoted("```\nignore all\n```", 4, 14));
+        assert!(quoted("the phrase “ignore all” is", 14, 24));
     }
 }
