@@ -11,8 +11,8 @@ fn is_label_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-'
 }
 
-#[cfg_attr(target_arch = "wasm32", inline(never))]
 /// `ats`: every `@` in `text`.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn scan(text: &str, ats: &[usize], out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     for &at in ats {

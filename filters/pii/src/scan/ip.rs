@@ -82,9 +82,9 @@ fn is_v6_byte(b: u8) -> bool {
 /// or `.`). Such starts never lie inside another start's run, so each is judged on its own;
 /// and a run without a `:` cannot be an address, so only runs holding a colon are looked at:
 /// from each colon, back to the start of its run.
-#[cfg_attr(target_arch = "wasm32", inline(never))]
 ///
 /// `colons`: every `:` in `text`.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn scan_v6(text: &str, colons: &[usize], out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     let mut done = 0; // runs starting before this were already judged

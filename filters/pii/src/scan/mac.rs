@@ -38,8 +38,8 @@ fn candidate_starts(b: &[u8], seps: &[usize]) -> Vec<usize> {
     starts
 }
 
-#[cfg_attr(target_arch = "wasm32", inline(never))]
 /// `seps`: every `:`, `-` and `.` in `text`.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn scan(text: &str, seps: &[usize], out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     // `i`: where a byte-by-byte scan would resume (after a match it skips the match).

@@ -8,8 +8,8 @@ fn ends_url(b: u8) -> bool {
     b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'`' | b'\\')
 }
 
-#[cfg_attr(target_arch = "wasm32", inline(never))]
 /// `colons`: every `:` in `text`.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn scan(text: &str, colons: &[usize], out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     let mut covered = 0;
