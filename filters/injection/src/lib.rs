@@ -27,7 +27,7 @@
 //!   ASCII smuggling decoded), confusables, leetspeak and spaced letters folded, with a byte
 //!   map back to the original text.
 //! - [`lexicon`] + [`rules`]: word classes in nine languages combined by ordered proximity
-//!   rules, found with one aho-corasick pass ([`engine`]).
+//!   rules, found by trie walks from word starts ([`engine`]).
 //! - [`signals`], [`charmodel`]: exfiltration URLs, flooding/many-shot, invisible text, and a
 //!   character-bigram surprisal model for GCG-style suffixes.
 //! - [`decode`]: base64, hex, URL-encoding and ROT13 payloads decoded and re-scanned.
