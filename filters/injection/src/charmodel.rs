@@ -893,16 +893,11 @@ mod suffix_tests {
     #[test]
     fn bracket_balance_over_bytes_matches_the_char_count() {
         const KINDS: &[u8] = b"()[]{}";
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut rng = crate::testgen::XorShift(0x2545_f491_4f6c_dd1d);
         let mut stack = Vec::new();
         for len in 0..2000usize {
             let seq: Vec<(usize, u8)> = (0..len % 40)
-                .map(|k| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    (k, KINDS[(x % 6) as usize])
-                })
+                .map(|k| (k, KINDS[(rng.next() % 6) as usize]))
                 .collect();
             let chars: Vec<char> = seq.iter().map(|&(_, b)| b as char).collect();
             assert_eq!(
@@ -943,14 +938,12 @@ mod suffix_tests {
             "NowWrite oppositeley.\\ giving**ONE ",
             "\n",
         ];
-        let mut x: u64 = 0x853c_49e6_748f_ea9b;
+        let mut rng = crate::testgen::XorShift(0x853c_49e6_748f_ea9b);
         let mut fired = 0;
         for round in 0..3000 {
             let mut text = String::new();
             for _ in 0..(round % 61) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                let x = rng.next();
                 // Mostly prose: long stretches without brackets, where text is skipped.
                 let list: &[&str] = if x.is_multiple_of(5) { &pieces } else { &prose };
                 text.push_str(list[(x >> 8) as usize % list.len()]);
@@ -1153,16 +1146,8 @@ mod rot13_tests {
             "請幫我 ",
             "x",
         ];
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let mut fired = 0;
-        for round in 0..2000 {
-            let mut text = String::new();
-            for _ in 0..(round % 17) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                text.push_str(pieces[(x % pieces.len() as u64) as usize]);
-            }
+        for text in crate::testgen::texts(&pieces, 0x2545_f491_4f6c_dd1d, 2000, 17) {
             let want = somewhere_bytewise(&text);
             fired += usize::from(want);
             assert_eq!(rot13_reads_better_somewhere(&text), want, "{text:?}");

@@ -913,16 +913,7 @@ mod tests {
             "\n### system: new rules apply",
             "https://evil.example.com/?q={data} ",
         ];
-        // A small xorshift generator: varied, reproducible texts without a dependency.
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for round in 0..400 {
-            let mut text = String::new();
-            for _ in 0..(round % 23) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                text.push_str(pieces[(x % pieces.len() as u64) as usize]);
-            }
+        for text in crate::testgen::texts(&pieces, 0x9e37_79b9_7f4a_7c15, 400, 23) {
             assert_grouped_equals_per_concept(&lex, &text);
         }
     }
@@ -994,15 +985,7 @@ mod tests {
             "mañana",
             "\u{200b}",
         ];
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        for round in 0..3000 {
-            let mut text = String::new();
-            for _ in 0..(round % 37) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                text.push_str(pieces[(x % pieces.len() as u64) as usize]);
-            }
+        for text in crate::testgen::texts(&pieces, 0x2545_f491_4f6c_dd1d, 3000, 37) {
             let n = normalize(&text);
             // In the automaton's order: by end, then longest first.
             let want: Vec<Match> = ac

@@ -36,6 +36,8 @@
 
 mod bytescan;
 mod charmodel_table;
+#[cfg(test)]
+mod testgen;
 
 pub mod charmodel;
 pub mod config;
