@@ -115,6 +115,21 @@ fn request(config: &str, body: &[u8]) -> (FakeHost, Exchange<T>, Flow) {
     (host, ex, f)
 }
 
+/// Runs the request phases of a POST without `content-length` (chunked, or removed by a filter
+/// before); returns (host, exchange, flow of the body phase).
+fn chunked_request<G: Filter>(p: &Plugin<G>, body: &[u8]) -> (FakeHost, Exchange<G>, Flow) {
+    let host = FakeHost::default();
+    {
+        let mut s = host.state.borrow_mut();
+        s.request_headers = headers(&[(":method", "POST"), (":path", CHAT)]);
+        s.request_body = body.to_vec();
+    }
+    let mut ex = Exchange::<G>::new();
+    assert_eq!(ex.on_request_headers(p, &host, false), Flow::Continue);
+    let flow = ex.on_request_body(p, &host, body.len(), true);
+    (host, ex, flow)
+}
+
 #[test]
 fn block_sends_openai_error_logs_event_counts_and_publishes() {
     let (host, _ex, flow) = request("{}", &chat_body("please BLOCK this"));
@@ -211,20 +226,8 @@ fn monitor_mode_logs_but_does_not_block_or_rewrite() {
 fn a_chunked_request_or_one_whose_length_a_filter_before_removed_is_rewritten_too() {
     // Only a present content-length is removed (one host call per chain, not per filter); a
     // request without one must still be rewritable.
-    let p = plugin("{}");
-    let host = FakeHost::default();
-    let body = chat_body("my secret");
-    {
-        let mut s = host.state.borrow_mut();
-        s.request_headers = headers(&[(":method", "POST"), (":path", CHAT)]);
-        s.request_body = body.clone();
-    }
-    let mut ex = Exchange::<T>::new();
-    assert_eq!(ex.on_request_headers(&p, &host, false), Flow::Continue);
-    assert_eq!(
-        ex.on_request_body(&p, &host, body.len(), true),
-        Flow::Continue
-    );
+    let (host, _ex, flow) = chunked_request(&plugin("{}"), &chat_body("my secret"));
+    assert_eq!(flow, Flow::Continue);
     let v: Value = serde_json::from_slice(&host.state.borrow().request_body).unwrap();
     assert_eq!(v["messages"][0]["content"], "my [X]");
     assert_eq!(host.events()[0]["action"], "rewrite");
@@ -621,16 +624,7 @@ impl Filter for AtEnd {
 #[test]
 fn every_stream_channel_gets_a_final_look_with_a_zero_window() {
     let p: Plugin<AtEnd> = Plugin::configure(Some(b"{}"), "9.9.9").unwrap();
-    let host = FakeHost::default();
-    let body = chat_body("hi");
-    {
-        let mut s = host.state.borrow_mut();
-        s.request_headers = headers(&[(":method", "POST"), (":path", CHAT)]);
-        s.request_body = body.clone();
-    }
-    let mut ex = Exchange::<AtEnd>::new();
-    ex.on_request_headers(&p, &host, false);
-    ex.on_request_body(&p, &host, body.len(), true);
+    let (host, mut ex, _) = chunked_request(&p, &chat_body("hi"));
     host.state.borrow_mut().response_headers =
         headers(&[(":status", "200"), ("content-type", "text/event-stream")]);
     ex.on_response_headers(&p, &host, false);
