@@ -1196,13 +1196,8 @@ mod tests {
             "\u{1f3f4}",
             "e\u{301}t\u{e9}",
         ];
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::testgen::XorShift(0x9e37_79b9_7f4a_7c15);
+        let mut next = move || rng.next();
         // Mostly prose with single spaces (so the lane runs often), the other pieces mixed in.
         let prose = [
             "Hello",
