@@ -184,11 +184,12 @@ impl Detector {
     pub fn find(&self, text: &str) -> Vec<Finding> {
         let mut c: Vec<Candidate> = Vec::new();
         let on = |e: EntityType| self.is_enabled(&e);
-        // One pass over the text finds where digit runs begin; every digit-anchored scanner
-        // starts from these positions instead of walking the whole text again.
-        let digits = scan::DigitStarts::new(text);
+        // One pass over the text finds where every scanner that starts next to a rare byte can
+        // start: digit runs, capitals after a space, `:`, `@`, MAC separators.
+        let map = crate::text::ByteMap::new(text.as_bytes());
+        let digits = map.digit_starts();
         if on(EntityType::CreditCard) || on(EntityType::UsSsn) {
-            let runs = scan::digit_runs(text, &digits);
+            let runs = scan::digit_runs(text, digits);
             if on(EntityType::CreditCard) {
                 scan::card::scan(text, &runs, &mut c);
             }
@@ -196,34 +197,27 @@ impl Detector {
                 scan::ssn_iban::scan_ssn(text, &runs, &mut c);
             }
         }
-        // The rare bytes the email, IPv6, MAC and URL scanners start from, found once.
-        let rare = crate::text::RareBytes::new(
-            text.as_bytes(),
-            on(EntityType::IpAddress) || on(EntityType::UrlCredentials),
-            on(EntityType::Email),
-            on(EntityType::MacAddress),
-        );
         if on(EntityType::Email) {
-            scan::email::scan(text, &rare.ats, &mut c);
+            scan::email::scan(text, map.ats(), &mut c);
         }
         if on(EntityType::Phone) {
-            scan::phone::scan(text, &digits, &mut c);
+            scan::phone::scan(text, digits, &mut c);
         }
         if on(EntityType::Iban) {
-            scan::ssn_iban::scan_iban(text, &digits, &mut c);
+            scan::ssn_iban::scan_iban(text, digits, &mut c);
         }
         if on(EntityType::IpAddress) {
-            scan::ip::scan_v4(text, &digits, &mut c);
-            scan::ip::scan_v6(text, &rare.colons, &mut c);
+            scan::ip::scan_v4(text, digits, &mut c);
+            scan::ip::scan_v6(text, map.colons(), &mut c);
         }
         if on(EntityType::MacAddress) {
-            scan::mac::scan(text, &rare.mac_seps, &mut c);
+            scan::mac::scan(text, map.mac_seps(), &mut c);
         }
         if on(EntityType::UrlCredentials) {
-            scan::url::scan(text, &rare.colons, &mut c);
+            scan::url::scan(text, map.colons(), map.ats(), &mut c);
         }
         if on(EntityType::CryptoWallet) {
-            scan::crypto::scan(text, &digits, &mut c);
+            scan::crypto::scan(text, digits, &mut c);
         }
         let secrets_on = EntityType::BUILT_IN
             .iter()
@@ -239,10 +233,10 @@ impl Detector {
             scan::dob::scan(text, &cues.dob, &mut c);
         }
         if on(EntityType::Person) {
-            scan::person::scan(text, &cues.person, &mut c);
+            scan::person::scan(text, &cues.person, map.capitals_after_space(), &mut c);
         }
         if on(EntityType::StreetAddress) {
-            scan::address::scan(text, &digits, &mut c);
+            scan::address::scan(text, digits, &mut c);
         }
         if secrets_on {
             scan::secrets::scan(text, &cues.secret_prefixes, &cues.secret_keys, &mut c);

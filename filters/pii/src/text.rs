@@ -111,154 +111,248 @@ pub(crate) fn contains_word(hay: &str, word: &str) -> bool {
     false
 }
 
-/// High bit set in each byte of the little-endian word `w` that lies in `lo..=hi` (ASCII,
-/// `lo > 0`): a SWAR test, exact per byte (no carries cross bytes for these ranges), so eight
-/// bytes are ruled out at once. Bytes `>= 0x80` never match.
-#[inline]
-fn bytes_in_range(w: u64, lo: u8, hi: u8) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const LOW7: u64 = ONES * 0x7F;
-    let below = ONES * (127 + u64::from(hi) + 1) - (w & LOW7); // high bit: byte <= hi
-    let above = (w & LOW7) + ONES * (127 - (u64::from(lo) - 1)); // high bit: byte >= lo
-    below & above & !w & (ONES * 0x80)
+/// Bytes per mask word: bit `k` of word `w` stands for byte `64 * w + k` of the text.
+const WORD: usize = 64;
+
+/// Where the scanners can start, found in one pass over the text and kept as bit masks (one
+/// `u64` per 64 bytes, so there is one allocation per text however many positions there are,
+/// and walking a mask costs nothing per byte that is not in it):
+/// - every digit-run start (a digit not preceded by a digit): cards, SSNs, phones, IPv4,
+///   street numbers, IBAN check digits, wallets;
+/// - every capital right after a space: the second word of a name, where PERSON's
+///   first-name + surname search begins (from the first word's capital, back from there);
+/// - every `:` (IPv6, URL credentials), every `@` (email), every `:`, `-` or `.` (MAC).
+///
+/// The pass tests 16 bytes at once (SSE2 natively on x86-64, wasm SIMD in a function of its own
+/// in a module built without `simd128`, a byte at a time elsewhere). It replaced a SWAR search
+/// for the digit starts, another for PERSON's capitals and a search per rare byte that each
+/// returned to its caller at every hit (in prose, at every `.`) and grew a vector of positions.
+pub(crate) struct ByteMap {
+    /// Mask words per list.
+    words: usize,
+    /// The five lists, `words` each, in [`List`] order.
+    masks: Vec<u64>,
 }
 
-/// The first position at or after `from` whose byte is in `lo..=hi` (ASCII, `lo > 0`), or
-/// `b.len()`.
-#[inline]
-pub(crate) fn next_in_range(b: &[u8], from: usize, lo: u8, hi: u8) -> usize {
-    // In wasm, 16 bytes per SIMD compare instead of 8 per SWAR word: the digit-run starts and
-    // PERSON's capitals are searched this way over the whole text.
-    #[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
-    let from = wasm_simd::skip_out_of_range(b, from, lo, hi);
-    next_in_range_swar(b, from, lo, hi)
+#[derive(Clone, Copy)]
+enum List {
+    DigitStarts,
+    CapitalsAfterSpace,
+    Colons,
+    Ats,
+    MacSeps,
 }
 
-/// [`next_in_range`] eight bytes at a time only, for bytes that are seldom far apart (PERSON's
-/// capitals): in wasm the SIMD skip is a call whose setup costs more than it saves there.
-#[inline]
-pub(crate) fn next_in_range_swar(b: &[u8], from: usize, lo: u8, hi: u8) -> usize {
-    let mut i = from;
-    while i + 8 <= b.len() {
-        let mut chunk = [0u8; 8];
-        chunk.copy_from_slice(&b[i..i + 8]);
-        let hits = bytes_in_range(u64::from_le_bytes(chunk), lo, hi);
-        if hits != 0 {
-            return i + (hits.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while i < b.len() && !(lo..=hi).contains(&b[i]) {
-        i += 1;
-    }
-    i
+const LISTS: usize = 5;
+
+/// One 64-byte block's byte classes: bit `k` for byte `k` of the block.
+#[derive(Clone, Copy, Default)]
+struct Classes {
+    digit: u64,
+    upper: u64,
+    space: u64,
+    colon: u64,
+    at: u64,
+    /// `:`, `-` or `.`.
+    sep: u64,
 }
 
-/// Where the scanners that start next to a rare byte can start: every `:` (IPv6, URL
-/// credentials), every `@` (email) and every `:`, `-` or `.` (MAC separators), each list in
-/// increasing order. Lists not asked for stay empty.
-#[derive(Default)]
-pub(crate) struct RareBytes {
-    pub colons: Vec<usize>,
-    pub ats: Vec<usize>,
-    pub mac_seps: Vec<usize>,
-}
-
-impl RareBytes {
-    pub fn new(hay: &[u8], colons: bool, ats: bool, mac_seps: bool) -> RareBytes {
-        // memchr has no wasm SIMD path in a module built without `simd128`: its fallback tests
-        // four bytes (a wasm32 `usize`) per step, for each needle, and the MAC scanner's three
-        // needles made it the detector's second most expensive pass in wasmtime. In wasm one
-        // SIMD pass fills the three lists (each search was a pass of its own).
-        #[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
-        {
-            wasm_simd::rare_bytes(hay, [colons, ats, mac_seps])
-        }
-        #[cfg(not(all(target_arch = "wasm32", not(target_feature = "simd128"))))]
-        {
-            let or_empty =
-                |want: bool, v: &dyn Fn() -> Vec<usize>| if want { v() } else { Vec::new() };
-            RareBytes {
-                colons: or_empty(colons, &|| memchr::memchr_iter(b':', hay).collect()),
-                ats: or_empty(ats, &|| memchr::memchr_iter(b'@', hay).collect()),
-                mac_seps: or_empty(mac_seps, &|| {
-                    memchr::memchr3_iter(b':', b'-', b'.', hay).collect()
-                }),
-            }
-        }
-    }
-}
-
-/// Wasm SIMD for single functions of a module built without `simd128` (which, module-wide,
-/// made Envoy's V8 slower: see parapet-core's JSON scanner). Safe to call without the feature:
-/// a host without SIMD refuses the module when it loads it.
-#[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
-mod wasm_simd {
-    use core::arch::wasm32::*;
-
-    /// The first index from `from` on, in steps of 16 bytes, whose block holds a byte in
-    /// `lo..=hi` (or that has no whole block left): no such byte is skipped.
-    #[target_feature(enable = "simd128")]
-    pub(super) fn skip_out_of_range(hay: &[u8], from: usize, lo: u8, hi: u8) -> usize {
-        let (vlo, vhi) = (u8x16_splat(lo), u8x16_splat(hi));
-        let mut i = from;
-        while i + 16 <= hay.len() {
-            // SAFETY: i + 16 <= len; v128_load takes unaligned addresses.
-            let v = unsafe { v128_load(hay.as_ptr().add(i) as *const v128) };
-            if v128_any_true(v128_and(u8x16_ge(v, vlo), u8x16_le(v, vhi))) {
-                break;
-            }
-            i += 16;
-        }
-        i
+impl ByteMap {
+    pub fn new(hay: &[u8]) -> ByteMap {
+        let words = hay.len().div_ceil(WORD);
+        let mut masks = vec![0u64; LISTS * words];
+        fill(hay, &mut masks, words);
+        ByteMap { words, masks }
     }
 
-    #[target_feature(enable = "simd128")]
-    pub(super) fn rare_bytes(hay: &[u8], want: [bool; 3]) -> super::RareBytes {
-        let mut out = super::RareBytes::default();
-        let splat = u8x16_splat;
-        let (colon, at, dash, dot) = (splat(b':'), splat(b'@'), splat(b'-'), splat(b'.'));
-        // Lanes of the lists not asked for are cleared, so they are never pushed.
-        let keep = |w: bool| if w { u8x16_splat(0xff) } else { u8x16_splat(0) };
-        let (keep_colons, keep_ats, keep_seps) = (keep(want[0]), keep(want[1]), keep(want[2]));
-        let push = |v: &mut Vec<usize>, base: usize, mut bits: u16| {
-            while bits != 0 {
-                v.push(base + bits.trailing_zeros() as usize);
-                bits &= bits - 1;
+    fn list(&self, list: List) -> Positions<'_> {
+        let w = list as usize * self.words;
+        Positions(&self.masks[w..w + self.words])
+    }
+
+    /// Every position whose byte is an ASCII digit and the byte before it is not.
+    pub fn digit_starts(&self) -> Positions<'_> {
+        self.list(List::DigitStarts)
+    }
+
+    /// Every position whose byte is an ASCII capital and the byte before it a space (`' '`).
+    pub fn capitals_after_space(&self) -> Positions<'_> {
+        self.list(List::CapitalsAfterSpace)
+    }
+
+    /// Every `:`.
+    pub fn colons(&self) -> Positions<'_> {
+        self.list(List::Colons)
+    }
+
+    /// Every `@`.
+    pub fn ats(&self) -> Positions<'_> {
+        self.list(List::Ats)
+    }
+
+    /// Every `:`, `-` and `.`.
+    pub fn mac_seps(&self) -> Positions<'_> {
+        self.list(List::MacSeps)
+    }
+}
+
+/// The masks of every 64-byte block, from one [`Classes`] per block (the last block padded
+/// with zero bytes, which are in no class).
+#[inline(always)]
+fn fill_with(
+    hay: &[u8],
+    masks: &mut [u64],
+    words: usize,
+    classify: impl Fn(&[u8; WORD]) -> Classes,
+) {
+    let (mut digit_before, mut space_before) = (0u64, 0u64);
+    for (w, chunk) in hay.chunks(WORD).enumerate() {
+        let c = match <&[u8; WORD]>::try_from(chunk) {
+            Ok(block) => classify(block),
+            Err(_) => {
+                let mut block = [0u8; WORD];
+                block[..chunk.len()].copy_from_slice(chunk);
+                classify(&block)
             }
         };
-        let mut i = 0;
-        while i + 16 <= hay.len() {
-            // SAFETY: i + 16 <= len; v128_load takes unaligned addresses.
-            let v = unsafe { v128_load(hay.as_ptr().add(i) as *const v128) };
-            let c = u8x16_eq(v, colon);
-            let seps = v128_and(
-                keep_seps,
-                v128_or(c, v128_or(u8x16_eq(v, dash), u8x16_eq(v, dot))),
-            );
-            let (c, a) = (
-                v128_and(keep_colons, c),
-                v128_and(keep_ats, u8x16_eq(v, at)),
-            );
-            if v128_any_true(v128_or(v128_or(c, seps), a)) {
-                push(&mut out.colons, i, u8x16_bitmask(c));
-                push(&mut out.ats, i, u8x16_bitmask(a));
-                push(&mut out.mac_seps, i, u8x16_bitmask(seps));
-            }
-            i += 16;
+        masks[List::DigitStarts as usize * words + w] = c.digit & !(c.digit << 1 | digit_before);
+        masks[List::CapitalsAfterSpace as usize * words + w] =
+            c.upper & (c.space << 1 | space_before);
+        masks[List::Colons as usize * words + w] = c.colon;
+        masks[List::Ats as usize * words + w] = c.at;
+        masks[List::MacSeps as usize * words + w] = c.sep;
+        digit_before = c.digit >> 63;
+        space_before = c.space >> 63;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn fill(hay: &[u8], masks: &mut [u64], words: usize) {
+    // SAFETY: SSE2 is part of x86-64.
+    unsafe { fill_sse2(hay, masks, words) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn fill_sse2(hay: &[u8], masks: &mut [u64], words: usize) {
+    use core::arch::x86_64::*;
+    fill_with(hay, masks, words, |block| {
+        let mut c = Classes::default();
+        for k in 0..WORD / 16 {
+            // SAFETY: bytes 16k..16k+16 lie inside the block; loadu takes any alignment.
+            let v = unsafe { _mm_loadu_si128(block.as_ptr().add(16 * k).cast()) };
+            // `lo..=hi` (ASCII) as one signed compare: `v + (0x80 - lo)` is at most
+            // `-128 + (hi - lo)` exactly for the bytes in range.
+            let in_range = |lo: u8, hi: u8| {
+                let t = _mm_add_epi8(v, _mm_set1_epi8(0x80u8.wrapping_sub(lo) as i8));
+                _mm_cmpgt_epi8(_mm_set1_epi8((0x81 + hi - lo) as i8), t)
+            };
+            let eq = |x: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(x as i8));
+            let bits = |m: __m128i| u64::from(_mm_movemask_epi8(m) as u16) << (16 * k);
+            let colon = eq(b':');
+            c.digit |= bits(in_range(b'0', b'9'));
+            c.upper |= bits(in_range(b'A', b'Z'));
+            c.space |= bits(eq(b' '));
+            c.colon |= bits(colon);
+            c.at |= bits(eq(b'@'));
+            c.sep |= bits(_mm_or_si128(colon, _mm_or_si128(eq(b'-'), eq(b'.'))));
         }
-        for (k, &c) in hay[i..].iter().enumerate() {
-            if want[0] && c == b':' {
-                out.colons.push(i + k);
-            }
-            if want[1] && c == b'@' {
-                out.ats.push(i + k);
-            }
-            if want[2] && matches!(c, b':' | b'-' | b'.') {
-                out.mac_seps.push(i + k);
-            }
+        c
+    });
+}
+
+/// Wasm SIMD in a module built without `simd128` (which, module-wide, made Envoy's V8 slower:
+/// see parapet-core's JSON scanner): the whole pass is one `#[target_feature]` function, so
+/// the per-block work is inlined into it. Safe to call without the feature: a host without
+/// SIMD refuses the module when it loads it.
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+fn fill(hay: &[u8], masks: &mut [u64], words: usize) {
+    use core::arch::wasm32::*;
+    fill_with(hay, masks, words, |block| {
+        let mut c = Classes::default();
+        for k in 0..WORD / 16 {
+            // SAFETY: bytes 16k..16k+16 lie inside the block; v128_load takes any alignment.
+            let v = unsafe { v128_load(block.as_ptr().add(16 * k).cast()) };
+            let in_range = |lo: u8, hi: u8| {
+                v128_and(u8x16_ge(v, u8x16_splat(lo)), u8x16_le(v, u8x16_splat(hi)))
+            };
+            let eq = |x: u8| u8x16_eq(v, u8x16_splat(x));
+            let bits = |m: v128| u64::from(u8x16_bitmask(m)) << (16 * k);
+            let colon = eq(b':');
+            c.digit |= bits(in_range(b'0', b'9'));
+            c.upper |= bits(in_range(b'A', b'Z'));
+            c.space |= bits(eq(b' '));
+            c.colon |= bits(colon);
+            c.at |= bits(eq(b'@'));
+            c.sep |= bits(v128_or(colon, v128_or(eq(b'-'), eq(b'.'))));
         }
-        out
+        c
+    })
+}
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "wasm32")))]
+fn fill(hay: &[u8], masks: &mut [u64], words: usize) {
+    fill_with(hay, masks, words, classify_bytes);
+}
+
+/// The classes a byte at a time: the other targets' pass, and the tests' reference.
+#[cfg_attr(any(target_arch = "x86_64", target_arch = "wasm32"), allow(dead_code))]
+fn classify_bytes(block: &[u8; WORD]) -> Classes {
+    let mut c = Classes::default();
+    for (k, &x) in block.iter().enumerate() {
+        let bit = |yes: bool| u64::from(yes) << k;
+        c.digit |= bit(x.is_ascii_digit());
+        c.upper |= bit(x.is_ascii_uppercase());
+        c.space |= bit(x == b' ');
+        c.colon |= bit(x == b':');
+        c.at |= bit(x == b'@');
+        c.sep |= bit(matches!(x, b':' | b'-' | b'.'));
+    }
+    c
+}
+
+/// One list of a [`ByteMap`]: positions in increasing order.
+#[derive(Clone, Copy)]
+pub(crate) struct Positions<'a>(&'a [u64]);
+
+impl<'a> Positions<'a> {
+    pub fn iter(self) -> PositionIter<'a> {
+        PositionIter {
+            words: self.0,
+            base: 0,
+            bits: 0,
+        }
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0.iter().all(|&w| w == 0)
+    }
+}
+
+pub(crate) struct PositionIter<'a> {
+    /// Words not yet loaded.
+    words: &'a [u64],
+    /// Position of bit 0 of the next word.
+    base: usize,
+    /// Bits of the current word not yet reported.
+    bits: u64,
+}
+
+impl Iterator for PositionIter<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while self.bits == 0 {
+            let (&w, rest) = self.words.split_first()?;
+            self.words = rest;
+            self.bits = w;
+            self.base += WORD;
+        }
+        let k = self.bits.trailing_zeros() as usize;
+        self.bits &= self.bits - 1;
+        Some(self.base - WORD + k)
     }
 }
 
@@ -314,43 +408,14 @@ mod tests {
         assert!(shannon_entropy("a8Kz2pQ9") > 2.9);
     }
 
+    /// Every length around the 16- and 64-byte blocks, each class of byte in every position,
+    /// against the definitions byte by byte.
     #[test]
-    fn next_in_range_finds_the_first_byte_in_range_at_any_offset() {
-        let text = "ab\u{e9}c-+/:;@[`{\u{7f}\u{80}xyzQ0 1 9 Z Aé".as_bytes();
-        for (lo, hi) in [(b'0', b'9'), (b'A', b'Z'), (b'a', b'z'), (1, 0x7f)] {
-            for from in 0..=text.len() {
-                let want = (from..text.len())
-                    .find(|&i| (lo..=hi).contains(&text[i]))
-                    .unwrap_or(text.len());
-                assert_eq!(
-                    next_in_range(text, from, lo, hi),
-                    want,
-                    "{lo}..{hi} from {from}"
-                );
-            }
-        }
-        // Every byte value, in every lane.
-        for v in 0..=255u8 {
-            for lane in 0..8 {
-                let mut b = [b' '; 8];
-                b[lane] = v;
-                let want = if v.is_ascii_digit() { lane } else { 8 };
-                assert_eq!(
-                    next_in_range(&b, 0, b'0', b'9'),
-                    want,
-                    "byte {v} lane {lane}"
-                );
-            }
-        }
-    }
-
-    /// Every length around the 16-byte blocks, the rare bytes in every position.
-    #[test]
-    fn rare_bytes_equal_a_byte_by_byte_search() {
+    fn byte_map_equals_a_byte_by_byte_search() {
         let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let alphabet = b":-.@a0 \xc3\xa9\x80\xff";
-        for len in 0..80 {
-            for _ in 0..40 {
+        let alphabet = b":-.@a0 9AZ[`/\xc3\xa9\x80\xff";
+        for len in 0..200 {
+            for _ in 0..20 {
                 let hay: Vec<u8> = (0..len)
                     .map(|_| {
                         seed ^= seed << 13;
@@ -359,13 +424,46 @@ mod tests {
                         alphabet[(seed % alphabet.len() as u64) as usize]
                     })
                     .collect();
-                let of = |set: &[u8]| -> Vec<usize> {
-                    (0..hay.len()).filter(|&i| set.contains(&hay[i])).collect()
+                let of = |at: &dyn Fn(usize) -> bool| -> Vec<usize> {
+                    (0..hay.len()).filter(|&i| at(i)).collect()
                 };
-                let got = RareBytes::new(&hay, true, true, true);
-                assert_eq!(got.colons, of(b":"), "{hay:?}");
-                assert_eq!(got.ats, of(b"@"), "{hay:?}");
-                assert_eq!(got.mac_seps, of(b":-."), "{hay:?}");
+                let map = ByteMap::new(&hay);
+                let got = |p: Positions| p.iter().collect::<Vec<_>>();
+                let digit = |i: usize| hay[i].is_ascii_digit();
+                assert_eq!(
+                    got(map.digit_starts()),
+                    of(&|i| digit(i) && (i == 0 || !digit(i - 1))),
+                    "{hay:?}"
+                );
+                assert_eq!(
+                    got(map.capitals_after_space()),
+                    of(&|i| hay[i].is_ascii_uppercase() && i > 0 && hay[i - 1] == b' '),
+                    "{hay:?}"
+                );
+                assert_eq!(got(map.colons()), of(&|i| hay[i] == b':'), "{hay:?}");
+                assert_eq!(got(map.ats()), of(&|i| hay[i] == b'@'), "{hay:?}");
+                assert_eq!(map.ats().is_empty(), !hay.contains(&b'@'), "{hay:?}");
+                assert_eq!(
+                    got(map.mac_seps()),
+                    of(&|i| matches!(hay[i], b':' | b'-' | b'.')),
+                    "{hay:?}"
+                );
+            }
+        }
+    }
+
+    /// The SIMD classes equal the byte-at-a-time ones for every byte value in every lane.
+    #[test]
+    fn block_classes_equal_the_bytewise_ones() {
+        for v in 0..=255u8 {
+            for lane in [0, 1, 15, 16, 31, 47, 62, 63] {
+                let mut block = [b'x'; WORD];
+                block[lane] = v;
+                let mut masks = vec![0u64; LISTS];
+                fill(&block, &mut masks, 1);
+                let mut want = vec![0u64; LISTS];
+                fill_with(&block, &mut want, 1, classify_bytes);
+                assert_eq!(masks, want, "byte {v} lane {lane}");
             }
         }
     }

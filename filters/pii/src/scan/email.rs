@@ -2,6 +2,7 @@
 
 use super::Candidate;
 use crate::entity::EntityType;
+use crate::text::Positions;
 
 fn is_local_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-' | b'\'')
@@ -13,9 +14,9 @@ fn is_label_byte(b: u8) -> bool {
 
 /// `ats`: every `@` in `text`.
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub(crate) fn scan(text: &str, ats: &[usize], out: &mut Vec<Candidate>) {
+pub(crate) fn scan(text: &str, ats: Positions<'_>, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
-    for &at in ats {
+    for at in ats.iter() {
         // Local part: up to 64 bytes to the left.
         let mut s = at;
         while s > 0 && at - s < 64 && is_local_byte(b[s - 1]) {

@@ -4,6 +4,7 @@
 
 use super::{Candidate, DigitStarts};
 use crate::entity::EntityType;
+use crate::text::Positions;
 use crate::text::{boundary_after, continues_number};
 
 const VERSION_CUES: &[&str] = &["version", "ver", "v", "release", "firmware", "sdk", "patch"];
@@ -22,7 +23,7 @@ fn parse_octet(b: &[u8], i: usize) -> Option<usize> {
 }
 
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub(crate) fn scan_v4(text: &str, digit_starts: &DigitStarts, out: &mut Vec<Candidate>) {
+pub(crate) fn scan_v4(text: &str, digit_starts: DigitStarts<'_>, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     // A quad starts a digit run; `i` is where a byte-by-byte scan would resume.
     let mut i = 0;
@@ -85,10 +86,10 @@ fn is_v6_byte(b: u8) -> bool {
 ///
 /// `colons`: every `:` in `text`.
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub(crate) fn scan_v6(text: &str, colons: &[usize], out: &mut Vec<Candidate>) {
+pub(crate) fn scan_v6(text: &str, colons: Positions<'_>, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     let mut done = 0; // runs starting before this were already judged
-    for &colon in colons {
+    for colon in colons.iter() {
         if colon < done {
             continue;
         }

@@ -3,6 +3,7 @@
 
 use super::Candidate;
 use crate::entity::EntityType;
+use crate::text::Positions;
 
 fn hex_run(b: &[u8], i: usize, n: usize) -> bool {
     i + n <= b.len() && b[i..i + n].iter().all(u8::is_ascii_hexdigit)
@@ -25,9 +26,9 @@ fn at_start(b: &[u8], i: usize) -> bool {
 /// there [`at_start`] holds. Dropping the other positions changes nothing: the scan only
 /// remembers the last start it tried, which a later (greater) start can never be below. In
 /// prose (a `.` ends every sentence) this leaves the list empty.
-fn candidate_starts(b: &[u8], seps: &[usize]) -> Vec<usize> {
+fn candidate_starts(b: &[u8], seps: Positions<'_>) -> Vec<usize> {
     let mut starts = Vec::new();
-    for &p in seps {
+    for p in seps.iter() {
         let back = if b[p] == b'.' { 4 } else { 2 };
         if p >= back && at_start(b, p - back) {
             starts.push(p - back);
@@ -40,7 +41,7 @@ fn candidate_starts(b: &[u8], seps: &[usize]) -> Vec<usize> {
 
 /// `seps`: every `:`, `-` and `.` in `text`.
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub(crate) fn scan(text: &str, seps: &[usize], out: &mut Vec<Candidate>) {
+pub(crate) fn scan(text: &str, seps: Positions<'_>, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     // `i`: where a byte-by-byte scan would resume (after a match it skips the match).
     let mut i = 0;

@@ -3,8 +3,8 @@
 //!
 //! Most scanners can only start next to a rare byte: a digit run (cards, SSNs, phones, IPv4,
 //! street numbers, IBAN check digits, wallets), a `:` (IPv6), a `:`/`-`/`.` separator (MAC).
-//! The detector finds the digit runs once ([`DigitStarts`]) and the scanners jump from one
-//! candidate position to the next instead of each walking every byte; each keeps its
+//! The detector finds these positions once ([`crate::text::ByteMap`]) and the scanners jump
+//! from one candidate position to the next instead of each walking every byte; each keeps its
 //! byte-by-byte scan's exact semantics (the same start conditions and the same skips).
 //!
 //! In wasm each scanner (and each shared pass) stays a function of its own
@@ -91,35 +91,16 @@ impl DigitRun<'_> {
 }
 
 /// Positions where a run of ASCII digits begins (a digit not preceded by a digit), in
-/// increasing order: the one shared pass over the text that digit-anchored scanners start from.
-pub(crate) struct DigitStarts(Vec<usize>);
-
-impl DigitStarts {
-    #[cfg_attr(target_arch = "wasm32", inline(never))]
-    pub fn new(text: &str) -> DigitStarts {
-        let b = text.as_bytes();
-        let mut v = Vec::new();
-        let mut i = crate::text::next_in_range(b, 0, b'0', b'9');
-        while i < b.len() {
-            v.push(i);
-            while i < b.len() && b[i].is_ascii_digit() {
-                i += 1;
-            }
-            i = crate::text::next_in_range(b, i, b'0', b'9');
-        }
-        DigitStarts(v)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.0.iter().copied()
-    }
-}
+/// increasing order: the one shared list digit-anchored scanners start from.
+pub(crate) type DigitStarts<'a> = crate::text::Positions<'a>;
 
 /// Finds maximal runs of digit groups joined by single `' '` or `'-'` separators that start
 /// and end at word boundaries. A run that continues into another number through `.`, `/`,
-/// `:` or `,` (dates, versions, times, amounts) is skipped whole.
+/// `:` or `,` (dates, versions, times, amounts) is skipped whole. Only runs of at least
+/// [`MIN_RUN_DIGITS`] digits are kept: no shorter one is a card or an SSN, and most numbers
+/// in a text are short (nothing is allocated for them).
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub(crate) fn digit_runs(text: &str, starts: &DigitStarts) -> DigitRuns {
+pub(crate) fn digit_runs(text: &str, starts: DigitStarts<'_>) -> DigitRuns {
     use crate::text::{boundary_after, boundary_before, continued_number_before, continues_number};
     let b = text.as_bytes();
     let mut runs = DigitRuns::default();
@@ -133,30 +114,48 @@ pub(crate) fn digit_runs(text: &str, starts: &DigitStarts) -> DigitRuns {
         if !boundary_before(b, i) {
             continue;
         }
-        let first = runs.groups.len();
+        // The run's extent first; its groups are stored only when it is kept.
         let mut j = i;
+        let mut digits = 0;
         loop {
             let g = j;
             while j < b.len() && b[j].is_ascii_digit() {
                 j += 1;
             }
-            runs.groups.push((g, j));
+            digits += j - g;
             if j + 1 < b.len() && matches!(b[j], b' ' | b'-') && b[j + 1].is_ascii_digit() {
-                runs.seps.push(b[j]);
                 j += 1;
             } else {
-                runs.seps.push(0);
                 break;
             }
         }
-        let ok = boundary_after(b, j) && !continues_number(b, j) && !continued_number_before(b, i);
+        let ok = digits >= MIN_RUN_DIGITS
+            && boundary_after(b, j)
+            && !continues_number(b, j)
+            && !continued_number_before(b, i);
         if ok {
+            let first = runs.groups.len();
+            let mut k = i;
+            loop {
+                let g = k;
+                while k < j && b[k].is_ascii_digit() {
+                    k += 1;
+                }
+                runs.groups.push((g, k));
+                if k < j {
+                    runs.seps.push(b[k]);
+                    k += 1;
+                } else {
+                    runs.seps.push(0);
+                    break;
+                }
+            }
             runs.runs.push((first, runs.groups.len()));
-        } else {
-            runs.groups.truncate(first);
-            runs.seps.truncate(first);
         }
         i = j.max(i + 1);
     }
     runs
 }
+
+/// Digits of the shortest number the run consumers report: an SSN's nine (a card has 13 to 19).
+const MIN_RUN_DIGITS: usize = 9;

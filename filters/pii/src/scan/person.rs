@@ -5,6 +5,7 @@
 
 use super::Candidate;
 use crate::entity::EntityType;
+use crate::text::Positions;
 
 pub(crate) const HONORIFICS: &[&str] = &[
     "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx",
@@ -517,9 +518,15 @@ fn name_sequence(b: &[u8], i: usize, max_words: usize) -> Option<(usize, usize)>
     Some((e, words))
 }
 
-/// `cues`: the leftmost-longest matches of [`NAME_CUES`] and [`HONORIFICS`] in `text`.
+/// `cues`: the leftmost-longest matches of [`NAME_CUES`] and [`HONORIFICS`] in `text`;
+/// `second_words`: every capital right after a space.
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub(crate) fn scan(text: &str, cues: &[(usize, usize)], out: &mut Vec<Candidate>) {
+pub(crate) fn scan(
+    text: &str,
+    cues: &[(usize, usize)],
+    second_words: Positions<'_>,
+    out: &mut Vec<Candidate>,
+) {
     let b = text.as_bytes();
     // 1. Cue-introduced names.
     for &(cue_start, cue_end) in cues {
@@ -569,60 +576,158 @@ pub(crate) fn scan(text: &str, cues: &[(usize, usize)], out: &mut Vec<Candidate>
         };
         out.push(Candidate::new(EntityType::Person, k, e, score));
     }
-    // 2. Known first name + capitalised surname, anywhere.
-    let mut i = crate::text::next_in_range_swar(b, 0, b'A', b'Z');
-    while i < b.len() {
-        if !b[i].is_ascii_uppercase() {
-            i = crate::text::next_in_range_swar(b, i, b'A', b'Z');
-            continue;
+    // 2. Known first name + capitalised surname, anywhere: from every capital at a word start
+    // whose name-shaped word ends at a space before a capital (most capitalised words are
+    // sentence starts, and stop there). Those words are found from the other end: each
+    // capital after a space, back over the name-shaped bytes before the space. Every such
+    // capital's word ends at that space, and no other capital's word does; so the capitals
+    // are tried in the same order as a walk over every capital would try them, and the others
+    // (which that walk passed over) are never looked at.
+    let shaped = |x: usize| {
+        b[x].is_ascii_alphabetic()
+            || ((b[x] == b'\'' || b[x] == b'-') && x + 1 < b.len() && b[x + 1].is_ascii_uppercase())
+    };
+    // Capitals before `resume` are inside a name already reported.
+    let mut resume = 0;
+    for second in second_words.iter() {
+        let space = second - 1;
+        let mut i = space;
+        while i > resume && shaped(i - 1) {
+            i -= 1;
         }
-        if !crate::text::boundary_before(b, i) {
-            i += 1;
-            continue;
-        }
-        let mut j = i;
-        while j < b.len() && b[j].is_ascii_alphabetic() {
-            j += 1;
-        }
-        // Only two or more words are reported here, and a second word needs a space and a
-        // capital right after the first: most capitalised words (sentence starts) stop here,
-        // before any word-list lookup.
-        // The shape's walk passes through `j` (letters up to it): resume there.
-        let first_end = shape_end_from(b, j);
-        let second_word_possible = first_end + 1 < b.len()
-            && b[first_end] == b' '
-            && b[first_end + 1].is_ascii_uppercase();
-        if !second_word_possible {
-            i = j.max(i + 1);
-            continue;
-        }
-        if let Some((e, words)) = name_sequence(b, i, 3) {
-            let followed_by_verb = b.get(e) == Some(&b' ')
-                && AFTER_NAME_CUES
-                    .iter()
-                    .any(|c| b[e..].starts_with(c.as_bytes()));
-            let first_name = is_first_name(b, i, j);
-            if words >= 2 && (first_name || followed_by_verb) {
-                // "Then Jane Roe wrote": without a known first name, keep the last two words.
-                let start = if !first_name && words == 3 {
-                    text[i..e].find(' ').map_or(i, |p| i + p + 1)
-                } else {
-                    i
-                };
-                out.push(Candidate::new(EntityType::Person, start, e, 0.7));
-                i = e;
+        while i < space {
+            if !b[i].is_ascii_uppercase() || !crate::text::boundary_before(b, i) {
+                i += 1;
                 continue;
             }
+            let mut j = i;
+            while j < b.len() && b[j].is_ascii_alphabetic() {
+                j += 1;
+            }
+            debug_assert_eq!(shape_end_from(b, j), space);
+            if let Some((e, words)) = name_sequence(b, i, 3) {
+                let followed_by_verb = b.get(e) == Some(&b' ')
+                    && AFTER_NAME_CUES
+                        .iter()
+                        .any(|c| b[e..].starts_with(c.as_bytes()));
+                let first_name = is_first_name(b, i, j);
+                if words >= 2 && (first_name || followed_by_verb) {
+                    // "Then Jane Roe wrote": without a known first name, keep the last two words.
+                    let start = if !first_name && words == 3 {
+                        text[i..e].find(' ').map_or(i, |p| i + p + 1)
+                    } else {
+                        i
+                    };
+                    out.push(Candidate::new(EntityType::Person, start, e, 0.7));
+                    // A second word follows the space: `e` is past it.
+                    resume = e;
+                    break;
+                }
+            }
+            i = j.max(i + 1);
         }
-        i = j.max(i + 1);
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
     #[test]
     fn word_lists_are_sorted_for_binary_search() {
         assert!(super::FIRST_NAMES.windows(2).all(|w| w[0] < w[1]));
         assert!(super::NOT_NAMES.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    /// The first-name + surname search as it was written: a walk over every capital.
+    fn names_by_walking_every_capital(text: &str) -> Vec<(usize, usize)> {
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if !b[i].is_ascii_uppercase() || !crate::text::boundary_before(b, i) {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j < b.len() && b[j].is_ascii_alphabetic() {
+                j += 1;
+            }
+            let first_end = shape_end_from(b, j);
+            let second_word_possible = first_end + 1 < b.len()
+                && b[first_end] == b' '
+                && b[first_end + 1].is_ascii_uppercase();
+            if !second_word_possible {
+                i = j.max(i + 1);
+                continue;
+            }
+            if let Some((e, words)) = name_sequence(b, i, 3) {
+                let followed_by_verb = b.get(e) == Some(&b' ')
+                    && AFTER_NAME_CUES
+                        .iter()
+                        .any(|c| b[e..].starts_with(c.as_bytes()));
+                let first_name = is_first_name(b, i, j);
+                if words >= 2 && (first_name || followed_by_verb) {
+                    let start = if !first_name && words == 3 {
+                        text[i..e].find(' ').map_or(i, |p| i + p + 1)
+                    } else {
+                        i
+                    };
+                    out.push((start, e));
+                    i = e;
+                    continue;
+                }
+            }
+            i = j.max(i + 1);
+        }
+        out
+    }
+
+    fn names_found(text: &str) -> Vec<(usize, usize)> {
+        let map = crate::text::ByteMap::new(text.as_bytes());
+        let mut out = Vec::new();
+        scan(text, &[], map.capitals_after_space(), &mut out);
+        out.iter().map(|c| (c.start, c.end)).collect()
+    }
+
+    #[test]
+    fn names_from_second_words_equal_the_walk_over_every_capital_on_fixed_texts() {
+        for text in [
+            "Jane Roe wrote. Then Jane Roe Smith said hi; Anna-Lena Berg and O'Brien Kelly, \
+             Mary J. Watson, Zoe X-Ray Foo wrote, x-Ray Foo said, Emma McDonald-Smith Lee",
+            "John Smith John Smith John Smith",
+            "Dear Sir, Ana María López said that Kim Lee",
+            "James O'Neil-Grant Yates asked. LEE Kim wrote. Li Bo Wu Xi said",
+            "Will Smith will follow up with Grace Hopper, Alan Turing and Ada Lovelace.",
+        ] {
+            let found = names_found(text);
+            assert!(!found.is_empty(), "{text}");
+            assert_eq!(found, names_by_walking_every_capital(text), "{text}");
+        }
+    }
+
+    proptest! {
+        /// Same on random texts of name words, capitals, joiners, spaces and noise.
+        #[test]
+        fn names_from_second_words_equal_the_walk_over_every_capital(
+            parts in prop::collection::vec(
+                prop_oneof![
+                    prop::sample::select(vec![
+                        "Jane", "John", "Roe", "Smith", "Mary", "J.", "O'Brien", "Anna-Lena",
+                        "McDonald", "X", "The", "LEE", "Li", "wrote", "said", "will follow up",
+                        "Dr", "Then", "Émile", "Grace", "Will",
+                    ])
+                    .prop_map(str::to_string),
+                    "[A-Z][a-z]{0,6}",
+                    "[ '\\-.,]{1,2}",
+                    "[a-zA-Z0-9 '\\-é]{0,5}",
+                ],
+                0..40,
+            )
+        ) {
+            let text = parts.concat();
+            prop_assert_eq!(names_found(&text), names_by_walking_every_capital(&text));
+        }
     }
 }

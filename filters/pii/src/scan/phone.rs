@@ -293,7 +293,7 @@ fn classify(text: &str, p: &Parsed, start: usize) -> Option<f32> {
 
 /// A number starts with a digit, `+` or `(`, and its first digit is at most two bytes in
 /// (`+(`): so every start is at, or one or two bytes before, a digit-run start.
-fn candidate_starts(digit_starts: &DigitStarts) -> impl Iterator<Item = usize> + '_ {
+fn candidate_starts(digit_starts: DigitStarts<'_>) -> impl Iterator<Item = usize> + '_ {
     digit_starts
         .iter()
         .flat_map(|p| [p.checked_sub(2), p.checked_sub(1), Some(p)])
@@ -301,7 +301,7 @@ fn candidate_starts(digit_starts: &DigitStarts) -> impl Iterator<Item = usize> +
 }
 
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub(crate) fn scan(text: &str, digit_starts: &DigitStarts, out: &mut Vec<Candidate>) {
+pub(crate) fn scan(text: &str, digit_starts: DigitStarts<'_>, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     // `i`: where a byte-by-byte scan would resume. Candidates come in increasing order except
     // for repeats, which `s < i` or a repeated no-match absorbs.

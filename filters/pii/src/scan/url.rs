@@ -3,19 +3,29 @@
 
 use super::Candidate;
 use crate::entity::EntityType;
+use crate::text::Positions;
 
 fn ends_url(b: u8) -> bool {
     b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'`' | b'\\')
 }
 
-/// `colons`: every `:` in `text`.
+/// `colons`: every `:` in `text`; `ats`: every `@`.
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub(crate) fn scan(text: &str, colons: &[usize], out: &mut Vec<Candidate>) {
+pub(crate) fn scan(
+    text: &str,
+    colons: Positions<'_>,
+    ats: Positions<'_>,
+    out: &mut Vec<Candidate>,
+) {
+    // Credentials end at an `@`: without one (most texts, with URLs or not) nothing is found.
+    if ats.is_empty() {
+        return;
+    }
     let b = text.as_bytes();
     let mut covered = 0;
     // `://` cannot overlap itself, so the colons followed by `//` are exactly
     // `match_indices`'s matches.
-    for &at in colons {
+    for at in colons.iter() {
         if b.get(at + 1..at + 3) != Some(b"//") {
             continue;
         }
