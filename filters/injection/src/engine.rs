@@ -2,7 +2,6 @@
 //! concept occurrences. Both steps are linear in the text (rule evaluation is bounded by a cap
 //! on occurrences per concept, term matching by the longest term).
 
-use crate::bytescan::ascii_letters_end;
 use crate::config::ConfigError;
 use crate::lexicon::{lang_bit, LEXICON};
 use crate::normalize::{normalize, Normalized};
@@ -216,59 +215,76 @@ impl Lexicon {
                 pattern,
             })
         };
-        // Anchored terms: only word starts can begin one, and inside a run of ASCII letters
-        // there are none, so runs are skipped whole; but every byte of a joined spaced-letter
-        // run may start a term, so runs are cut where those begin.
-        let glued = n.glued();
-        // The joined run at or after `s`: `glued[g]`.
-        let mut g = 0;
-        let mut s = 0;
-        while let Some(&b) = text.get(s) {
-            while glued.get(g).is_some_and(|r| r.1 as usize <= s) {
-                g += 1;
-            }
-            let (in_glued, next_glued) = match glued.get(g) {
-                Some(&(gs, _)) if gs as usize <= s => (true, s + 1),
-                Some(&(gs, _)) => (false, gs as usize),
-                None => (false, usize::MAX),
-            };
-            let state = self.anchored.root[b as usize];
-            if state != NO_STATE && (in_glued || boundary_before(n, text, s)) {
+        // Anchored terms: only word starts can begin one. Outside joined spaced-letter runs,
+        // eight bytes at a time are tested for the positions that can be one (not an ASCII
+        // byte after an ASCII letter or digit), and only those are looked at; inside such a
+        // run every byte may start a term.
+        let anchored_at = |out: &mut Vec<Match>, s: usize| {
+            let state = self.anchored.root[text[s] as usize];
+            if state != NO_STATE && boundary_before(n, text, s) {
                 self.anchored
-                    .walk(text, s, state, |e, p| found(&mut out, s, e, p));
+                    .walk(text, s, state, |e, p| found(out, s, e, p));
             }
-            s = if b.is_ascii_alphabetic() {
-                ascii_letters_end(text, s + 1).min(next_glued)
-            } else {
-                s + 1
-            };
+        };
+        let mut from = 0;
+        let runs = n.glued().iter().map(|&(gs, ge)| (gs as usize, ge as usize));
+        for (gs, ge) in runs.chain([(text.len(), text.len())]) {
+            for_each_possible_word_start(text, from, gs.min(text.len()), |s| {
+                anchored_at(&mut out, s)
+            });
+            for s in gs..ge.min(text.len()) {
+                let state = self.anchored.root[text[s] as usize];
+                if state != NO_STATE {
+                    self.anchored
+                        .walk(text, s, state, |e, p| found(&mut out, s, e, p));
+                }
+            }
+            from = from.max(ge);
         }
         // Raw terms start anywhere. Their first bytes include common letters (`system:`,
         // `http://`), so a test on the first byte alone failed unpredictably; few pairs of
-        // bytes begin one.
-        let raw_start = out.len();
-        // The pair ending at each byte, shifted along (indexing the text twice per byte, with
-        // its bounds checks, cost more than the test).
-        let mut pair = usize::from(text.first().copied().unwrap_or(0));
-        for (s, &b) in text.iter().skip(1).enumerate() {
-            pair = (pair << 8 | usize::from(b)) & 0xFFFF;
-            if self.raw_pairs.begins(pair) {
-                let state = self.raw.root[pair >> 8];
-                self.raw
-                    .walk(text, s, state, |e, p| found(&mut out, s, e, p));
+        // bytes begin one. The pairs of seven positions are tested from one eight-byte word,
+        // and only a word holding one is looked at position by position.
+        // Raw matches, merged into the anchored ones at the end.
+        let mut raw: Vec<Match> = Vec::with_capacity(8);
+        let last = text.len().saturating_sub(1);
+        let mut s = 0;
+        while s + 8 <= text.len() {
+            let v = u64::from_le_bytes(text[s..s + 8].try_into().unwrap_or([0; 8]));
+            let mut any = false;
+            for k in 0..7 {
+                any |= self.raw_pairs.begins_le((v >> (8 * k)) as u16);
             }
+            if any {
+                for k in 0..7 {
+                    let pair = (v >> (8 * k)) as u16;
+                    if self.raw_pairs.begins_le(pair) {
+                        let at = s + k;
+                        let state = self.raw.root[usize::from(pair as u8)];
+                        self.raw
+                            .walk(text, at, state, |e, p| found(&mut raw, at, e, p));
+                    }
+                }
+            }
+            s += 7;
         }
-        if let Some(s) = text.len().checked_sub(1) {
-            let state = self.raw.root[text[s] as usize];
+        while s < last {
+            let pair = u16::from_le_bytes([text[s], text[s + 1]]);
+            if self.raw_pairs.begins_le(pair) {
+                let state = self.raw.root[text[s] as usize];
+                self.raw
+                    .walk(text, s, state, |e, p| found(&mut raw, s, e, p));
+            }
+            s += 1;
+        }
+        if let Some(&b) = text.get(last) {
+            let state = self.raw.root[b as usize];
             if state != NO_STATE {
                 self.raw
-                    .walk(text, s, state, |e, p| found(&mut out, s, e, p));
+                    .walk(text, last, state, |e, p| found(&mut raw, last, e, p));
             }
         }
-        if out.len() > raw_start && raw_start > 0 {
-            // Two sorted runs: the stable sort merges them in one pass.
-            out.sort_by_key(|m| (m.s, m.e));
-        }
+        merge_by_start(&mut out, &raw);
         out
     }
 
@@ -288,11 +304,12 @@ impl Lexicon {
     /// concept has more than the cap and `matches` are not in the order an automaton reports
     /// them (by end, then longest first), which decides which are kept.
     fn group(&self, n: &Normalized, matches: &[Match]) -> Option<Occurrences> {
-        let by_end = matches
-            .windows(2)
-            .all(|w| (w[0].e, w[0].s) <= (w[1].e, w[1].s));
+        // Whether `matches` are in the order an automaton reports them; asked only when a
+        // concept overflows.
+        let mut by_end: Option<bool> = None;
         // Kept occurrences in the order they are found, with their concept; then grouped.
-        let mut found: Vec<(u16, Occ)> = Vec::new();
+        // A match is one occurrence or a few (a term of several concepts or languages).
+        let mut found: Vec<(u16, Occ)> = Vec::with_capacity(matches.len() * 2);
         // Per concept: how many are kept; later, where its group starts.
         let mut group: Vec<u32> = vec![0; self.concept_count + 1];
         let mut words = WordCursor::new(&n.word_starts);
@@ -339,20 +356,23 @@ impl Lexicon {
                             langs: r.langs,
                         },
                     ));
-                } else if !by_end {
+                } else if !*by_end.get_or_insert_with(|| {
+                    matches
+                        .windows(2)
+                        .all(|w| (w[0].e, w[0].s) <= (w[1].e, w[1].s))
+                }) {
                     return None;
                 }
             }
         }
-        // Counts to group starts (the last entry, a count of 0, becomes the end).
+        // Counts to group ends (the last entry, a count of 0, is the end of all).
         let mut total = 0u32;
         for g in &mut group {
-            let count = *g;
+            total += *g;
             *g = total;
-            total += count;
         }
-        // Each group in the order found (a stable counting sort), then by start.
-        let mut next = group.clone();
+        // Each group in the order found (a stable counting sort, filled from the back, which
+        // leaves each entry at its group's start), then by start.
         let mut all = vec![
             Occ {
                 word: 0,
@@ -362,10 +382,10 @@ impl Lexicon {
             };
             found.len()
         ];
-        for (c, o) in found {
-            let slot = &mut next[c as usize];
+        for &(c, o) in found.iter().rev() {
+            let slot = &mut group[c as usize];
+            *slot -= 1;
             all[*slot as usize] = o;
-            *slot += 1;
         }
         // Matches arrive ordered by start (or by end, whose starts are a few words apart at
         // most): ordering by start needs only local fixes, which an insertion sort does in
@@ -427,14 +447,84 @@ impl PairSet {
     }
 
     fn insert(&mut self, a: u8, b: u8) {
-        let k = usize::from(a) << 8 | usize::from(b);
+        let k = usize::from(u16::from_le_bytes([a, b]));
         self.0[k / 64] |= 1 << (k % 64);
     }
 
-    /// Whether pair `k` (first byte high) begins a term; `k < 65536`.
+    /// Whether a term begins with the pair `u16::from_le_bytes([first, second])` (as the
+    /// pairs are read from a little-endian word of text).
     #[inline(always)]
-    fn begins(&self, k: usize) -> bool {
+    fn begins_le(&self, pair: u16) -> bool {
+        let k = usize::from(pair);
         self.0[(k / 64) & 1023] >> (k % 64) & 1 != 0
+    }
+}
+
+/// Calls `f` at every position of `text[a..b]`, in order, that may begin a word: every
+/// position but an ASCII byte after an ASCII letter or digit (there [`boundary_before`] is
+/// false). Eight positions are tested at a time: most are inside words.
+#[inline(always)]
+fn for_each_possible_word_start(text: &[u8], a: usize, b: usize, mut f: impl FnMut(usize)) {
+    let mut s = a;
+    // The byte before `s` (none before the text: not a letter or digit).
+    let mut prev = a
+        .checked_sub(1)
+        .and_then(|p| text.get(p))
+        .copied()
+        .unwrap_or(0);
+    while s < b {
+        let n = (b - s).min(8);
+        let word: [u8; 8] = match text.get(s..s + 8).filter(|_| n == 8) {
+            Some(full) => full.try_into().unwrap_or([0; 8]),
+            None => std::array::from_fn(|k| if k < n { text[s + k] } else { 0 }),
+        };
+        let v = u64::from_le_bytes(word);
+        let before = v << 8 | u64::from(prev);
+        let mut starts = !(ascii_alphanumeric(before) & !v) & HI;
+        if n < 8 {
+            starts &= (1u64 << (8 * n)) - 1;
+        }
+        while starts != 0 {
+            f(s + starts.trailing_zeros() as usize / 8);
+            starts &= starts - 1;
+        }
+        prev = word[n - 1];
+        s += n;
+    }
+}
+
+/// High bit set in each byte of `v` that is an ASCII letter or digit. Per byte below 0x80,
+/// folded to lower case: at least `a` and below `{`, or at least `0` and below `:` (the sums
+/// stay below 0x100, so no carry crosses into the next byte).
+#[inline(always)]
+fn ascii_alphanumeric(v: u64) -> u64 {
+    let x = (v & !HI) | (LO * 0x20);
+    let letters = x.wrapping_add(LO * 0x1F) & !x.wrapping_add(LO * 0x05);
+    let y = v & !HI;
+    let digits = y.wrapping_add(LO * 0x50) & !y.wrapping_add(LO * 0x46);
+    (letters | digits) & !v & HI
+}
+
+/// Merges `raw` into `out`, both ordered by start, then end (no two matches share both).
+fn merge_by_start(out: &mut Vec<Match>, raw: &[Match]) {
+    if raw.is_empty() {
+        return;
+    }
+    let key = |m: &Match| (m.s, m.e);
+    // From the back: the larger of the two remaining lasts goes to the end of what is left.
+    let mut a = out.len();
+    let mut b = raw.len();
+    out.resize(a + b, raw[0]);
+    let mut at = a + b;
+    while b > 0 {
+        at -= 1;
+        if a > 0 && key(&out[a - 1]) > key(&raw[b - 1]) {
+            out[at] = out[a - 1];
+            a -= 1;
+        } else {
+            out[at] = raw[b - 1];
+            b -= 1;
+        }
     }
 }
 
@@ -1032,6 +1122,83 @@ mod tests {
             .collect();
         ids.dedup();
         ids
+    }
+
+    /// The word-at-a-time letter and digit test agrees with the byte one for every byte in
+    /// every lane, and the positions it yields are those the byte-by-byte rule keeps.
+    #[test]
+    fn possible_word_starts_are_those_a_byte_loop_finds() {
+        for b in 0..=255u8 {
+            for lane in 0..8 {
+                let v =
+                    0x2020_2020_2020_2020u64 & !(0xFF << (8 * lane)) | u64::from(b) << (8 * lane);
+                let want = if b.is_ascii_alphanumeric() {
+                    0x80 << (8 * lane)
+                } else {
+                    0
+                };
+                assert_eq!(
+                    ascii_alphanumeric(v) & (0xFF << (8 * lane)),
+                    want,
+                    "{b:#x} {lane}"
+                );
+            }
+        }
+        let pieces: [&[u8]; 12] = [
+            b"word",
+            b" ",
+            b"x",
+            b"9",
+            b"-",
+            b"\n",
+            "é".as_bytes(),
+            "請".as_bytes(),
+            b"(",
+            b"A",
+            b"ab12",
+            b"\0",
+        ];
+        let mut rng = crate::testgen::XorShift(0x2545_f491_4f6c_dd1d);
+        for round in 0..3000 {
+            let text: Vec<u8> = (0..round % 41)
+                .flat_map(|_| pieces[(rng.next() % pieces.len() as u64) as usize].to_vec())
+                .collect();
+            let a = (rng.next() as usize) % (text.len() + 1);
+            let b = a + (rng.next() as usize) % (text.len() - a + 1);
+            let want: Vec<usize> = (a..b)
+                .filter(|&s| s == 0 || !(text[s - 1].is_ascii_alphanumeric() && text[s].is_ascii()))
+                .collect();
+            let mut got = Vec::new();
+            for_each_possible_word_start(&text, a, b, |s| got.push(s));
+            assert_eq!(got, want, "{text:?} {a}..{b}");
+        }
+    }
+
+    #[test]
+    fn merged_matches_are_ordered_by_start_then_end() {
+        let m = |s: u32, e: u32| Match {
+            s,
+            e,
+            pattern: s * 100 + e,
+        };
+        let mut rng = crate::testgen::XorShift(0x9e37_79b9_7f4a_7c15);
+        for round in 0..500 {
+            let mut all: Vec<Match> = (0..round % 29)
+                .map(|_| m((rng.next() % 40) as u32, (rng.next() % 40) as u32))
+                .collect();
+            all.sort_by_key(|x| (x.s, x.e));
+            all.dedup_by_key(|x| (x.s, x.e));
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            for &x in &all {
+                if rng.next().is_multiple_of(3) {
+                    b.push(x)
+                } else {
+                    a.push(x)
+                }
+            }
+            merge_by_start(&mut a, &b);
+            assert_eq!(a, all);
+        }
     }
 
     #[test]
