@@ -205,9 +205,9 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
     // of this list stays in the module's memory.
     let mut tokens: Vec<Token> = Vec::with_capacity((text.len() / 6 + 1).min(1024));
     // Every bracket read, in order: balance is judged on these alone.
-    let mut brackets: Vec<Bracket> = Vec::new();
+    let mut brackets: Vec<Bracket> = Vec::with_capacity(16);
     // Indices into `tokens` where a stretch after a skipped gap starts.
-    let mut segments: Vec<usize> = Vec::new();
+    let mut segments: Vec<usize> = Vec::with_capacity(4);
     // Tokens to read before the next gap may be skipped (the reach after the last bracket).
     let mut needed = 0usize;
     // The next bracket once its reach back has been checked against the position.
@@ -1426,7 +1426,7 @@ static ROT13_PACKED: [u16; 256] = {
 pub fn rot13_reads_better_somewhere(text: &str) -> bool {
     // One pass for the cheap letter-count pre-check of every clause and of the whole text
     // (#r/g/n − #e/t/a); the bigram comparison runs only where that pre-check passes.
-    let mut candidates: Vec<(usize, usize)> = Vec::new();
+    let mut candidates: Vec<(usize, usize)> = Vec::with_capacity(8);
     let (mut total, mut clause) = (0i64, 0i64);
     let mut start = 0usize;
     let bytes = text.as_bytes();
@@ -1477,16 +1477,18 @@ pub fn rot13_reads_better_somewhere(text: &str) -> bool {
 /// Whether ROT13 makes `text` read more like ordinary language (mean bigram cost drops by a
 /// clear margin) — then the rotated text is worth re-scanning. Needs some letters to judge.
 pub fn rot13_reads_better(text: &str) -> bool {
-    // Cheap pre-check on bytes: in ROT13 English, r/g/n (from e/t/a) outnumber e/t/a.
-    let (mut eta, mut rgn) = (0usize, 0usize);
+    // Cheap pre-checks on bytes: in ROT13 English, r/g/n (from e/t/a) outnumber e/t/a; and
+    // the comparison below needs some letters.
+    let (mut eta, mut rgn, mut letters) = (0usize, 0usize, 0usize);
     for b in text.bytes() {
+        letters += usize::from(b.is_ascii_alphabetic());
         match b | 0x20 {
             b'e' | b't' | b'a' => eta += 1,
             b'r' | b'g' | b'n' => rgn += 1,
             _ => {}
         }
     }
-    if rgn <= eta {
+    if rgn <= eta || letters < 16 {
         return false;
     }
     let rot = |c: char| match c {
@@ -1494,10 +1496,9 @@ pub fn rot13_reads_better(text: &str) -> bool {
         'A'..='Z' => (((c as u8 - b'A') + 13) % 26 + b'A') as char,
         _ => c,
     };
-    let (mut letters, mut pairs, mut plain, mut rotated) = (0usize, 0usize, 0u64, 0u64);
+    let (mut pairs, mut plain, mut rotated) = (0usize, 0u64, 0u64);
     let mut prev: Option<(usize, usize)> = None;
     for c in text.chars() {
-        letters += usize::from(c.is_ascii_alphabetic());
         let cur = (symbol(c), symbol(rot(c)));
         if let Some(p) = prev {
             plain += COST[p.0][cur.0] as u64;
@@ -1506,7 +1507,7 @@ pub fn rot13_reads_better(text: &str) -> bool {
         }
         prev = Some(cur);
     }
-    if letters < 16 || pairs == 0 {
+    if pairs == 0 {
         return false;
     }
     // 0.35 bits per character, in the table's 1/8-bit units.

@@ -176,7 +176,8 @@ fn distinct_words_up_to_a_tenth(n: &Normalized, words: usize) -> usize {
         if table.len() != WORD_SLOTS {
             *table = vec![0u64; WORD_SLOTS];
         }
-        let mut used: Vec<u16> = Vec::new();
+        // The slots filled, to empty them after: a tenth of the words at most.
+        let mut used: Vec<u16> = Vec::with_capacity(words / 10 + 1);
         let b = n.text.as_bytes();
         for (k, &s) in n.word_starts.iter().enumerate() {
             let s = s as usize;
