@@ -294,14 +294,50 @@ fn classify(text: &str, p: &Parsed, start: usize) -> Option<f32> {
 /// A number starts with a digit, `+` or `(`, and its first digit is at most two bytes in
 /// (`+(`): so every start is at, or one or two bytes before, a digit-run start.
 fn candidate_starts(digit_starts: DigitStarts<'_>) -> impl Iterator<Item = usize> + '_ {
-    digit_starts
-        .iter()
-        .flat_map(|p| [p.checked_sub(2), p.checked_sub(1), Some(p)])
-        .flatten()
+    digit_starts.iter().flat_map(|p| p.saturating_sub(2)..p + 1)
 }
+
+/// At least the digits [`parse`] collects from `i`: the digits of the chain of digit groups
+/// from `i` joined by up to three bytes of `+()` and separators (a parse joins its groups by
+/// at most `)`, a separator and `(`). Every number [`classify`] accepts has six or more, and a
+/// later start inside the chain has no more than this one: a start with fewer can be passed
+/// over without changing what is found, or where the scan resumes for any start that finds
+/// something.
+fn digits_bound(b: &[u8], mut i: usize) -> usize {
+    let mut digits = 0;
+    loop {
+        let gap = i;
+        while i < b.len() && i - gap < 3 && matches!(b[i], b'+' | b'(' | b')' | b' ' | b'-' | b'.')
+        {
+            i += 1;
+        }
+        let group = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == group {
+            return digits;
+        }
+        digits += i - group;
+    }
+}
+
+/// Fewest digits of a number [`classify`] accepts (with a `+`; nine without).
+const MIN_DIGITS: usize = 6;
 
 #[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn scan(text: &str, digit_starts: DigitStarts<'_>, out: &mut Vec<Candidate>) {
+    scan_with::<true>(text, digit_starts, out);
+}
+
+/// [`scan`], and without `PASS_SHORT` the scan that parses at every start (the tests'
+/// reference).
+#[inline(always)]
+fn scan_with<const PASS_SHORT: bool>(
+    text: &str,
+    digit_starts: DigitStarts<'_>,
+    out: &mut Vec<Candidate>,
+) {
     let b = text.as_bytes();
     // `i`: where a byte-by-byte scan would resume. Candidates come in increasing order except
     // for repeats, which `s < i` or a repeated no-match absorbs.
@@ -310,14 +346,15 @@ pub(crate) fn scan(text: &str, digit_starts: DigitStarts<'_>, out: &mut Vec<Cand
         if s < i {
             continue;
         }
-        i = s;
-        let c = b[i];
+        let c = b[s];
         let starts = (c.is_ascii_digit() || c == b'+' || c == b'(')
-            && (i == 0 || !(is_word_byte(b[i - 1]) || b[i - 1] == b'+' || b[i - 1] == b'('))
-            && !continued_number_before(b, i);
-        if !starts {
+            && (s == 0 || !(is_word_byte(b[s - 1]) || b[s - 1] == b'+' || b[s - 1] == b'('))
+            && !continued_number_before(b, s);
+        // Most numbers in a text are short: no parse for them (see `digits_bound`).
+        if !starts || (PASS_SHORT && digits_bound(b, s) < MIN_DIGITS) {
             continue;
         }
+        i = s;
         let Some(p) = parse(b, i) else {
             // Skip to the end of this number-ish run.
             i += 1;
@@ -329,7 +366,7 @@ pub(crate) fn scan(text: &str, digit_starts: DigitStarts<'_>, out: &mut Vec<Cand
         let end = p.end;
         // Every number [`classify`] accepts has at least nine digits (six after a `+`): most
         // digit runs are shorter, and they need neither its work nor an extension's.
-        if p.digits >= if p.plus { 6 } else { 9 } {
+        if p.digits >= if p.plus { MIN_DIGITS } else { 9 } {
             let e = extension(b, end);
             if boundary_after(b, e) && !continues_number(b, e) {
                 if let Some(score) = classify(text, &p, i) {
@@ -340,5 +377,62 @@ pub(crate) fn scan(text: &str, digit_starts: DigitStarts<'_>, out: &mut Vec<Cand
             }
         }
         i = end.max(i + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn phones(text: &str, pass_short: bool) -> Vec<(usize, usize, u32)> {
+        let map = crate::text::ByteMap::new(text.as_bytes());
+        let mut out = Vec::new();
+        if pass_short {
+            scan_with::<true>(text, map.digit_starts(), &mut out);
+        } else {
+            scan_with::<false>(text, map.digit_starts(), &mut out);
+        }
+        out.iter()
+            .map(|c| (c.start, c.end, c.score.to_bits()))
+            .collect()
+    }
+
+    proptest! {
+        /// Passing over starts with too few digits finds what parsing at every start finds,
+        /// on texts of digit groups, separators, `+()`, extensions, cues and noise.
+        #[test]
+        fn passing_short_numbers_over_changes_nothing(
+            parts in prop::collection::vec(
+                prop_oneof![
+                    "[0-9]{1,4}",
+                    "[0-9]{5,11}",
+                    "[ .()+-]{1,3}",
+                    prop::sample::select(vec![
+                        "+1 ", "+44 (0)", "+43 ", "+39 ", "(555) ", "call ", " ext. ", "x",
+                        "phone: ", "a", "/", ":", ",", "é", "tel ",
+                    ])
+                    .prop_map(str::to_string),
+                ],
+                0..30,
+            )
+        ) {
+            let text = parts.concat();
+            prop_assert_eq!(phones(&text, true), phones(&text, false));
+        }
+    }
+
+    #[test]
+    fn fixed_numbers_are_found_either_way() {
+        for text in [
+            "call +44 (0)20 7946 0958 or (415) 555-0132 ext. 12, 1 2 3 4 5 6 7 8 9 0",
+            "12 415-555-0132 3 +1 415 555 0132 +49 30 901820 0.1.2.3.4.5.6",
+            // The shortest numbers found: six digits after a `+`.
+            "Austria +43 1234, Italy +39 1234",
+        ] {
+            let found = phones(text, true);
+            assert!(!found.is_empty(), "{text}");
+            assert_eq!(found, phones(text, false), "{text}");
+        }
     }
 }
