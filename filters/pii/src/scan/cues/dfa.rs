@@ -10,7 +10,7 @@
 //! in one piece and ends in the next is found by the first walk (and not again by the second,
 //! which reports only occurrences starting in its piece). The table is also small: `u16`
 //! states times the classes of bytes the patterns use (about 44 KB of rows for the cue lists,
-//! in 128 KB allocated of which the gap below [`MATCH`] and the pages past the last row are
+//! in 128.5 KB allocated of which the gap below [`MATCH`] and the pages past the last row are
 //! never touched, against about 310 KB for the crate's DFA, which pads its rows and stores
 //! `u32`s).
 
@@ -18,18 +18,22 @@
 /// the load latency; eight measured no faster natively.
 const LANES: usize = 4;
 
+/// Steps each lane takes between two tests for a match state (the loop below is written out
+/// for two): the test, and the loop's own count and branch, once per eight bytes.
+const STEPS: usize = 2;
+
 /// Texts shorter than this are walked in one piece: the lockstep setup would cost more than it
 /// saves.
 const MIN_LOCKSTEP_LEN: usize = 128;
 
 /// Match states are numbered from this bit up, the others below it: "does any lane end a
-/// pattern" is one OR of the four states and one bit test (a max over the lanes against a
+/// pattern" is one OR of the lanes' states and one bit test (a max over the lanes against a
 /// threshold held in a register was four compares, and in wasmtime the walk's values no longer
 /// fit in registers). The rows between the last other state and this one are never used.
 const MATCH: usize = 1 << 15;
 
-/// Entries of the transition table: every `u16` index.
-const TABLE: usize = 1 << 16;
+/// Entries of the transition table: every `u16` state plus every `u8` class.
+const TABLE: usize = (1 << 16) + 256;
 
 pub(crate) struct Dfa {
     /// Byte → column of the transition table; ASCII upper-case maps to its lower-case column,
@@ -40,9 +44,9 @@ pub(crate) struct Dfa {
     /// `trans[state + class]`: the next state, as the index of its row's first entry (states
     /// are premultiplied by `stride`, so a step is one add and one load). State 0 is the start;
     /// states from [`MATCH`] on end at least one pattern.
-    /// Every `u16` state plus a class is inside it (masked to 16 bits, a no-op for real
-    /// states): the walk needs no bounds check, which in wasm was a compare, a branch and one
-    /// more live register per lane. Pages past the last row are never touched.
+    /// Every `u16` state plus a `u8` class is inside it: the walk needs no bounds check (in
+    /// wasm a compare, a branch and one more live register per lane) and no mask (the walk
+    /// was a mask to 16 bits per step before). Pages past the last row are never touched.
     trans: Box<[u16; TABLE]>,
     /// For match state `MATCH + k * stride`: its patterns are
     /// `outputs[output_start[k]..output_start[k + 1]]`, as `(pattern id, pattern length)`.
@@ -184,9 +188,11 @@ impl Dfa {
 
     #[inline(always)]
     fn step(&self, state: usize, byte: u8) -> usize {
-        usize::from(
-            self.trans[(state + usize::from(self.classes[usize::from(byte)])) & (TABLE - 1)],
-        )
+        let at = state + usize::from(self.classes[usize::from(byte)]);
+        debug_assert!(at < TABLE);
+        // SAFETY: every state is 0 or an entry of the table (a `u16`), and a `u16` plus a `u8`
+        // is below TABLE, the table's length.
+        usize::from(unsafe { *self.trans.get_unchecked(at) })
     }
 
     /// Reports the patterns of match state `state` reached on the byte at `end - 1` whose
@@ -221,7 +227,7 @@ impl Dfa {
     ) {
         for (i, &b) in hay[from..to].iter().enumerate() {
             state = self.step(state, b);
-            if state & MATCH != 0 {
+            if is_match(state) {
                 self.report(state, from + i + 1, before, f);
             }
         }
@@ -235,7 +241,8 @@ impl Dfa {
             self.walk(hay, 0, 0, n, n, &mut f);
             return;
         }
-        let piece = n / LANES;
+        // Pieces of a whole number of steps; the last lane's walk takes the rest of the text.
+        let piece = n / (LANES * STEPS) * STEPS;
         let starts: [usize; LANES] = std::array::from_fn(|k| k * piece);
         // Occurrences starting in piece `k` are lane `k`'s (the last piece runs to `n`).
         let before: [usize; LANES] =
@@ -245,16 +252,43 @@ impl Dfa {
         let (p1, rest) = rest.split_at(piece);
         let (p2, rest) = rest.split_at(piece);
         let p3 = &rest[..piece];
-        for (i, (((&b0, &b1), &b2), &b3)) in p0.iter().zip(p1).zip(p2).zip(p3).enumerate() {
-            state[0] = self.step(state[0], b0);
-            state[1] = self.step(state[1], b1);
-            state[2] = self.step(state[2], b2);
-            state[3] = self.step(state[3], b3);
-            if (state[0] | state[1] | state[2] | state[3]) & MATCH != 0 {
+        let (c0, c1, c2, c3) = (
+            p0.as_chunks::<STEPS>().0,
+            p1.as_chunks::<STEPS>().0,
+            p2.as_chunks::<STEPS>().0,
+            p3.as_chunks::<STEPS>().0,
+        );
+        for (i, (((b0, b1), b2), b3)) in c0.iter().zip(c1).zip(c2).zip(c3).enumerate() {
+            // Two steps per lane, then one test whether any of the eight states ends a pattern.
+            let first = [
+                self.step(state[0], b0[0]),
+                self.step(state[1], b1[0]),
+                self.step(state[2], b2[0]),
+                self.step(state[3], b3[0]),
+            ];
+            state = [
+                self.step(first[0], b0[1]),
+                self.step(first[1], b1[1]),
+                self.step(first[2], b2[1]),
+                self.step(first[3], b3[1]),
+            ];
+            let any = first[0]
+                | first[1]
+                | first[2]
+                | first[3]
+                | state[0]
+                | state[1]
+                | state[2]
+                | state[3];
+            if is_match(any) {
+                // Inside the lockstep part every occurrence ends in its lane's piece.
                 for k in 0..LANES {
-                    if state[k] & MATCH != 0 {
-                        // Inside the lockstep part every occurrence ends in its lane's piece.
-                        self.report(state[k], starts[k] + i + 1, usize::MAX, &mut f);
+                    let end = starts[k] + STEPS * i + 1;
+                    if is_match(first[k]) {
+                        self.report(first[k], end, usize::MAX, &mut f);
+                    }
+                    if is_match(state[k]) {
+                        self.report(state[k], end + 1, usize::MAX, &mut f);
                     }
                 }
             }
@@ -268,6 +302,12 @@ impl Dfa {
             self.walk(hay, state[k], starts[k] + piece, to, before[k], &mut f);
         }
     }
+}
+
+/// True for the states from [`MATCH`] on, and for an OR of states one of which is.
+#[inline(always)]
+fn is_match(state: usize) -> bool {
+    state & MATCH != 0
 }
 
 #[cfg(test)]
