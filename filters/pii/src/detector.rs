@@ -185,7 +185,7 @@ impl Detector {
         let mut c: Vec<Candidate> = Vec::new();
         let on = |e: EntityType| self.is_enabled(&e);
         // One pass over the text finds where every scanner that starts next to a rare byte can
-        // start: digit runs, capitals after a space, `:`, `@`, MAC separators.
+        // start: digit runs, capitals, `:`, `@`, MAC separators.
         let map = crate::text::ByteMap::new(text.as_bytes());
         let digits = map.digit_starts();
         if on(EntityType::CreditCard) || on(EntityType::UsSsn) {
@@ -233,7 +233,7 @@ impl Detector {
             scan::dob::scan(text, &cues.dob, &mut c);
         }
         if on(EntityType::Person) {
-            scan::person::scan(text, &cues.person, map.capitals_after_space(), &mut c);
+            scan::person::scan(text, &cues.person, map.capitals(), &mut c);
         }
         if on(EntityType::StreetAddress) {
             scan::address::scan(text, digits, &mut c);

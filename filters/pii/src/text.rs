@@ -119,8 +119,8 @@ const WORD: usize = 64;
 /// and walking a mask costs nothing per byte that is not in it):
 /// - every digit-run start (a digit not preceded by a digit): cards, SSNs, phones, IPv4,
 ///   street numbers, IBAN check digits, wallets;
-/// - every capital right after a space: the second word of a name, where PERSON's
-///   first-name + surname search begins (from the first word's capital, back from there);
+/// - every ASCII capital: PERSON's first-name + surname search begins at those after a space
+///   (the second word of a name, back from there to the first word's capital);
 /// - every `:` (IPv6, URL credentials), every `@` (email), every `:`, `-` or `.` (MAC).
 ///
 /// The pass tests 16 bytes at once (SSE2 natively on x86-64, wasm SIMD in a function of its own
@@ -137,7 +137,7 @@ pub(crate) struct ByteMap {
 #[derive(Clone, Copy)]
 enum List {
     DigitStarts,
-    CapitalsAfterSpace,
+    Capitals,
     Colons,
     Ats,
     MacSeps,
@@ -150,7 +150,6 @@ const LISTS: usize = 5;
 struct Classes {
     digit: u64,
     upper: u64,
-    space: u64,
     colon: u64,
     at: u64,
     /// `:`, `-` or `.`.
@@ -175,9 +174,9 @@ impl ByteMap {
         self.list(List::DigitStarts)
     }
 
-    /// Every position whose byte is an ASCII capital and the byte before it a space (`' '`).
-    pub fn capitals_after_space(&self) -> Positions<'_> {
-        self.list(List::CapitalsAfterSpace)
+    /// Every ASCII capital.
+    pub fn capitals(&self) -> Positions<'_> {
+        self.list(List::Capitals)
     }
 
     /// Every `:`.
@@ -205,8 +204,19 @@ fn fill_with(
     words: usize,
     classify: impl Fn(&[u8; WORD]) -> Classes,
 ) {
-    let (mut digit_before, mut space_before) = (0u64, 0u64);
-    for (w, chunk) in hay.chunks(WORD).enumerate() {
+    // The lists in `List` order.
+    let (digit_starts, rest) = masks.split_at_mut(words);
+    let (capitals, rest) = rest.split_at_mut(words);
+    let (colons, rest) = rest.split_at_mut(words);
+    let (ats, mac_seps) = rest.split_at_mut(words);
+    let lists = digit_starts
+        .iter_mut()
+        .zip(capitals.iter_mut())
+        .zip(colons.iter_mut())
+        .zip(ats.iter_mut())
+        .zip(mac_seps.iter_mut());
+    let mut digit_before = 0u64;
+    for (chunk, ((((digit_start, capital), colon), at), mac_sep)) in hay.chunks(WORD).zip(lists) {
         let c = match <&[u8; WORD]>::try_from(chunk) {
             Ok(block) => classify(block),
             Err(_) => {
@@ -215,14 +225,12 @@ fn fill_with(
                 classify(&block)
             }
         };
-        masks[List::DigitStarts as usize * words + w] = c.digit & !(c.digit << 1 | digit_before);
-        masks[List::CapitalsAfterSpace as usize * words + w] =
-            c.upper & (c.space << 1 | space_before);
-        masks[List::Colons as usize * words + w] = c.colon;
-        masks[List::Ats as usize * words + w] = c.at;
-        masks[List::MacSeps as usize * words + w] = c.sep;
+        *digit_start = c.digit & !(c.digit << 1 | digit_before);
+        *capital = c.upper;
+        *colon = c.colon;
+        *at = c.at;
+        *mac_sep = c.sep;
         digit_before = c.digit >> 63;
-        space_before = c.space >> 63;
     }
 }
 
@@ -252,7 +260,6 @@ fn fill_sse2(hay: &[u8], masks: &mut [u64], words: usize) {
             let colon = eq(b':');
             c.digit |= bits(in_range(b'0', b'9'));
             c.upper |= bits(in_range(b'A', b'Z'));
-            c.space |= bits(eq(b' '));
             c.colon |= bits(colon);
             c.at |= bits(eq(b'@'));
             c.sep |= bits(_mm_or_si128(colon, _mm_or_si128(eq(b'-'), eq(b'.'))));
@@ -282,7 +289,6 @@ fn fill(hay: &[u8], masks: &mut [u64], words: usize) {
             let colon = eq(b':');
             c.digit |= bits(in_range(b'0', b'9'));
             c.upper |= bits(in_range(b'A', b'Z'));
-            c.space |= bits(eq(b' '));
             c.colon |= bits(colon);
             c.at |= bits(eq(b'@'));
             c.sep |= bits(v128_or(colon, v128_or(eq(b'-'), eq(b'.'))));
@@ -304,7 +310,6 @@ fn classify_bytes(block: &[u8; WORD]) -> Classes {
         let bit = |yes: bool| u64::from(yes) << k;
         c.digit |= bit(x.is_ascii_digit());
         c.upper |= bit(x.is_ascii_uppercase());
-        c.space |= bit(x == b' ');
         c.colon |= bit(x == b':');
         c.at |= bit(x == b'@');
         c.sep |= bit(matches!(x, b':' | b'-' | b'.'));
@@ -436,8 +441,8 @@ mod tests {
                     "{hay:?}"
                 );
                 assert_eq!(
-                    got(map.capitals_after_space()),
-                    of(&|i| hay[i].is_ascii_uppercase() && i > 0 && hay[i - 1] == b' '),
+                    got(map.capitals()),
+                    of(&|i| hay[i].is_ascii_uppercase()),
                     "{hay:?}"
                 );
                 assert_eq!(got(map.colons()), of(&|i| hay[i] == b':'), "{hay:?}");

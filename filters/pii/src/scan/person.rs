@@ -519,12 +519,12 @@ fn name_sequence(b: &[u8], i: usize, max_words: usize) -> Option<(usize, usize)>
 }
 
 /// `cues`: the leftmost-longest matches of [`NAME_CUES`] and [`HONORIFICS`] in `text`;
-/// `second_words`: every capital right after a space.
+/// `capitals`: every ASCII capital in `text`.
 #[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn scan(
     text: &str,
     cues: &[(usize, usize)],
-    second_words: Positions<'_>,
+    capitals: Positions<'_>,
     out: &mut Vec<Candidate>,
 ) {
     let b = text.as_bytes();
@@ -589,7 +589,10 @@ pub(crate) fn scan(
     };
     // Capitals before `resume` are inside a name already reported.
     let mut resume = 0;
-    for second in second_words.iter() {
+    for second in capitals.iter() {
+        if second == 0 || b[second - 1] != b' ' {
+            continue;
+        }
         let space = second - 1;
         let mut i = space;
         while i > resume && shaped(i - 1) {
@@ -687,7 +690,7 @@ mod tests {
     fn names_found(text: &str) -> Vec<(usize, usize)> {
         let map = crate::text::ByteMap::new(text.as_bytes());
         let mut out = Vec::new();
-        scan(text, &[], map.capitals_after_space(), &mut out);
+        scan(text, &[], map.capitals(), &mut out);
         out.iter().map(|c| (c.start, c.end)).collect()
     }
 
