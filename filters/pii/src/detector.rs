@@ -187,7 +187,7 @@ impl Detector {
         // One pass over the text finds where every scanner that starts next to a rare byte can
         // start: digit runs, capitals, `:`, `@`, MAC separators.
         let map = crate::text::ByteMap::new(text.as_bytes());
-        let digits = map.digit_starts();
+        let digits = &scan::DigitStarts::new(map.digit_starts());
         if on(EntityType::CreditCard) || on(EntityType::UsSsn) {
             let runs = scan::digit_runs(text, digits);
             if on(EntityType::CreditCard) {

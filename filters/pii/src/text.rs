@@ -333,6 +333,10 @@ impl<'a> Positions<'a> {
     pub fn is_empty(self) -> bool {
         self.0.iter().all(|&w| w == 0)
     }
+
+    pub fn count(self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
 }
 
 pub(crate) struct PositionIter<'a> {

@@ -335,7 +335,7 @@ fn city_state_zip(b: &[u8], e: usize) -> usize {
 }
 
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub(crate) fn scan(text: &str, starts: DigitStarts<'_>, out: &mut Vec<Candidate>) {
+pub(crate) fn scan(text: &str, starts: &DigitStarts, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     // A house number starts a digit run; `i` is where a byte-by-byte scan would resume.
     let mut i = 0;

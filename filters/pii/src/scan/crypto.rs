@@ -9,7 +9,7 @@ use crate::validate::{is_base58check_address, is_bech32_address, is_ethereum_add
 /// run starts at the token) or `bc1`/`BC1` (a digit run starts two bytes in). Tokens never
 /// overlap, so each candidate is judged on its own.
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub(crate) fn scan(text: &str, digit_starts: DigitStarts<'_>, out: &mut Vec<Candidate>) {
+pub(crate) fn scan(text: &str, digit_starts: &DigitStarts, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     let mut done = 0;
     for p in digit_starts.iter() {

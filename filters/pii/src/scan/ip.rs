@@ -23,7 +23,7 @@ fn parse_octet(b: &[u8], i: usize) -> Option<usize> {
 }
 
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub(crate) fn scan_v4(text: &str, digit_starts: DigitStarts<'_>, out: &mut Vec<Candidate>) {
+pub(crate) fn scan_v4(text: &str, digit_starts: &DigitStarts, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     // A quad starts a digit run; `i` is where a byte-by-byte scan would resume.
     let mut i = 0;

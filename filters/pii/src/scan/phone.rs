@@ -293,7 +293,7 @@ fn classify(text: &str, p: &Parsed, start: usize) -> Option<f32> {
 
 /// A number starts with a digit, `+` or `(`, and its first digit is at most two bytes in
 /// (`+(`): so every start is at, or one or two bytes before, a digit-run start.
-fn candidate_starts(digit_starts: DigitStarts<'_>) -> impl Iterator<Item = usize> + '_ {
+fn candidate_starts(digit_starts: &DigitStarts) -> impl Iterator<Item = usize> + '_ {
     digit_starts.iter().flat_map(|p| p.saturating_sub(2)..p + 1)
 }
 
@@ -326,7 +326,7 @@ fn digits_bound(b: &[u8], mut i: usize) -> usize {
 const MIN_DIGITS: usize = 6;
 
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub(crate) fn scan(text: &str, digit_starts: DigitStarts<'_>, out: &mut Vec<Candidate>) {
+pub(crate) fn scan(text: &str, digit_starts: &DigitStarts, out: &mut Vec<Candidate>) {
     scan_with::<true>(text, digit_starts, out);
 }
 
@@ -335,7 +335,7 @@ pub(crate) fn scan(text: &str, digit_starts: DigitStarts<'_>, out: &mut Vec<Cand
 #[inline(always)]
 fn scan_with<const PASS_SHORT: bool>(
     text: &str,
-    digit_starts: DigitStarts<'_>,
+    digit_starts: &DigitStarts,
     out: &mut Vec<Candidate>,
 ) {
     let b = text.as_bytes();
@@ -386,12 +386,12 @@ mod tests {
     use proptest::prelude::*;
 
     fn phones(text: &str, pass_short: bool) -> Vec<(usize, usize, u32)> {
-        let map = crate::text::ByteMap::new(text.as_bytes());
+        let starts = DigitStarts::new(crate::text::ByteMap::new(text.as_bytes()).digit_starts());
         let mut out = Vec::new();
         if pass_short {
-            scan_with::<true>(text, map.digit_starts(), &mut out);
+            scan_with::<true>(text, &starts, &mut out);
         } else {
-            scan_with::<false>(text, map.digit_starts(), &mut out);
+            scan_with::<false>(text, &starts, &mut out);
         }
         out.iter()
             .map(|c| (c.start, c.end, c.score.to_bits()))

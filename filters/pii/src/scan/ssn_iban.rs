@@ -57,7 +57,7 @@ pub(crate) fn scan_ssn(text: &str, runs: &DigitRuns, out: &mut Vec<Candidate>) {
 /// IBANs are written compact (`DE89370400440532013000`) or in groups of four separated by
 /// single spaces. The candidate takes exactly the country's registered length.
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub(crate) fn scan_iban(text: &str, digit_starts: DigitStarts<'_>, out: &mut Vec<Candidate>) {
+pub(crate) fn scan_iban(text: &str, digit_starts: &DigitStarts, out: &mut Vec<Candidate>) {
     let b = text.as_bytes();
     // The check digits start a digit run two bytes after the start; `i` is where a
     // byte-by-byte scan would resume (after a match it skips the match).
