@@ -237,28 +237,31 @@ impl Dfa {
     /// particular order.
     pub fn for_each_match(&self, hay: &[u8], mut f: impl FnMut(usize, usize, usize)) {
         let n = hay.len();
-        if n < MIN_LOCKSTEP_LEN {
+        // Each lane walks its piece and then `overlap` bytes more (at least `max_len - 1`), all
+        // in lockstep: an occurrence that starts in a piece and ends in the next is its lane's.
+        let overlap = (self.max_len.max(1) - 1).next_multiple_of(STEPS);
+        if n < MIN_LOCKSTEP_LEN || n < LANES * STEPS + overlap {
             self.walk(hay, 0, 0, n, n, &mut f);
             return;
         }
         // Pieces of a whole number of steps; the last lane's walk takes the rest of the text.
-        let piece = n / (LANES * STEPS) * STEPS;
+        let piece = (n - overlap) / (LANES * STEPS) * STEPS;
         let starts: [usize; LANES] = std::array::from_fn(|k| k * piece);
         // Occurrences starting in piece `k` are lane `k`'s (the last piece runs to `n`).
         let before: [usize; LANES] =
             std::array::from_fn(|k| if k + 1 < LANES { starts[k + 1] } else { n });
+        // Every lane's walk in lockstep: its piece and the overlap (the last lane's ends at or
+        // before `n`, as `LANES * piece + overlap <= n`).
+        let steps = piece + overlap;
+        let lane = |k: usize| hay[starts[k]..starts[k] + steps].as_chunks::<STEPS>().0;
         let mut state = [0usize; LANES];
-        let (p0, rest) = hay.split_at(piece);
-        let (p1, rest) = rest.split_at(piece);
-        let (p2, rest) = rest.split_at(piece);
-        let p3 = &rest[..piece];
-        let (c0, c1, c2, c3) = (
-            p0.as_chunks::<STEPS>().0,
-            p1.as_chunks::<STEPS>().0,
-            p2.as_chunks::<STEPS>().0,
-            p3.as_chunks::<STEPS>().0,
-        );
-        for (i, (((b0, b1), b2), b3)) in c0.iter().zip(c1).zip(c2).zip(c3).enumerate() {
+        for (i, (((b0, b1), b2), b3)) in lane(0)
+            .iter()
+            .zip(lane(1))
+            .zip(lane(2))
+            .zip(lane(3))
+            .enumerate()
+        {
             // Two steps per lane, then one test whether any of the eight states ends a pattern.
             let first = [
                 self.step(state[0], b0[0]),
@@ -281,26 +284,19 @@ impl Dfa {
                 | state[2]
                 | state[3];
             if is_match(any) {
-                // Inside the lockstep part every occurrence ends in its lane's piece.
                 for k in 0..LANES {
                     let end = starts[k] + STEPS * i + 1;
                     if is_match(first[k]) {
-                        self.report(first[k], end, usize::MAX, &mut f);
+                        self.report(first[k], end, before[k], &mut f);
                     }
                     if is_match(state[k]) {
-                        self.report(state[k], end + 1, usize::MAX, &mut f);
+                        self.report(state[k], end + 1, before[k], &mut f);
                     }
                 }
             }
         }
-        for k in 0..LANES {
-            let to = if k + 1 < LANES {
-                (before[k] + self.max_len - 1).min(n)
-            } else {
-                n
-            };
-            self.walk(hay, state[k], starts[k] + piece, to, before[k], &mut f);
-        }
+        let last = LANES - 1;
+        self.walk(hay, state[last], starts[last] + steps, n, n, &mut f);
     }
 }
 
@@ -372,5 +368,36 @@ mod tests {
             let hay = parts.concat();
             prop_assert_eq!(ours(WORDS, hay.as_bytes()), reference(WORDS, hay.as_bytes()));
         }
+
+        /// Patterns longer than the overlap of short ones (the cue lists' longest is 25 bytes),
+        /// in texts long enough for lockstep: occurrences across piece ends, in the overlap
+        /// and in the last lane's tail.
+        #[test]
+        fn equals_the_crate_with_long_patterns(
+            parts in prop::collection::vec(
+                prop_oneof![
+                    prop::sample::select(LONG_WORDS.to_vec()).prop_map(str::to_string),
+                    "[abcekors_ ./-]{0,9}",
+                ],
+                10..90,
+            )
+        ) {
+            let hay = parts.concat();
+            prop_assert_eq!(
+                ours(LONG_WORDS, hay.as_bytes()),
+                reference(LONG_WORDS, hay.as_bytes())
+            );
+        }
     }
+
+    const LONG_WORDS: &[&str] = &[
+        "hooks.slack.com/services/",
+        "aws_secret_access_key",
+        "secret access key",
+        "secret",
+        "access",
+        "ss",
+        "a",
+        "-----begin ",
+    ];
 }
