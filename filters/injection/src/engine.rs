@@ -4,7 +4,7 @@
 
 use crate::config::ConfigError;
 use crate::lexicon::{lang_bit, LEXICON};
-use crate::normalize::{normalize, Normalized};
+use crate::normalize::{is_cjk, normalize, Normalized};
 use crate::rules::{RuleDef, DESCRIPTIVE_FORM, NEGATION};
 use std::collections::HashMap;
 
@@ -400,12 +400,26 @@ impl Lexicon {
 }
 
 /// [`Normalized::boundary_before`] at a byte `s` outside joined spaced letters, answered here
-/// for two ASCII neighbours, by far the most common case.
+/// for two ASCII neighbours, by far the most common case, and before a CJK character, which
+/// is a word of its own (each byte of a Chinese or Japanese text is looked at here).
 #[inline(always)]
 fn boundary_before(n: &Normalized, text: &[u8], s: usize) -> bool {
     match s.checked_sub(1).and_then(|p| text.get(p)) {
         Some(&prev) if prev.is_ascii() && text[s].is_ascii() => !prev.is_ascii_alphanumeric(),
+        _ if starts_cjk(text, s) => true,
         _ => n.boundary_before(s),
+    }
+}
+
+/// Whether a CJK character ([`is_cjk`], all three bytes long in UTF-8) starts at byte `s`.
+#[inline(always)]
+fn starts_cjk(text: &[u8], s: usize) -> bool {
+    match text.get(s..s + 3) {
+        Some(&[b0, b1, b2]) if b0 & 0xF0 == 0xE0 && b1 & 0xC0 == 0x80 && b2 & 0xC0 == 0x80 => {
+            let cp = u32::from(b0 & 0x0F) << 12 | u32::from(b1 & 0x3F) << 6 | u32::from(b2 & 0x3F);
+            char::from_u32(cp).is_some_and(is_cjk)
+        }
+        _ => false,
     }
 }
 
