@@ -7,6 +7,7 @@
 //! parapet-bench pii CORPUS.jsonl    PII throughput and recall per type on the labelled corpus (JSON)
 //! parapet-bench loop FILTER wasm|native SECONDS [small]   one filter's large (or 2 KB) case in a loop, for a profiler
 //!                                                          (FILTER `chain`: the six from dist/parapet.wasm in one VM, wasm only)
+//! parapet-bench ab FILTER DIR_A DIR_B SECONDS [small]  the modules of two dirs alternated in one process (wasm): B / A
 //! ```
 //!
 //! Timing: a warm-up, then 11 samples of a batch sized to fill the budget; the median sample
@@ -44,8 +45,19 @@ fn main() {
                 }),
             _ => Err("usage: parapet-bench loop FILTER wasm|native SECONDS [small]".into()),
         },
+        #[cfg(feature = "wasm")]
+        Some("ab") => match (rest.get(1), rest.get(2), rest.get(3), rest.get(4)) {
+            (Some(filter), Some(a), Some(b), Some(secs)) => secs
+                .parse::<f64>()
+                .map_err(|e| format!("SECONDS: {e}").into())
+                .and_then(|secs| {
+                    let small = rest.get(5).is_some_and(|s| s.as_str() == "small");
+                    wasm::ab(filter, a, b, secs, small)
+                }),
+            _ => Err("usage: parapet-bench ab FILTER DIR_A DIR_B SECONDS [small]".into()),
+        },
         #[cfg(not(feature = "wasm"))]
-        Some("wasm" | "loop") => Err("built without the `wasm` feature".into()),
+        Some("wasm" | "loop" | "ab") => Err("built without the `wasm` feature".into()),
         Some("pii") => match rest.get(1) {
             Some(path) => pii::run(path, measure::Budget::new(quick)),
             None => Err("usage: parapet-bench pii CORPUS.jsonl".into()),

@@ -9,7 +9,9 @@
 use std::hint::black_box;
 
 use crate::bodies;
-use crate::measure::{fmt_time, median, per_round_seconds, seconds_per_call, Budget, ROUNDS};
+use crate::measure::{
+    fmt_time, median, per_round_seconds, seconds_per_call, thread_cpu_seconds, Budget, ROUNDS,
+};
 use crate::native::{request_text, Detectors};
 use crate::native_filter::native_filter;
 use parapet_core::{detect, parse_response, Limits};
@@ -72,9 +74,16 @@ const CHAIN: [&str; 6] = [
 ];
 
 fn chain(filter: &str) -> crate::Result<Chain> {
+    let bundle = module("parapet")?;
+    chain_from(filter, bundle.parent().unwrap_or(std::path::Path::new(".")))
+}
+
+/// `filter` (or the whole `chain`) from the modules in `dir`.
+fn chain_from(filter: &str, dir: &std::path::Path) -> crate::Result<Chain> {
+    let module = |name: &str| dir.join(format!("{name}.wasm"));
     if filter == "chain" {
         // The six filters from the bundle in one VM, as the shipped Envoy chain runs them.
-        let path = module("parapet")?;
+        let path = module("parapet");
         let mut builder = Chain::builder();
         for name in CHAIN {
             builder = builder.filter_spec(
@@ -86,9 +95,8 @@ fn chain(filter: &str) -> crate::Result<Chain> {
         }
         return Ok(builder.build()?);
     }
-    let path = module(filter)?;
     Ok(Chain::builder()
-        .filter(filter, path, config(filter))
+        .filter(filter, module(filter), config(filter))
         .build()?)
 }
 
@@ -257,6 +265,61 @@ pub fn profile_loop(filter: &str, side: &str, seconds: f64, small: bool) -> crat
     println!(
         "{filter} {side}: {n} requests, {} each",
         fmt_time(start.elapsed().as_secs_f64() / n.max(1) as f64)
+    );
+    Ok(())
+}
+
+/// `parapet-bench ab FILTER DIR_A DIR_B SECONDS [small]`: the same request through the modules of
+/// two directories (e.g. before and after a change), alternated in one process — a batch of A,
+/// a batch of B, round after round — timed on this thread's CPU clock. Prints each side's median
+/// batch time per request and the median of the per-round ratios B / A: the rounds are moments
+/// apart, so a loaded machine slows both sides of a ratio alike.
+pub fn ab(filter: &str, a: &str, b: &str, seconds: f64, small: bool) -> crate::Result<()> {
+    let (body, answer) = if small {
+        (bodies::chat_2k(false), bodies::answer_1k())
+    } else {
+        (bodies::prompt_64k(false), bodies::answer_1k())
+    };
+    let (req, up) = (request(&body), upstream(&answer));
+    let chains = [
+        chain_from(filter, std::path::Path::new(a))?,
+        chain_from(filter, std::path::Path::new(b))?,
+    ];
+    // Batches of about 20 ms, sized on a warm-up of side A.
+    let t0 = thread_cpu_seconds();
+    let mut warm = 0u32;
+    while thread_cpu_seconds() - t0 < 0.2 {
+        for c in &chains {
+            std::hint::black_box(c.run(&req, &up)?);
+        }
+        warm += 1;
+    }
+    let per = (thread_cpu_seconds() - t0) / (2.0 * f64::from(warm));
+    let batch = ((0.02 / per) as u32).max(1);
+    let (mut times, mut ratios): ([Vec<f64>; 2], Vec<f64>) = ([vec![], vec![]], vec![]);
+    let start = Instant::now();
+    while start.elapsed().as_secs_f64() < seconds || ratios.len() < 3 {
+        let mut round = [0.0; 2];
+        for (side, c) in chains.iter().enumerate() {
+            let t = thread_cpu_seconds();
+            for _ in 0..batch {
+                std::hint::black_box(c.run(&req, &up)?);
+            }
+            round[side] = (thread_cpu_seconds() - t) / f64::from(batch);
+            times[side].push(round[side]);
+        }
+        ratios.push(round[1] / round[0]);
+    }
+    let mid = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!(
+        "{filter}: A {} / B {} per request (medians of {} rounds of {batch}); B / A {:.3}",
+        fmt_time(mid(&mut times[0])),
+        fmt_time(mid(&mut times[1])),
+        ratios.len(),
+        mid(&mut ratios)
     );
     Ok(())
 }
