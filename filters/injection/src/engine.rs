@@ -550,35 +550,37 @@ const NO_PATTERN: u32 = u32::MAX;
 /// A byte trie of terms, walked from a given start: each walk finds the terms that start
 /// there, and stops where no term continues (a few bytes into ordinary words).
 ///
-/// A walk chases one state after another, so a step is made cheap: a state is one 16-byte
-/// record holding up to eight transition labels in one word, compared with the byte eight at
-/// a time, and its children are numbered consecutively, so the label's position gives the
-/// next state. (A byte loop over labels in a separate table, its exit mispredicted at every
-/// step, made the walks no cheaper than the automaton they replace.) States with more
-/// children, and all states one byte deep (where most walks end), have a full 256-entry row
-/// instead. State 0 is the root,
-/// whose transitions are the `root` table; no transition leads to it, so 0 also means "none".
+/// A walk chases one state after another, so a step is made cheap: the trie is a double
+/// array. State `s` goes on byte `b` to state `t = base(s) + b` when `t`'s recorded parent is
+/// `s`: one addition and one comparison, in one 12-byte record per state, with no search
+/// among labels and no branch on the kind of state (labels packed eight to a word, or
+/// 256-entry rows for states with many children, took twice the instructions per step).
+/// State 0 is the root, whose transitions are also the `root` table; no transition leads to
+/// it, so 0 also means "none".
 struct Trie {
     root: [u32; 256],
     nodes: Vec<TrieNode>,
-    /// The rows of wide states, 256 entries each.
-    wide: Vec<u32>,
 }
 
 #[derive(Clone, Copy)]
 struct TrieNode {
-    /// The labels of the children in order; fewer than eight are padded with the last one
-    /// (a repeat never matches before the original).
-    labels: u64,
+    /// Where this state's transitions are: on byte `b`, state `base + b` (0 for a leaf:
+    /// no state has a leaf for parent).
+    base: u32,
+    /// This state's parent, or [`NO_PARENT`] for a free slot.
+    parent: u32,
     /// The pattern that ends here, or [`NO_PATTERN`].
     pattern: u32,
-    /// The first child's state (children are consecutive), or with [`WIDE`] set, the row
-    /// in `wide`; [`NO_STATE`] when a leaf.
-    children: u32,
 }
 
-/// Marks [`TrieNode::children`] as a row of `Trie::wide`.
-const WIDE: u32 = 1 << 31;
+/// [`TrieNode::parent`] of a slot no state uses (and of the root).
+const NO_PARENT: u32 = u32::MAX;
+
+const FREE: TrieNode = TrieNode {
+    base: 0,
+    parent: NO_PARENT,
+    pattern: NO_PATTERN,
+};
 
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
@@ -586,8 +588,7 @@ const HI: u64 = 0x8080_8080_8080_8080;
 impl Trie {
     /// A trie of `(term, pattern)` pairs; terms are distinct and not empty.
     fn new(terms: &[(&[u8], u32)]) -> Trie {
-        // A tree with sorted children first, then numbered breadth first so that each
-        // state's children are consecutive.
+        // A tree with sorted children first.
         let mut children: Vec<Vec<(u8, usize)>> = vec![Vec::new()];
         let mut ends: Vec<u32> = vec![NO_PATTERN];
         for &(term, pattern) in terms {
@@ -606,109 +607,108 @@ impl Trie {
             }
             ends[node] = pattern;
         }
-        let mut number = vec![0u32; children.len()];
-        let mut order = vec![0usize];
-        let mut k = 0;
-        while let Some(&node) = order.get(k) {
-            for &(_, c) in &children[node] {
-                number[c] = order.len() as u32;
-                order.push(c);
+        // Then placed breadth first: each state's children at the first base where all their
+        // slots are free (slot 0 is the root's). `next_free[k]` leads to the first free slot
+        // at or after `k` (a union-find over used slots), so the search skips used ones.
+        let mut nodes: Vec<TrieNode> = vec![FREE; 256 + 1];
+        nodes[0].parent = 0;
+        nodes[0].pattern = ends[0];
+        let mut next_free: Vec<u32> = (0..nodes.len() as u32).collect();
+        fn free_from(next_free: &mut Vec<u32>, k: usize) -> usize {
+            if k >= next_free.len() {
+                let len = next_free.len() as u32;
+                next_free.extend(len..=k as u32 + 256);
             }
-            k += 1;
-        }
-        let one_byte_deep: Vec<bool> = {
-            let mut d = vec![false; children.len()];
-            for &(_, c) in &children[0] {
-                d[c] = true;
+            let mut r = k;
+            while next_free[r] as usize != r {
+                r = next_free[r] as usize;
             }
-            d
-        };
-        let mut trie = Trie {
-            root: [NO_STATE; 256],
-            nodes: Vec::with_capacity(order.len()),
-            wide: Vec::new(),
-        };
-        for &(b, c) in &children[0] {
-            trie.root[b as usize] = number[c];
+            // Path compression.
+            let mut c = k;
+            while next_free[c] as usize != r {
+                let n = next_free[c] as usize;
+                next_free[c] = r as u32;
+                c = n;
+            }
+            r
         }
-        for &node in &order {
+        let mut place = vec![0u32; children.len()];
+        let mut queue = std::collections::VecDeque::from([0usize]);
+        while let Some(node) = queue.pop_front() {
             let kids = &children[node];
-            let first = kids.first().map_or(NO_STATE, |&(_, c)| number[c]);
-            let (labels, children) = if node == 0 || kids.is_empty() {
-                (0, NO_STATE)
-            } else if kids.len() <= 8 && !one_byte_deep[node] {
-                let mut word = [kids[kids.len() - 1].0; 8];
-                for (w, &(b, _)) in word.iter_mut().zip(kids) {
-                    *w = b;
-                }
-                (u64::from_le_bytes(word), first)
-            } else {
-                let row = trie.wide.len() / 256;
-                trie.wide.resize(trie.wide.len() + 256, NO_STATE);
-                for &(b, c) in kids {
-                    trie.wide[row * 256 + b as usize] = number[c];
-                }
-                (0, WIDE | row as u32)
+            let at = place[node];
+            let Some(&(low, _)) = kids.first() else {
+                continue;
             };
-            trie.nodes.push(TrieNode {
-                labels,
-                pattern: ends[node],
-                children,
-            });
+            let low = usize::from(low);
+            let mut f = free_from(&mut next_free, low + 1);
+            let base = loop {
+                let base = f - low;
+                let top = base + usize::from(kids[kids.len() - 1].0);
+                if nodes.len() <= top + 256 {
+                    nodes.resize(top + 256 + 1, FREE);
+                }
+                if kids
+                    .iter()
+                    .all(|&(l, _)| nodes[base + usize::from(l)].parent == NO_PARENT)
+                {
+                    break base;
+                }
+                f = free_from(&mut next_free, f + 1);
+            };
+            nodes[at as usize].base = base as u32;
+            for &(l, kid) in kids {
+                let slot = base + usize::from(l);
+                nodes[slot] = TrieNode {
+                    base: 0,
+                    parent: at,
+                    pattern: ends[kid],
+                };
+                free_from(&mut next_free, slot + 1);
+                next_free[slot] = slot as u32 + 1;
+                place[kid] = slot as u32;
+                queue.push_back(kid);
+            }
         }
-        trie
+        // Room past the last state for any byte from any base, so a step reads within the
+        // array whatever the byte.
+        nodes[0].parent = NO_PARENT;
+        let last = nodes
+            .iter()
+            .rposition(|n| n.parent != NO_PARENT)
+            .unwrap_or(0);
+        let reach = nodes.iter().map(|n| n.base as usize).max().unwrap_or(0) + 256;
+        nodes.truncate(last.max(reach) + 1);
+        nodes.shrink_to_fit();
+        let mut root = [NO_STATE; 256];
+        for &(b, kid) in &children[0] {
+            root[b as usize] = place[kid];
+        }
+        Trie { root, nodes }
     }
 
     /// Calls `found(end, pattern)` for each term of `text` that starts at `s`, shortest
     /// first; `state` is the root's transition on `text[s]`.
     #[inline(always)]
     fn walk(&self, text: &[u8], s: usize, state: u32, mut found: impl FnMut(usize, u32)) {
-        // The first step on its own: states one byte deep are all wide, so no branch there
-        // chooses between the two kinds, and below they are nearly all narrow (one branch for
-        // every depth was mispredicted on about one walk in six).
-        let Some(node) = self.nodes.get(state as usize) else {
+        let Some(mut node) = self.nodes.get(state as usize).copied() else {
             return;
         };
-        if node.pattern != NO_PATTERN {
-            found(s + 1, node.pattern);
-        }
-        let row = (node.children & !WIDE) as usize;
-        let next = match text.get(s + 1) {
-            Some(&b) if node.children & WIDE != 0 => self.wide.get(row * 256 + b as usize),
-            _ => None,
-        };
-        let Some(&(mut state)) = next.filter(|&&next| next != NO_STATE) else {
-            return;
-        };
-        let mut i = s + 2;
-        while let Some(node) = self.nodes.get(state as usize) {
+        let mut state = state;
+        let mut i = s + 1;
+        loop {
             if node.pattern != NO_PATTERN {
                 found(i, node.pattern);
             }
-            match text.get(i).and_then(|&b| self.next(node, b)) {
-                Some(next) => state = next,
-                None => return,
+            let Some(&b) = text.get(i) else {
+                return;
+            };
+            let next = node.base + u32::from(b);
+            match self.nodes.get(next as usize) {
+                Some(&n) if n.parent == state => (state, node) = (next, n),
+                _ => return,
             }
             i += 1;
-        }
-    }
-
-    /// The state after `node` on byte `b`.
-    #[inline(always)]
-    fn next(&self, node: &TrieNode, b: u8) -> Option<u32> {
-        if node.children & WIDE == 0 {
-            // High bit of each byte equal to `b`, exact up to the lowest one (a false positive
-            // needs a borrow from a true match below it).
-            let x = node.labels ^ (LO * u64::from(b));
-            let hits = x.wrapping_sub(LO) & !x & HI;
-            (hits != 0 && node.children != NO_STATE)
-                .then(|| node.children + hits.trailing_zeros() / 8)
-        } else {
-            let row = (node.children & !WIDE) as usize;
-            self.wide
-                .get(row * 256 + b as usize)
-                .copied()
-                .filter(|&next| next != NO_STATE)
         }
     }
 }
@@ -1212,6 +1212,49 @@ mod tests {
             }
             merge_by_start(&mut a, &b);
             assert_eq!(a, all);
+        }
+    }
+
+    /// The double-array trie finds, from every start, the terms a brute-force comparison
+    /// finds, shortest first: random term sets over a few bytes, the extreme byte values
+    /// among them, terms that are prefixes of others, one-byte terms.
+    #[test]
+    fn trie_walks_find_what_comparing_every_term_finds() {
+        const BYTES: &[u8] = &[0, 1, b'a', b'b', b'e', b'n', 0x7F, 0x80, 0xFE, 0xFF];
+        let mut rng = crate::testgen::XorShift(0x853c_49e6_748f_ea9b);
+        for round in 0..300 {
+            let mut terms: Vec<Vec<u8>> = (0..1 + round % 60)
+                .map(|_| {
+                    (0..1 + rng.next() % 6)
+                        .map(|_| BYTES[(rng.next() % BYTES.len() as u64) as usize])
+                        .collect()
+                })
+                .collect();
+            terms.sort();
+            terms.dedup();
+            let pairs: Vec<(&[u8], u32)> = terms
+                .iter()
+                .enumerate()
+                .map(|(k, t)| (t.as_slice(), k as u32))
+                .collect();
+            let trie = Trie::new(&pairs);
+            let text: Vec<u8> = (0..rng.next() % 40)
+                .map(|_| BYTES[(rng.next() % BYTES.len() as u64) as usize])
+                .collect();
+            for s in 0..text.len() {
+                let mut want: Vec<(usize, u32)> = pairs
+                    .iter()
+                    .filter(|(t, _)| text[s..].starts_with(t))
+                    .map(|&(t, k)| (s + t.len(), k))
+                    .collect();
+                want.sort();
+                let mut got = Vec::new();
+                let state = trie.root[text[s] as usize];
+                if state != NO_STATE {
+                    trie.walk(&text, s, state, |e, p| got.push((e, p)));
+                }
+                assert_eq!(got, want, "{terms:?} {text:?} at {s}");
+            }
         }
     }
 
