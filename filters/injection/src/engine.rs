@@ -313,6 +313,7 @@ impl Lexicon {
         // Per concept: how many are kept; later, where its group starts.
         let mut group: Vec<u32> = vec![0; self.concept_count + 1];
         let mut words = WordCursor::new(&n.word_starts);
+        let text = n.text.as_bytes();
         for m in matches {
             let (s, e) = (m.s as usize, m.e as usize);
             let Some(refs) = self.patterns.get(m.pattern as usize) else {
@@ -324,24 +325,28 @@ impl Lexicon {
                 .get(m.pattern as usize)
                 .copied()
                 .unwrap_or(true);
-            let text = n.text.as_bytes();
+            // Asked once per match, and only when a use needs them.
+            let (mut before, mut after) = (None, None);
+            // Line-start patterns begin with the newline; report the span after it.
+            let ns = if text.get(s) == Some(&b'\n') && e > s + 1 {
+                s + 1
+            } else {
+                s
+            };
+            let mut word = None;
             for r in refs {
+                let mut starts =
+                    || at_boundary || *before.get_or_insert_with(|| n.boundary_before(s));
                 let ok = match r.mode {
                     Mode::Word => {
-                        (at_boundary || n.boundary_before(s)) && boundary_after(n, text, e)
+                        starts() && *after.get_or_insert_with(|| boundary_after(n, text, e))
                     }
-                    Mode::Stem => at_boundary || n.boundary_before(s),
+                    Mode::Stem => starts(),
                     Mode::Raw => true,
                 };
                 if !ok {
                     continue;
                 }
-                // Line-start patterns begin with the newline; report the span after it.
-                let s = if n.text.as_bytes().get(s) == Some(&b'\n') && e > s + 1 {
-                    s + 1
-                } else {
-                    s
-                };
                 let Some(kept) = group.get_mut(r.concept as usize) else {
                     continue;
                 };
@@ -350,8 +355,8 @@ impl Lexicon {
                     found.push((
                         r.concept,
                         Occ {
-                            word: words.index_of(s as u32),
-                            ns: s as u32,
+                            word: *word.get_or_insert_with(|| words.index_of(ns as u32)),
+                            ns: ns as u32,
                             ne: e as u32,
                             langs: r.langs,
                         },
