@@ -448,13 +448,20 @@ struct Match {
     pattern: u32,
 }
 
-/// Pairs of bytes, as a bit set (8 KB).
-struct PairSet(Box<[u64; 65536 / 64]>);
+/// Pairs of bytes, one byte each (64 KB): a lookup is one load, where a bit set took a
+/// shift and a mask more, and the raw-term scan looks up every pair of the text. The pairs
+/// of ordinary text touch few of its cache lines.
+struct PairSet(Box<[u8; 65536]>);
 
 impl PairSet {
     /// The pairs that begin `terms`; a one-byte term is begun by its byte and any other.
     fn new<'a>(terms: impl Iterator<Item = &'a [u8]>) -> PairSet {
-        let mut set = PairSet(Box::new([0; 65536 / 64]));
+        let mut set = PairSet(
+            vec![0u8; 65536]
+                .into_boxed_slice()
+                .try_into()
+                .unwrap_or_else(|_| Box::new([0; 65536])),
+        );
         for t in terms {
             match *t {
                 [] => {}
@@ -466,16 +473,14 @@ impl PairSet {
     }
 
     fn insert(&mut self, a: u8, b: u8) {
-        let k = usize::from(u16::from_le_bytes([a, b]));
-        self.0[k / 64] |= 1 << (k % 64);
+        self.0[usize::from(u16::from_le_bytes([a, b]))] = 1;
     }
 
     /// Whether a term begins with the pair `u16::from_le_bytes([first, second])` (as the
     /// pairs are read from a little-endian word of text).
     #[inline(always)]
     fn begins_le(&self, pair: u16) -> bool {
-        let k = usize::from(pair);
-        self.0[(k / 64) & 1023] >> (k % 64) & 1 != 0
+        self.0[usize::from(pair)] != 0
     }
 }
 
