@@ -19,8 +19,11 @@
 //!
 //! The same pipeline normalizes the rule lexicon, so a phrase matches whatever the steps do.
 
-use crate::bytescan::ascii_letters_end;
+use crate::bytescan::{
+    ascii_digits, ascii_eq, ascii_letters, ascii_lowercase, find_ascii_ws, load_padded, HI,
+};
 use crate::types::Flags;
+use std::cell::RefCell;
 use unicode_normalization::UnicodeNormalization;
 
 /// Normalized text plus what is needed to map matches back and to judge word boundaries.
@@ -222,8 +225,19 @@ pub(crate) fn is_common_punctuation(c: char) -> bool {
 /// `cjk_letter_ranges_agree_with_std` test checks every code point of the ranges).
 #[inline]
 pub(crate) fn is_cjk_letter(c: char) -> bool {
-    matches!(c as u32,
-        0x3041..=0x3096 | 0x30A1..=0x30FA | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3)
+    is_cjk_letter_cp(c as u32)
+}
+
+/// [`is_cjk_letter`] for a code point: 3041–3096, 30A1–30FA, 3400–4DBF, 4E00–9FFF,
+/// AC00–D7A3, the Han ones first.
+#[inline]
+fn is_cjk_letter_cp(cp: u32) -> bool {
+    if cp.wrapping_sub(0x3400) < 0x6C00 {
+        return cp.wrapping_sub(0x4DC0) >= 0x40;
+    }
+    cp.wrapping_sub(0xAC00) <= 0xD7A3 - 0xAC00
+        || cp.wrapping_sub(0x3041) <= 0x3096 - 0x3041
+        || cp.wrapping_sub(0x30A1) <= 0x30FA - 0x30A1
 }
 
 /// Han, kana and Hangul: scripts written without spaces, where each character counts as a word.
@@ -375,143 +389,578 @@ fn strip_latin_diacritic(c: char) -> char {
 
 /// Normalizes `input`. See the module docs for the steps.
 ///
-/// Plain prose (see [`plain_stretch`]) is the common case and none of steps 1–3 change it but
-/// for case: such stretches go straight to the output in one pass. The text between them goes
-/// through the steps one after another; the cuts are placed where no step looks across them.
+/// Most text is ASCII, and for ASCII the steps reduce to byte operations: [`ascii_lane`] does
+/// them on whole stretches at once. Text around non-ASCII characters goes through the steps
+/// one after another, character by character ([`slow_segment`]). The cuts between the two are
+/// placed where no step looks across them (see [`safe_cut`]).
 pub fn normalize(input: &str) -> Normalized {
     let mut out = Normalized::default();
     let mut scan = CharScan::default();
     let mut flags = Flags::default();
-    let mut scratch = Scratch::default();
-    let mut token_starts: Vec<u32> = Vec::new();
+    let mut scratch = Scratch::take();
     let bytes = input.as_bytes();
-    let mut sink = Builder::new(&mut out, input.len());
-    let mut slow_start = 0usize;
+    let mut sink = Builder::new(&mut out, input.len(), std::mem::take(&mut scratch.lane));
+    // The lane's lists get about this long on prose; reserved at once rather than grown.
+    scratch.leets.reserve(input.len() / 32 + 4);
+    scratch.breaks.reserve(input.len() / 64 + 4);
+    scratch.masks.reserve(input.len() / 8 + 2);
     let mut pos = 0usize;
     while pos < bytes.len() {
-        let after_space = pos == 0 || bytes[pos - 1] == b' ';
-        let plain_end = if after_space && !scan.invisible_pending {
-            plain_stretch(bytes, pos, &mut token_starts)
-        } else {
-            None
-        };
-        match plain_end {
-            Some(end) if end - pos >= MIN_PLAIN_STRETCH => {
-                if slow_start < pos {
-                    slow_segment(
-                        input,
-                        slow_start..pos,
-                        &mut scan,
-                        &mut flags,
-                        &mut scratch,
-                        &mut sink,
-                    );
-                }
-                sink.push_plain(&input[pos..end], pos as u32, &token_starts);
-                scan.after_plain(bytes[end - 1]);
-                pos = end;
-                slow_start = end;
-            }
-            _ => {
-                // The next candidate starts after the next space.
-                pos = match bytes[pos..].iter().position(|&b| b == b' ') {
-                    Some(k) => pos + k + 1,
-                    None => bytes.len(),
-                };
+        // ASCII up to the last cut before the next non-ASCII character (`q`)…
+        let (end, q) = ascii_lane(input, pos, &mut scan, &mut flags, &mut scratch, &mut sink);
+        if q >= bytes.len() {
+            break;
+        }
+        // …then the slow steps up to the first cut after it (the text between may hold more
+        // non-ASCII characters).
+        let mut right = q;
+        loop {
+            right = find_ascii_ws(bytes, right).map_or(bytes.len(), |w| w + 1);
+            if right >= bytes.len() || safe_cut(bytes, right) {
+                break;
             }
         }
-    }
-    if slow_start < bytes.len() {
         slow_segment(
             input,
-            slow_start..bytes.len(),
+            end..right,
             &mut scan,
             &mut flags,
             &mut scratch,
             &mut sink,
         );
+        pos = right;
     }
-    sink.finish();
+    scratch.lane = sink.finish();
+    scratch.give_back();
     scan.finish(&mut out);
     out.flags.merge(&flags);
     out
 }
 
-/// Shorter plain stretches are left to the general steps (the switch costs more than it saves).
-const MIN_PLAIN_STRETCH: usize = 6;
-
-/// End of the plain stretch starting at `pos` (which follows a space or starts the input), with
-/// the offset of each of its words from `pos` in `token_starts`: one or more tokens separated
-/// by single spaces, the last followed by a space or the input end. A token is runs of two or
-/// more ASCII letters with [`PLAIN_MARK`]s before, between and after them (`(see)`,
-/// `main()`, `end.`, `well-known`, `https://docs.example.com/guide`), or marks alone (`{`,
-/// `=`).
-///
-/// None of the steps changes such text but for lower-casing: no invisible or non-ASCII
-/// characters (step 1); no digits, leet symbols or look-alikes (step 2); no single letters a
-/// spaced run could be made of, so no run has a letter in it, and the cuts around it (a
-/// space before, a space after) are where neither the word scan nor the spaced-run scan
-/// looks across (step 3).
-fn plain_stretch(bytes: &[u8], pos: usize, token_starts: &mut Vec<u32>) -> Option<usize> {
-    let mark = |k: usize| {
+/// Whether the text may be cut before byte `p` (with `0 < p < len`): the steps give the same
+/// result on the two sides as on the whole. The byte before is ASCII whitespace, so no word
+/// (step 2) spans the cut and a spaced-letter run (step 3) can only cross it through a gap of
+/// separators: a line break is no separator, and around a space the run is stopped when the
+/// byte before it or the one after it is a mark that neither is nor becomes a letter or digit
+/// (see [`ASCII_BLOCKS_RUNS`]), or starts or ends a word of two or more letters or digits,
+/// which is no single letter, or is a CJK letter or inert punctuation (neither separators
+/// nor single letters, see [`slow_segment`]). Whitespace collapsing (step 4) is carried
+/// across cuts by the builder, and step 1's state by [`CharScan`].
+#[inline]
+fn safe_cut(bytes: &[u8], p: usize) -> bool {
+    let Some(&ws) = bytes.get(p.wrapping_sub(1)) else {
+        return false;
+    };
+    if !is_ascii_ws(ws) {
+        return false;
+    }
+    if ws == b'\n' || ws == b'\r' {
+        return true;
+    }
+    let alnum = |k: usize| bytes.get(k).is_some_and(u8::is_ascii_alphanumeric);
+    let blocks = |k: usize| {
         bytes
             .get(k)
-            .is_some_and(|&b| b < 0x80 && PLAIN_MARK[b as usize])
+            .is_some_and(|&b| b < 0x80 && ASCII_BLOCKS_RUNS[b as usize])
     };
-    let letter = |k: usize| bytes.get(k).is_some_and(u8::is_ascii_alphabetic);
-    token_starts.clear();
-    let mut end = None;
-    let mut k = pos;
-    loop {
-        let start = k;
-        let words = token_starts.len();
-        while mark(k) {
-            k += 1;
+    let left = p < 2 || blocks(p - 2) || (p >= 3 && alnum(p - 2) && alnum(p - 3));
+    left || blocks(p)
+        || (alnum(p) && alnum(p + 1))
+        || cjk_or_inert_at(bytes, p)
+        || (p >= 4 && cjk_or_inert_at(bytes, p - 4))
+}
+
+/// Whether a CJK letter or inert punctuation (three bytes long) starts at byte `k`.
+#[inline]
+fn cjk_or_inert_at(bytes: &[u8], k: usize) -> bool {
+    match bytes.get(k..k + 3) {
+        Some(&[b0 @ 0xE2..=0xED, b1, b2]) if b1 & 0xC0 == 0x80 && b2 & 0xC0 == 0x80 => {
+            let cp =
+                (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+            is_cjk_letter_cp(cp) || is_inert(cp)
         }
-        // Runs of two or more letters, with marks between and after them.
-        while letter(k) {
-            let word = k;
-            // Most of the lane's time went to this loop, byte by byte; eight at a time now.
-            k = ascii_letters_end(bytes, k);
-            if k - word == 1 {
-                token_starts.truncate(words);
-                return end;
-            }
-            token_starts.push((word - pos) as u32);
-            while mark(k) {
-                k += 1;
-            }
-        }
-        if k == start || (k < bytes.len() && bytes[k] != b' ') {
-            token_starts.truncate(words);
-            return end;
-        }
-        end = Some(k);
-        // A single space and another token continue the stretch.
-        if letter(k + 1) || mark(k + 1) {
-            k += 1;
-        } else {
-            return end;
-        }
+        _ => false,
     }
 }
 
-/// ASCII punctuation a plain stretch may contain: neither letters, digits, leet symbols nor
-/// whitespace. Spaced-letter separators are among them: a stretch has no single letters for
-/// them to separate.
-static PLAIN_MARK: [bool; 128] = {
+/// ASCII bytes that step 1 turns into whitespace (a space, or a line break for CR and LF).
+#[inline(always)]
+fn is_ascii_ws(b: u8) -> bool {
+    b < 0x21 || b == 0x7F
+}
+
+/// ASCII that neither is, nor becomes in step 2, a letter or digit, and is no letter
+/// separator after step 1: no spaced-letter run goes through it.
+static ASCII_BLOCKS_RUNS: [bool; 128] = {
     let mut t = [false; 128];
-    let marks = b"\"#%&()<=>?[\\]^`{};.,:-_/*~'";
     let mut i = 0;
-    while i < marks.len() {
-        t[marks[i] as usize] = true;
+    while i < 128 {
+        let f = ASCII_FOLD[i];
+        t[i] = !f.is_ascii_alphanumeric()
+            && !ASCII_LETTER_SEPARATOR[f as usize]
+            && ASCII_LEET[f as usize] == 0
+            && f != b' ';
         i += 1;
     }
     t
 };
 
+/// Classes of ASCII bytes for [`ascii_lane`], after step 1's folding.
+const LANE_WS: u8 = 1;
+/// Whitespace other than a space or LF: folded to a space or LF when copied.
+const LANE_FOLD_WS: u8 = 2;
+const LANE_ALNUM: u8 = 8;
+const LANE_SEPARATOR: u8 = 16;
+/// Digits and leet symbols: words with them may change in step 2.
+const LANE_LEET: u8 = 32;
+static ASCII_LANE: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        let f = ASCII_FOLD[i];
+        let mut c = 0;
+        if f == b' ' || f == b'\n' {
+            c |= LANE_WS;
+            if b != b' ' && b != b'\n' {
+                c |= LANE_FOLD_WS;
+            }
+        }
+        if f.is_ascii_alphanumeric() {
+            c |= LANE_ALNUM;
+        }
+        if ASCII_LETTER_SEPARATOR[f as usize] {
+            c |= LANE_SEPARATOR;
+        }
+        if f.is_ascii_digit() || ASCII_LEET[f as usize] != 0 {
+            c |= LANE_LEET;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
+
+/// Steps 1–4 over the text from `pos` (a cut, see [`safe_cut`]) up to the last cut before the
+/// next character that is neither ASCII nor a Latin letter that step 1 folds to an ASCII
+/// letter (`ñ`, `é`, see [`ascii_fold_of_latin`]), or to the end: the same as
+/// [`slow_segment`] but on bytes, eight at a time where it can:
+/// 1. folding is lower-casing (and whitespace controls to a space or LF), and such a Latin
+///    letter becomes its ASCII letter (one byte for two);
+/// 2. only words with digits or leet symbols can change, and they are found from those bytes;
+/// 3. spaced-letter runs are rare: when the bytes allow one (single letters or digits with
+///    separators between them, before step 2, which only ever joins letters into longer
+///    words), the range goes to [`slow_segment`] instead;
+/// 4. the bytes are written in stretches between whitespace runs, whose single spaces and
+///    line breaks are written as they are and map one to one (a Latin letter to its two
+///    bytes); words start where a letter or digit follows neither.
+///
+/// Returns the end of the range done and where the character that stopped it starts (the
+/// input's length when there is none).
+fn ascii_lane(
+    input: &str,
+    pos: usize,
+    scan: &mut CharScan,
+    flags: &mut Flags,
+    scratch: &mut Scratch,
+    sink: &mut Builder<'_>,
+) -> (usize, usize) {
+    let bytes = input.as_bytes();
+    let rest = &bytes[pos..];
+    let latin_first = ascii_fold_of_latin(rest).is_some();
+    if rest.first().is_some_and(|&b| b >= 0x80) && !latin_first {
+        return (pos, pos);
+    }
+    // A stretch that starts with a character other than whitespace first writes the pending
+    // whitespace, as that character would (also if the stretch turns out empty: the slow
+    // steps would start with the same character).
+    if latin_first || rest.first().is_some_and(|&b| !is_ascii_ws(b)) {
+        sink.flush_space();
+    }
+    let at0 = sink.text.len();
+    let ws0 = sink.out.word_starts.len();
+    let scanned = lane_scan(rest, at0, scratch, sink);
+    let latin = &scratch.latin;
+    // The original offset (from `pos`) of the lane's byte `k`: each Latin letter before it
+    // took two bytes.
+    let orig = |k: usize| k + latin.partition_point(|&l| (l as usize) < k);
+    let q = scanned.q;
+    let q_orig = orig(q);
+    // The range ends at the last cut before the character that stopped it.
+    let n_orig = if pos + q_orig == bytes.len() {
+        q_orig
+    } else {
+        (pos + 1..=pos + q_orig)
+            .rev()
+            .find(|&p| safe_cut(bytes, p))
+            .map_or(0, |p| p - pos)
+    };
+    // A cut follows ASCII whitespace, so it is at a lane byte: the one with that offset.
+    let mut n = n_orig.min(q);
+    while orig(n) > n_orig {
+        n -= 1;
+    }
+    let n_starts = sink.out.word_starts[ws0..].partition_point(|&x| (x as usize) < at0 + n);
+    sink.out.word_starts.truncate(ws0 + n_starts);
+    sink.lane.truncate(n);
+    if n == 0 {
+        return (pos, pos + q_orig);
+    }
+    if scanned.spaced_run {
+        sink.out.word_starts.truncate(ws0);
+        slow_segment(input, pos..pos + n_orig, scan, flags, scratch, sink);
+        return (pos + n_orig, pos + q_orig);
+    }
+    let (breaks, leets) = (&mut scratch.breaks, &mut scratch.leets);
+    leets.truncate(leets.partition_point(|&x| (x as usize) < at0 + n));
+    breaks.truncate(breaks.partition_point(|&x| (x as usize) < n - 1));
+    // A whitespace byte at the end ends the last stretch too.
+    if ASCII_LANE[sink.lane[n - 1] as usize & 0x7F] & LANE_WS != 0 {
+        breaks.push(n as u32 - 1);
+    }
+    if scanned.fold_ws {
+        for c in sink.lane.iter_mut() {
+            *c = ASCII_FOLD[*c as usize & 0x7F];
+        }
+    }
+    // Step 1's state, as `per_char` leaves it.
+    let text = &input[pos..pos + n_orig];
+    scan.in_flag_sequence = false;
+    if scan.invisible_pending {
+        let first = text.chars().next().is_some_and(is_word_char);
+        if first && scan.last_visible.is_some_and(is_word_char) {
+            sink.out.invisible_in_words += 1;
+            sink.out.flags.zero_width = true;
+        }
+        scan.invisible_pending = false;
+    }
+    scan.last_visible = text.chars().next_back();
+    sink.place_ascii(at0, ws0, pos as u32, scratch, flags);
+    (pos + n_orig, pos + q_orig)
+}
+
+/// What [`lane_scan`] found besides what it wrote.
+struct LaneScan {
+    /// Where the lane's bytes end (at the first character that is neither ASCII nor a Latin
+    /// letter folded to one).
+    q: usize,
+    /// Whitespace other than a space or LF seen (folded after).
+    fold_ws: bool,
+    /// A spaced-letter run may be there.
+    spaced_run: bool,
+}
+
+/// The ASCII lane's first part over the start of `rest`: writes its bytes lower-cased to
+/// `sink.lane` (Latin letters as their ASCII letters, at `scratch.latin`), their word starts
+/// to the word list (as offsets in the text were the lane written at `at0`), where
+/// whitespace runs end stretches (`scratch.breaks`, as offsets in the lane, but for its last
+/// byte) and where digits and leet symbols are (`scratch.leets`, as the word starts); all
+/// this maybe past the range's end, which is known after.
+///
+/// 1. Eight bytes at a time, without branches but for the end and for Latin letters: the
+///    words lower-cased, with their word starts and bytes to look at ([`lane_word`]);
+/// 2. the word starts listed, the bytes looked at.
+fn lane_scan(rest: &[u8], at0: usize, scratch: &mut Scratch, sink: &mut Builder<'_>) -> LaneScan {
+    let (breaks, leets, masks, latin) = (
+        &mut scratch.breaks,
+        &mut scratch.leets,
+        &mut scratch.masks,
+        &mut scratch.latin,
+    );
+    breaks.clear();
+    leets.clear();
+    masks.clear();
+    latin.clear();
+    sink.lane.clear();
+    const BLOCK: usize = 32;
+    let mut lower_block = [0u8; BLOCK * 8];
+    let mut carry = LaneCarry::default();
+    // Where the lane stops, and the next byte of `rest` to read.
+    let mut q = usize::MAX;
+    let mut from = 0;
+    while q == usize::MAX {
+        let mut words = 0;
+        while words < BLOCK && q == usize::MAX {
+            let at = sink.lane.len() + words * 8;
+            let v = match rest.get(from..from + 8) {
+                Some(chunk) => {
+                    let mut word = [0u8; 8];
+                    word.copy_from_slice(chunk);
+                    u64::from_le_bytes(word)
+                }
+                None => {
+                    if from >= rest.len() {
+                        q = at;
+                        break;
+                    }
+                    load_padded(rest, from, b' ')
+                }
+            };
+            let v = if v & HI == 0 {
+                from += 8;
+                if from > rest.len() {
+                    q = at + 8 - (from - rest.len());
+                }
+                v
+            } else {
+                // Non-ASCII: the word byte by byte, Latin letters folded; the last word
+                // padded with spaces (which start nothing and need no look).
+                let mut word = [b' '; 8];
+                let mut k = 0;
+                while k < 8 {
+                    match rest.get(from) {
+                        Some(&b) if b < 0x80 => {
+                            word[k] = b;
+                            from += 1;
+                        }
+                        Some(_) => match ascii_fold_of_latin(&rest[from..]) {
+                            Some(f) => {
+                                latin.push((at + k) as u32);
+                                word[k] = f;
+                                from += 2;
+                            }
+                            None => {
+                                q = at + k;
+                                break;
+                            }
+                        },
+                        None => {
+                            q = at + k;
+                            break;
+                        }
+                    }
+                    k += 1;
+                }
+                u64::from_le_bytes(word)
+            };
+            let (lower, word_starts, events) = lane_word(v, &mut carry);
+            lower_block[words * 8..words * 8 + 8].copy_from_slice(&lower.to_le_bytes());
+            masks.push((word_starts, events));
+            words += 1;
+        }
+        sink.lane.extend_from_slice(&lower_block[..words * 8]);
+    }
+    sink.lane.truncate(q);
+    let lane = &sink.lane[..];
+    let class = |k: usize| ASCII_LANE[lane[k] as usize & 0x7F];
+    let alnum = |k: usize| class(k) & LANE_ALNUM != 0;
+    let ws = |k: usize| class(k) & LANE_WS != 0;
+    let mut fold_ws = false;
+    let mut spaced_run = false;
+    // Word starts are gathered here and appended in blocks: pushed one by one, the list's
+    // length and capacity were reloaded at each.
+    let mut starts_buf = [0u32; 64];
+    let mut n_starts = 0usize;
+    for (w, &(word_starts, events)) in masks.iter().enumerate() {
+        let at = w * 8;
+        let valid = if q - at >= 8 {
+            !0
+        } else {
+            (1u64 << (8 * (q - at))) - 1
+        };
+        // At most four starts in eight bytes.
+        let mut word_starts = word_starts & valid;
+        while word_starts != 0 {
+            let k = at0 + at + (word_starts.trailing_zeros() / 8) as usize;
+            starts_buf[n_starts & 63] = k as u32;
+            n_starts += 1;
+            word_starts &= word_starts - 1;
+        }
+        if n_starts > 60 {
+            sink.out
+                .word_starts
+                .extend_from_slice(&starts_buf[..n_starts]);
+            n_starts = 0;
+        }
+        let mut events = events & valid;
+        while events != 0 {
+            let k = at + (events.trailing_zeros() / 8) as usize;
+            events &= events - 1;
+            let c = class(k);
+            if c & LANE_LEET != 0 {
+                leets.push((at0 + k) as u32);
+            }
+            if c & LANE_WS != 0 {
+                fold_ws |= c & LANE_FOLD_WS != 0;
+                if k > 0 && ws(k - 1) {
+                    breaks.push(k as u32 - 1);
+                }
+                // (the range's end, not known yet, is seen to after)
+                if k + 1 < q && ws(k + 1) {
+                    breaks.push(k as u32);
+                }
+            }
+            // A single letter or digit followed by a separator may start a spaced run
+            // (looked for up to `q`, past the range maybe: that only sends the range to the
+            // slow steps).
+            spaced_run |= c & LANE_SEPARATOR != 0
+                && k >= 1
+                && alnum(k - 1)
+                && (k < 2 || !alnum(k - 2))
+                && spaced_run_len(lane, k - 1) >= SPACED_RUN_MIN_LETTERS;
+        }
+    }
+    sink.out
+        .word_starts
+        .extend_from_slice(&starts_buf[..n_starts]);
+    LaneScan {
+        q,
+        fold_ws,
+        spaced_run,
+    }
+}
+
+/// The ASCII letter that step 1 makes of the Latin letter at the start of `s` (two bytes,
+/// U+00C0–U+017F), if it is one.
+#[inline]
+fn ascii_fold_of_latin(s: &[u8]) -> Option<u8> {
+    match s {
+        [b0 @ 0xC3..=0xC5, b1, ..] => {
+            let cp = (u32::from(b0 & 0x1F) << 6) | u32::from(b1 & 0x3F);
+            let f = LATIN_FOLD[cp.checked_sub(0xC0)? as usize];
+            (f != 0 && f < 0x80).then_some(f as u8)
+        }
+        _ => None,
+    }
+}
+
+/// What [`lane_word`] needs of the eight bytes before.
+#[derive(Default)]
+struct LaneCarry {
+    /// Letters or digits.
+    alnums: u64,
+    /// Spaces or word starts.
+    space_or_start: u64,
+}
+
+/// For eight ASCII bytes `v` (high bits of each byte as masks): the bytes lower-cased, the
+/// word starts (letters or digits after neither) and the bytes [`ascii_lane`] looks at one
+/// by one: bytes neither letters nor spaces, and spaces after a space or a single letter or
+/// digit (a word start right before a space).
+#[inline(always)]
+fn lane_word(v: u64, carry: &mut LaneCarry) -> (u64, u64, u64) {
+    let letters = ascii_letters(v);
+    let alnums = letters | ascii_digits(v);
+    let spaces = ascii_eq(v, b' ');
+    let word_starts = alnums & !((alnums << 8) | (carry.alnums >> 56));
+    let space_or_start = spaces | word_starts;
+    let events = (HI & !(letters | spaces))
+        | (spaces & ((space_or_start << 8) | (carry.space_or_start >> 56)));
+    *carry = LaneCarry {
+        alnums,
+        space_or_start,
+    };
+    (ascii_lowercase(v, letters), word_starts, events)
+}
+
+/// Letters a spaced run needs to be joined.
+const SPACED_RUN_MIN_LETTERS: usize = 4;
+
+/// How many single letters or digits (ASCII `raw`, before step 2) follow each other from `k`
+/// with gaps of one to three separators, as step 3 collects them; a run step 3 joins after
+/// step 2 is never longer.
+fn spaced_run_len(raw: &[u8], k: usize) -> usize {
+    let n = raw.len();
+    let class = |k: usize| ASCII_LANE[raw[k] as usize & 0x7F];
+    let single = |k: usize| {
+        class(k) & LANE_ALNUM != 0
+            && (k == 0 || class(k - 1) & LANE_ALNUM == 0)
+            && (k + 1 >= n || class(k + 1) & LANE_ALNUM == 0)
+    };
+    if !single(k) {
+        return 0;
+    }
+    let mut letters = 1;
+    let mut k = k + 1;
+    loop {
+        let gs = k;
+        while k < n && k - gs < 3 && class(k) & LANE_SEPARATOR != 0 {
+            k += 1;
+        }
+        if k == gs || k >= n || !single(k) {
+            return letters;
+        }
+        letters += 1;
+        if letters >= SPACED_RUN_MIN_LETTERS {
+            return letters;
+        }
+        k += 1;
+    }
+}
+
+/// Step 2 on lower-cased ASCII (see [`per_word`]) for the words that hold one of the bytes
+/// at `leets` (sorted offsets in `text`): a word of lower-case letters only is left as it is,
+/// and the word scan is in step at any byte after one that is neither a letter, a digit nor
+/// a leet symbol, so it can start there.
+fn per_word_ascii(text: &mut [u8], leets: &[u32], flags: &mut Flags) -> bool {
+    let n = text.len();
+    let word_or_leet = |b: u8| ASCII_LANE[b as usize & 0x7F] & (LANE_ALNUM | LANE_LEET) != 0;
+    let mut i = 0usize;
+    let mut marks = false;
+    for &d in leets {
+        let d = d as usize;
+        if d < i {
+            continue;
+        }
+        let mut b = d;
+        while b > i && word_or_leet(text[b - 1]) {
+            b -= 1;
+        }
+        i = b;
+        while i <= d {
+            if !word_or_leet(text[i]) {
+                i += 1;
+                continue;
+            }
+            // The word's extent as `per_word` finds it, with its letters and leet
+            // characters counted on the way (the text is lower-cased: its letters and digits
+            // are lower-case letters and digits).
+            let start = i;
+            let mut j = i;
+            let (mut letters, mut leet) = (0usize, false);
+            while j < n {
+                let c = text[j];
+                if c.is_ascii_lowercase() {
+                    letters += 1;
+                    j += 1;
+                    continue;
+                }
+                let digit = c.is_ascii_digit();
+                let is_leet = ASCII_LEET[c as usize & 0x7F] != 0;
+                let leet_inside = !digit
+                    && is_leet
+                    && ((j + 1 < n && text[j + 1].is_ascii_alphanumeric())
+                        || (c == b'$' && j > start));
+                if digit || leet_inside {
+                    leet |= is_leet;
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+            if j == start {
+                i += 1;
+                continue;
+            }
+            if leet && letters >= 1 && j - start >= 2 {
+                for c in &mut text[start..j] {
+                    let l = ASCII_LEET[*c as usize & 0x7F];
+                    if l != 0 {
+                        marks |= !c.is_ascii_digit();
+                        *c = l;
+                    }
+                }
+                flags.leetspeak = true;
+            }
+            i = j;
+        }
+    }
+    marks
+}
+
 /// Working lists of the general steps, kept across the segments of one text (a segment
-/// seldom needs more room than the one before, so they are allocated about once per text).
+/// seldom needs more room than the one before, so they are allocated about once per text)
+/// and from one text to the next on a thread ([`Scratch::take`]).
 #[derive(Default)]
 struct Scratch {
     /// The segment's characters after steps 1–2.
@@ -519,9 +968,60 @@ struct Scratch {
     /// A candidate spaced-letter run: its letters and the separator gaps between them.
     letters: Vec<usize>,
     gaps: Vec<(usize, usize)>,
+    /// The ASCII lane's stretch ends, digit or leet symbol offsets, word starts and bytes to
+    /// look at per eight bytes, and Latin letters (see [`lane_scan`]).
+    breaks: Vec<u32>,
+    leets: Vec<u32>,
+    masks: Vec<(u64, u64)>,
+    latin: Vec<u32>,
+    /// The builder's lane buffer between texts.
+    lane: Vec<u8>,
 }
 
-/// Steps 1–3 over `range` of `input`, into `sink`.
+thread_local! {
+    /// The working lists of the last text normalized on this thread, for the next: their
+    /// allocation and release were about a tenth of a 2 KB prompt's normalization.
+    static SPARE: RefCell<Option<Scratch>> = const { RefCell::new(None) };
+}
+
+impl Scratch {
+    /// Lists kept above this many bytes in all are freed rather than kept.
+    const MAX_KEPT: usize = 1 << 20;
+
+    /// The spare lists (new ones when there are none).
+    fn take() -> Scratch {
+        SPARE
+            .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.take()))
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Keeps these lists for the next text, unless they are too large.
+    fn give_back(self) {
+        use std::mem::size_of;
+        let bytes = self.buf.capacity() * size_of::<NChar>()
+            + (self.letters.capacity() + self.gaps.capacity() * 2) * size_of::<usize>()
+            + (self.breaks.capacity() + self.leets.capacity() + self.latin.capacity()) * 4
+            + self.masks.capacity() * 16
+            + self.lane.capacity();
+        if bytes <= Self::MAX_KEPT {
+            let _ = SPARE.try_with(|s| {
+                if let Ok(mut s) = s.try_borrow_mut() {
+                    *s = Some(self);
+                }
+            });
+        }
+    }
+}
+
+/// Steps 1–3 over `range` of `input` (cut at both ends), into `sink`, character by
+/// character, but for runs of CJK letters and of the common punctuation between them
+/// ([`is_inert`]), which go straight to the text ([`Builder::push_run`]). The text is cut
+/// between two such characters, before and after the punctuation, between a CJK letter and
+/// ASCII whitespace, and at the ends of `range`: no step looks across those cuts (none of
+/// these characters is a separator or in a word, and neither the punctuation nor whitespace
+/// is a letter, so a single letter next to them is one on either side).
 fn slow_segment(
     input: &str,
     range: std::ops::Range<usize>,
@@ -530,7 +1030,98 @@ fn slow_segment(
     scratch: &mut Scratch,
     sink: &mut Builder<'_>,
 ) {
-    let Scratch { buf, letters, gaps } = scratch;
+    let bytes = input.as_bytes();
+    // Both kinds are three bytes long, their first byte E2–ED.
+    let kind = |p: usize| -> Option<bool> {
+        if !(0xE2..=0xED).contains(bytes.get(p)?) {
+            return None;
+        }
+        let cp = (u32::from(bytes[p] & 0x0F) << 12)
+            | (u32::from(bytes[p + 1] & 0x3F) << 6)
+            | u32::from(bytes[p + 2] & 0x3F);
+        if is_cjk_letter_cp(cp) {
+            Some(true)
+        } else if is_inert(cp) {
+            Some(false)
+        } else {
+            None
+        }
+    };
+    let mut from = range.start;
+    let mut p = range.start;
+    while p < range.end {
+        let Some(first_letter) = kind(p) else {
+            p += 1;
+            continue;
+        };
+        let mut q = p + 3;
+        let mut last_letter = first_letter;
+        while q < range.end {
+            let Some(letter) = kind(q) else {
+                break;
+            };
+            last_letter = letter;
+            q += 3;
+        }
+        // A letter at either end stays with its other neighbour (it may be a letter or
+        // digit), unless that is whitespace or the range ends there.
+        let a = if first_letter && p > range.start && !is_ascii_ws(bytes[p - 1]) {
+            p + 3
+        } else {
+            p
+        };
+        let z = if last_letter && q < range.end && !is_ascii_ws(bytes[q]) {
+            q - 3
+        } else {
+            q
+        };
+        if a < z {
+            steps_1_to_3(input, from..a, scan, flags, scratch, sink);
+            scan.after_plain_run(&input[a..z], sink.out);
+            sink.push_run(input, a..z);
+            from = z;
+        }
+        p = q;
+    }
+    steps_1_to_3(input, from..range.end, scan, flags, scratch, sink);
+}
+
+/// Common punctuation that step 1 leaves as it is and that is no letter separator (see
+/// [`simple_fold`]; `•` is a separator).
+#[inline]
+fn is_inert(cp: u32) -> bool {
+    matches!(cp, 0x2010 | 0x2012..=0x2016 | 0x2018..=0x2021 | 0x2023 | 0x2027 | 0x3001..=0x3003 | 0x3008..=0x3011)
+}
+
+/// Steps 1–3 over `range` of `input`, into `sink`, one after another (whitespace alone
+/// goes straight to the builder's pending run).
+fn steps_1_to_3(
+    input: &str,
+    range: std::ops::Range<usize>,
+    scan: &mut CharScan,
+    flags: &mut Flags,
+    scratch: &mut Scratch,
+    sink: &mut Builder<'_>,
+) {
+    if range.is_empty() {
+        return;
+    }
+    let bytes = &input.as_bytes()[range.clone()];
+    if bytes.iter().all(|&b| is_ascii_ws(b)) {
+        // Whitespace only (between two runs of CJK letters, say): what the steps do with it.
+        scan.in_flag_sequence = false;
+        scan.invisible_pending = false;
+        scan.last_visible = bytes.last().map(|&b| b as char);
+        let (s, e) = (range.start as u32, range.end as u32);
+        let newline = bytes.iter().any(|&b| matches!(b, b'\n' | b'\r'));
+        let p = sink.pending.get_or_insert((s, s + 1, false));
+        p.1 = e;
+        p.2 |= newline;
+        return;
+    }
+    let Scratch {
+        buf, letters, gaps, ..
+    } = scratch;
     buf.clear();
     scan.run(input, range, sink.out, buf);
     per_word(buf, flags);
@@ -588,11 +1179,20 @@ struct CharScan {
 }
 
 impl CharScan {
-    /// Updates the state as step 1 would over a plain stretch (ASCII) ending in `last`.
-    fn after_plain(&mut self, last: u8) {
+    /// Updates the state as step 1 would over `run`, characters it leaves as they are.
+    fn after_plain_run(&mut self, run: &str, out: &mut Normalized) {
+        let (Some(first), Some(last)) = (run.chars().next(), run.chars().next_back()) else {
+            return;
+        };
         self.in_flag_sequence = false;
-        self.invisible_pending = false;
-        self.last_visible = Some(last as char);
+        if self.invisible_pending {
+            if is_word_char(first) && self.last_visible.is_some_and(is_word_char) {
+                out.invisible_in_words += 1;
+                out.flags.zero_width = true;
+            }
+            self.invisible_pending = false;
+        }
+        self.last_visible = Some(last);
     }
 
     /// Step 1: per-character removal, decoding of tag characters, NFKC, case folding, over
@@ -621,6 +1221,73 @@ impl CharScan {
             }
         }
     }
+}
+
+/// Step 1's result for the common non-ASCII characters that it turns into one character and
+/// that are none of the removed ones: CJK letters and common punctuation (unchanged), and
+/// Latin-1 and Latin Extended-A letters (lower-cased, diacritics stripped). `None`: take the
+/// general way. Checked against it for every character by `simple_fold_agrees_with_step_1`.
+#[inline]
+fn simple_fold(c: char) -> Option<char> {
+    let cp = c as u32;
+    if is_cjk_letter(c) {
+        return Some(c);
+    }
+    match cp {
+        0xC0..=0x17F => {
+            let f = LATIN_FOLD[(cp - 0xC0) as usize];
+            (f != 0).then(|| char::from_u32(u32::from(f)).unwrap_or(c))
+        }
+        0x2010 | 0x2012..=0x2016 | 0x2018..=0x2023 | 0x2027 | 0x3001..=0x3003 | 0x3008..=0x3011 => {
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
+/// U+00C0–U+017F after step 1 when that is one character (0 otherwise: `ß`, `Ĳ`, `ĳ`, `Ŀ`,
+/// `ŀ`, `ŉ`).
+static LATIN_FOLD: [u16; 0xC0] = [
+    0x0061, 0x0061, 0x0061, 0x0061, 0x0061, 0x0061, 0x00E6, 0x0063, 0x0065, 0x0065, 0x0065, 0x0065,
+    0x0069, 0x0069, 0x0069, 0x0069, 0x00F0, 0x006E, 0x006F, 0x006F, 0x006F, 0x006F, 0x006F, 0x00D7,
+    0x00F8, 0x0075, 0x0075, 0x0075, 0x0075, 0x0079, 0x00FE, 0x0000, 0x0061, 0x0061, 0x0061, 0x0061,
+    0x0061, 0x0061, 0x00E6, 0x0063, 0x0065, 0x0065, 0x0065, 0x0065, 0x0069, 0x0069, 0x0069, 0x0069,
+    0x00F0, 0x006E, 0x006F, 0x006F, 0x006F, 0x006F, 0x006F, 0x00F7, 0x00F8, 0x0075, 0x0075, 0x0075,
+    0x0075, 0x0079, 0x00FE, 0x0079, 0x0061, 0x0061, 0x0061, 0x0061, 0x0061, 0x0061, 0x0063, 0x0063,
+    0x0063, 0x0063, 0x0063, 0x0063, 0x0063, 0x0063, 0x0064, 0x0064, 0x0111, 0x0111, 0x0065, 0x0065,
+    0x0065, 0x0065, 0x0065, 0x0065, 0x0065, 0x0065, 0x0065, 0x0065, 0x0067, 0x0067, 0x0067, 0x0067,
+    0x0067, 0x0067, 0x0067, 0x0067, 0x0068, 0x0068, 0x0127, 0x0127, 0x0069, 0x0069, 0x0069, 0x0069,
+    0x0069, 0x0069, 0x0069, 0x0069, 0x0069, 0x0131, 0x0000, 0x0000, 0x006A, 0x006A, 0x006B, 0x006B,
+    0x0138, 0x006C, 0x006C, 0x006C, 0x006C, 0x006C, 0x006C, 0x0000, 0x0000, 0x0142, 0x0142, 0x006E,
+    0x006E, 0x006E, 0x006E, 0x006E, 0x006E, 0x0000, 0x014B, 0x014B, 0x006F, 0x006F, 0x006F, 0x006F,
+    0x006F, 0x006F, 0x0153, 0x0153, 0x0072, 0x0072, 0x0072, 0x0072, 0x0072, 0x0072, 0x0073, 0x0073,
+    0x0073, 0x0073, 0x0073, 0x0073, 0x0073, 0x0073, 0x0074, 0x0074, 0x0074, 0x0074, 0x0167, 0x0167,
+    0x0075, 0x0075, 0x0075, 0x0075, 0x0075, 0x0075, 0x0075, 0x0075, 0x0075, 0x0075, 0x0075, 0x0075,
+    0x0077, 0x0077, 0x0079, 0x0079, 0x0079, 0x007A, 0x007A, 0x007A, 0x007A, 0x007A, 0x007A, 0x0073,
+];
+
+/// The character starting at byte `s` of the UTF-8 `bytes` (which ends on a character
+/// boundary), and its length.
+#[inline(always)]
+fn decode_at(bytes: &[u8], s: usize) -> (char, usize) {
+    let b0 = u32::from(bytes[s]);
+    let cont = |k: usize| u32::from(bytes[s + k] & 0x3F);
+    let (cp, len) = if b0 < 0x80 {
+        (b0, 1)
+    } else if b0 < 0xE0 {
+        (((b0 & 0x1F) << 6) | cont(1), 2)
+    } else if b0 < 0xF0 {
+        (((b0 & 0x0F) << 12) | (cont(1) << 6) | cont(2), 3)
+    } else {
+        (
+            ((b0 & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3),
+            4,
+        )
+    };
+    (
+        char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER),
+        len,
+    )
 }
 
 /// Step 1 over `range` of `input` (see [`CharScan::run`]).
@@ -675,12 +1342,28 @@ fn per_char(
             continue;
         }
         let s = next;
-        let Some(c) = input.get(s..).and_then(|t| t.chars().next()) else {
-            break;
-        };
-        let e = s + c.len_utf8();
+        let (c, len) = decode_at(bytes, s);
+        let e = s + len;
         next = e;
         let (s32, e32) = (s as u32, e as u32);
+        if let Some(f) = simple_fold(c) {
+            // As below for a character that is not removed, without the searches.
+            *in_flag_sequence = false;
+            if *invisible_pending {
+                if is_word_char(c) && last_visible.is_some_and(is_word_char) {
+                    out.invisible_in_words += 1;
+                    out.flags.zero_width = true;
+                }
+                *invisible_pending = false;
+            }
+            *last_visible = Some(c);
+            buf.push(NChar {
+                c: f,
+                s: s32,
+                e: e32,
+            });
+            continue;
+        }
         let cp = c as u32;
         if (0xE0000..=0xE007F).contains(&cp) {
             // An emoji subdivision flag (🏴 + tag letters + cancel tag) is a legitimate use.
@@ -897,7 +1580,6 @@ fn join_spaced_letters(
     letters: &mut Vec<usize>,
     gaps: &mut Vec<(usize, usize)>,
 ) {
-    const MIN_LETTERS: usize = 4;
     let n = buf.len();
     let single = |k: usize| -> bool {
         is_word_char(buf[k].c)
@@ -930,7 +1612,7 @@ fn join_spaced_letters(
             letters.push(k);
             k += 1;
         }
-        if letters.len() < MIN_LETTERS {
+        if letters.len() < SPACED_RUN_MIN_LETTERS {
             sink.push(buf[i]);
             i += 1;
             continue;
@@ -968,13 +1650,16 @@ fn join_spaced_letters(
         }
         i = letters.last().copied().unwrap_or(i) + 1;
     }
-    sink.finish();
 }
 
 /// Step 4: whitespace collapse and assembly of text, byte map, glue bits and word starts,
-/// one character at a time.
+/// one character at a time (or a stretch of ASCII at a time, [`Builder::push_ascii`]).
 struct Builder<'a> {
     out: &'a mut Normalized,
+    /// The text so far.
+    text: String,
+    /// The ASCII lane's bytes before they join the text (see [`ascii_lane`]).
+    lane: Vec<u8>,
     prev_space: bool,
     prev_word: bool,
     cjk_run: usize,
@@ -983,16 +1668,22 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(out: &'a mut Normalized, capacity: usize) -> Self {
-        out.text.reserve(capacity + 1);
-        // Room for a word every six bytes and a map run every 32 (typical prose), so the
+    /// A builder writing to `out`, for an input of `capacity` bytes; `lane` is a buffer to
+    /// reuse.
+    fn new(out: &'a mut Normalized, capacity: usize, mut lane: Vec<u8>) -> Self {
+        let mut text = String::with_capacity(capacity + 1);
+        lane.clear();
+        lane.reserve(capacity + 8);
+        // Room for a word every five bytes and a map run every 16 (typical prose), so the
         // lists rarely grow while they are filled.
-        out.word_starts.reserve(capacity / 6 + 1);
-        out.map.runs.reserve(capacity / 32 + 4);
-        out.text.push('\n');
+        out.word_starts.reserve(capacity / 5 + 8);
+        out.map.runs.reserve(capacity / 16 + 8);
+        text.push('\n');
         out.map.push(0, 1, 0, 0);
         Builder {
             out,
+            text,
+            lane,
             prev_space: true,
             prev_word: false,
             cjk_run: 0,
@@ -1013,8 +1704,8 @@ impl<'a> Builder<'a> {
     fn write_pending_space(&mut self) {
         if let Some((s, e, newline)) = self.pending.take() {
             if !self.prev_space || newline {
-                let at = self.out.text.len() as u32;
-                self.out.text.push(if newline { '\n' } else { ' ' });
+                let at = self.text.len() as u32;
+                self.text.push(if newline { '\n' } else { ' ' });
                 self.out.map.push(at, 1, s, e);
             }
             self.prev_space = true;
@@ -1038,19 +1729,18 @@ impl<'a> Builder<'a> {
             return;
         }
         self.flush_space();
-        let out = &mut *self.out;
+        let at = self.text.len() as u32;
         if nc.c.is_ascii() {
             let word = nc.c.is_ascii_alphanumeric();
             if word && !self.prev_word {
-                out.word_starts.push(out.text.len() as u32);
+                self.out.word_starts.push(at);
             }
             self.prev_word = word;
             self.cjk_run = 0;
-            let at = out.text.len() as u32;
-            out.text.push(nc.c);
-            out.map.push(at, 1, nc.s, nc.e);
+            self.text.push(nc.c);
+            self.out.map.push(at, 1, nc.s, nc.e);
             if glued {
-                out.glue(at, 1);
+                self.out.glue(at, 1);
             }
             self.prev_space = false;
             return;
@@ -1065,44 +1755,195 @@ impl<'a> Builder<'a> {
             self.cjk_run = 0;
         }
         if word && (!self.prev_word || (cjk && self.cjk_run % 2 == 1)) {
-            out.word_starts.push(out.text.len() as u32);
+            self.out.word_starts.push(at);
         }
         self.prev_word = word;
-        let at = out.text.len() as u32;
-        out.text.push(nc.c);
-        out.map.push(at, nc.c.len_utf8(), nc.s, nc.e);
+        let len = nc.c.len_utf8();
+        self.text.push(nc.c);
+        self.out.map.push(at, len, nc.s, nc.e);
         if glued {
-            out.glue(at, nc.c.len_utf8());
+            self.out.glue(at, len);
         }
         self.prev_space = false;
     }
 
-    /// Pushes a plain stretch (see [`plain_stretch`]) that starts at original byte `s`: the
-    /// same as pushing its characters one by one, in one pass. Its single spaces are written
-    /// as they are (a space after a token always is) and its bytes map one to one; its words
-    /// start at `token_starts` (offsets in `plain`).
-    fn push_plain(&mut self, plain: &str, s: u32, token_starts: &[u32]) {
-        self.flush_space();
-        let out = &mut *self.out;
-        let at = out.text.len();
-        out.map.push(at as u32, 1, s, s + 1);
-        out.text.push_str(plain);
-        out.text[at..].make_ascii_lowercase();
-        // A token follows a space or the input start, so it starts a word unless the builder
-        // is mid-word (it never is after a space).
-        let skip = usize::from(self.prev_word && token_starts.first() == Some(&0));
-        let at32 = at as u32;
-        // A sub-slice (exact length) rather than `skip`: `extend` then writes in place; the
-        // one-by-one push loop it otherwise takes was a wasm hot spot (not inlined there).
-        let words = token_starts.get(skip..).unwrap_or_default();
-        out.word_starts.extend(words.iter().map(|&k| at32 + k));
-        self.prev_word = plain.as_bytes().last().is_some_and(u8::is_ascii_alphabetic);
+    /// Steps 2 and 4 over the stretch that [`lane_scan`] wrote to `lane`, lower-cased, to go
+    /// at `at0` in the text (its original bytes from `base` on), with its word starts (from
+    /// `ws0` on in the list, as offsets in the text were `lane` written there as it is): the
+    /// same as pushing its characters one by one. Whitespace runs go through `pending`; the
+    /// bytes between them stay or move back over the whitespace left out, in stretches, each
+    /// ending where a run of two or more whitespace bytes (or one at the end) starts
+    /// (`lists.breaks`, sorted offsets in `lane`); they map one to one to the original bytes,
+    /// but for the Latin letters (`lists.latin`, two bytes each), and their single spaces and
+    /// line breaks stay as they are. Then step 2 runs on the words with digits and leet
+    /// symbols (`lists.leets`, offsets as the word starts; overwritten).
+    fn place_ascii(
+        &mut self,
+        at0: usize,
+        ws0: usize,
+        base: u32,
+        lists: &mut Scratch,
+        flags: &mut Flags,
+    ) {
+        let Scratch {
+            latin,
+            breaks,
+            leets,
+            ..
+        } = lists;
+        let n = self.lane.len();
+        let lane = &mut self.lane[..];
+        // Where the bytes go in `lane`, and where the first stretch starts.
+        let mut to = 0usize;
+        let mut region = None;
+        let (mut bi, mut li, mut si) = (0usize, 0usize, ws0);
+        // The Latin letters before the byte at hand: its original offset is `base + i + lt`.
+        let mut lt = 0usize;
+        let mut i = 0usize;
+        while i < n {
+            if matches!(lane[i], b' ' | b'\n') {
+                let s = base + (i + lt) as u32;
+                let mut newline = false;
+                while i < n && matches!(lane[i], b' ' | b'\n') {
+                    newline |= lane[i] == b'\n';
+                    i += 1;
+                }
+                let p = self.pending.get_or_insert((s, s + 1, false));
+                p.1 = base + (i + lt) as u32;
+                p.2 |= newline;
+                continue;
+            }
+            while breaks.get(bi).is_some_and(|&b| (b as usize) < i) {
+                bi += 1;
+            }
+            let k = breaks.get(bi).map_or(n, |&b| b as usize);
+            // The pending whitespace, written in place (`write_pending_space`): the bytes
+            // read are always ahead of those written.
+            if let Some((s, e, newline)) = self.pending.take() {
+                if !self.prev_space || newline {
+                    lane[to] = if newline { b'\n' } else { b' ' };
+                    self.out.map.push((at0 + to) as u32, 1, s, e);
+                    to += 1;
+                }
+                self.prev_space = true;
+                self.prev_word = false;
+                self.cjk_run = 0;
+            }
+            // A stretch follows whitespace or the start of the text: never mid-word.
+            debug_assert!(!self.prev_word);
+            region.get_or_insert(to);
+            // One to one but for the Latin letters (two original bytes each).
+            let mut t = i;
+            while latin.get(lt).is_some_and(|&l| (l as usize) < k) {
+                let l = latin[lt] as usize;
+                if l > t {
+                    let s = base + (t + lt) as u32;
+                    self.out.map.push((at0 + to + t - i) as u32, 1, s, s + 1);
+                }
+                let s = base + (l + lt) as u32;
+                self.out.map.push((at0 + to + l - i) as u32, 1, s, s + 2);
+                lt += 1;
+                t = l + 1;
+            }
+            if t < k {
+                let s = base + (t + lt) as u32;
+                self.out.map.push((at0 + to + t - i) as u32, 1, s, s + 1);
+            }
+            // Offsets as written to offsets as placed.
+            let shift = (i - to) as u32;
+            let end = (at0 + k) as u32;
+            if shift != 0 {
+                lane.copy_within(i..k, to);
+                let starts = &mut self.out.word_starts[si..];
+                let m = starts.partition_point(|&x| x < end);
+                for x in &mut starts[..m] {
+                    *x -= shift;
+                }
+                si += m;
+            } else {
+                si += self.out.word_starts[si..].partition_point(|&x| x < end);
+            }
+            while leets.get(li).is_some_and(|&d| d < end) {
+                leets[li] -= shift;
+                li += 1;
+            }
+            to += k - i;
+            self.prev_space = false;
+            i = k;
+        }
+        let lane = &mut lane[..to];
+        let Some(r0) = region else {
+            return;
+        };
+        let folded_marks = !leets.is_empty() && {
+            for x in leets.iter_mut() {
+                *x -= (at0 + r0) as u32;
+            }
+            per_word_ascii(&mut lane[r0..], leets, flags)
+        };
+        if folded_marks {
+            // Leet symbols became letters: the word starts are read off the text again.
+            self.out.word_starts.truncate(ws0);
+            let mut prev = false;
+            for (k, &c) in lane[r0..].iter().enumerate() {
+                let w = c.is_ascii_alphanumeric();
+                if w && !prev {
+                    self.out.word_starts.push((at0 + r0 + k) as u32);
+                }
+                prev = w;
+            }
+        }
+        self.prev_word = lane.last().is_some_and(u8::is_ascii_alphanumeric);
         self.prev_space = false;
         self.cjk_run = 0;
+        // ASCII: checked in a few instructions per eight bytes.
+        self.text
+            .push_str(std::str::from_utf8(lane).unwrap_or_default());
     }
 
-    fn finish(&mut self) {
+    /// Pushes the CJK letters and inert punctuation at `range` of `input` (all three bytes
+    /// long), after step 1 (which leaves them as they are): the same as pushing them one by
+    /// one.
+    fn push_run(&mut self, input: &str, range: std::ops::Range<usize>) {
         self.flush_space();
+        let at0 = self.text.len() as u32;
+        self.text.push_str(&input[range.clone()]);
+        let n = range.len() / 3;
+        // Each character is a map run of its own (three bytes from three): pushed as such.
+        self.out.map.runs.extend((0..n).map(|k| {
+            let (at, s) = (at0 + 3 * k as u32, (range.start + 3 * k) as u32);
+            MapRun {
+                at,
+                s,
+                e: s + 3,
+                linear: false,
+            }
+        }));
+        let bytes = &input.as_bytes()[range];
+        let (mut cjk_run, mut prev_word) = (self.cjk_run, self.prev_word);
+        for (k, c) in bytes.chunks_exact(3).enumerate() {
+            // The punctuation is U+2010–2027 and U+3001–3011 (E2 xx xx, E3 80 xx).
+            let punctuation = c[0] == 0xE2 || (c[0] == 0xE3 && c[1] == 0x80);
+            if !punctuation {
+                cjk_run += 1;
+                if !prev_word || cjk_run % 2 == 1 {
+                    self.out.word_starts.push(at0 + 3 * k as u32);
+                }
+                prev_word = true;
+            } else {
+                cjk_run = 0;
+                prev_word = false;
+            }
+        }
+        (self.cjk_run, self.prev_word) = (cjk_run, prev_word);
+        self.prev_space = false;
+    }
+
+    /// Writes what is pending and hands the text over; returns the lane buffer.
+    fn finish(mut self) -> Vec<u8> {
+        self.flush_space();
+        self.out.text = std::mem::take(&mut self.text);
+        std::mem::take(&mut self.lane)
     }
 }
 
@@ -1110,20 +1951,22 @@ impl<'a> Builder<'a> {
 mod tests {
     use super::*;
 
-    /// Steps 1–3 over the whole input, without the plain-stretch lane.
+    /// Steps 1–4 one after another over the whole input, character by character: no ASCII
+    /// lane, no cuts, no runs of CJK letters pushed at once, no shortcut for whitespace.
     fn normalize_stepwise(input: &str) -> Normalized {
         let mut out = Normalized::default();
         let mut scan = CharScan::default();
         let mut flags = Flags::default();
-        let mut scratch = Scratch::default();
-        let mut sink = Builder::new(&mut out, input.len());
-        slow_segment(
-            input,
-            0..input.len(),
-            &mut scan,
+        let mut sink = Builder::new(&mut out, input.len(), Vec::new());
+        let mut buf = Vec::new();
+        scan.run(input, 0..input.len(), sink.out, &mut buf);
+        per_word(&mut buf, &mut flags);
+        join_spaced_letters(
+            &buf,
             &mut flags,
-            &mut scratch,
             &mut sink,
+            &mut Vec::new(),
+            &mut Vec::new(),
         );
         sink.finish();
         scan.finish(&mut out);
@@ -1137,11 +1980,221 @@ mod tests {
         format!("{n:?}")
     }
 
+    /// Pieces of text that sit next to each other in the ways the ASCII lane, the runs of CJK
+    /// letters and the cuts between them and the steps must respect.
+    const LANE_PIECES: &[&str] = &[
+        "Hello",
+        "world",
+        "IGNORE",
+        "previous",
+        "instructions.",
+        "Please,",
+        "now?",
+        "it's",
+        " ",
+        " ",
+        " ",
+        " ",
+        "  ",
+        "   ",
+        "\n",
+        "\n\n",
+        "\r\n",
+        "\t",
+        " \t ",
+        "\u{b}",
+        "\u{7f}",
+        "\u{1}",
+        "a",
+        "I",
+        "x",
+        "b",
+        "c",
+        "d",
+        "e",
+        "1",
+        "2",
+        "3",
+        "0",
+        "42",
+        "u32",
+        "3pm",
+        "12%",
+        "h3ll0",
+        "$ecret",
+        "p@ss",
+        "pa$$",
+        "$",
+        "@",
+        "!",
+        "|",
+        "+",
+        "a!b",
+        "x|y",
+        "4ll",
+        "t0",
+        ".",
+        ",",
+        "-",
+        "_",
+        "*",
+        "/",
+        ":",
+        "'",
+        "~",
+        "..",
+        "(",
+        ")",
+        "{",
+        "}",
+        "=",
+        "?",
+        ";",
+        "\"",
+        "<",
+        ">",
+        "#",
+        "%",
+        "&",
+        "^",
+        "`",
+        "[",
+        "]",
+        "\\",
+        "i.g.n.o.r.e",
+        "i g n o r e",
+        "a-b-c-d",
+        "x/y/z/w",
+        "1 2 3 4",
+        "e.g.",
+        "well-known",
+        "docs.example.com/guide?x=1",
+        "fn main() { let v: Vec<u32> = (0..10).collect(); }",
+        "ma\u{f1}ana",
+        "\u{f1}",
+        "\u{e9}",
+        "\u{c9}T\u{c9}",
+        "\u{c0}",
+        "\u{ff}",
+        "\u{df}",
+        "\u{132}",
+        "\u{d7}",
+        "\u{e6}",
+        "\u{17f}",
+        "\u{130}",
+        "\u{142}",
+        "\u{f1} \u{f1} \u{f1} \u{f1}",
+        "\u{8acb}\u{5e6b}",
+        "\u{8acb}",
+        "\u{6587}\u{5b57}\u{7ffb}",
+        "\u{3002}",
+        "\u{3001}",
+        "\u{300c}",
+        "\u{30b7}\u{30b9}",
+        "\u{ac00}",
+        "\u{4dc0}",
+        "\u{f900}",
+        "\u{2019}",
+        "\u{2014}",
+        "\u{2026}",
+        "\u{201c}",
+        "\u{2022}",
+        "\u{b7}",
+        "\u{2011}",
+        "\u{43e}k",
+        "\u{43e}",
+        "\u{3b1}",
+        "\u{200b}",
+        "\u{200d}",
+        "\u{202e}",
+        "\u{200f}",
+        "\u{e0041}",
+        "\u{e0067}",
+        "\u{e007f}",
+        "\u{1f3f4}",
+        "\u{fe0f}",
+        "\u{fe00}",
+        "\u{e0100}",
+        "\u{301}",
+        "\u{ff49}gnore",
+        "\u{ff21}",
+        "\u{a0}",
+        "\u{3000}",
+        "\u{2028}",
+        "\u{85}",
+        "\u{20ac}",
+        "\u{fb01}",
+        "\u{1d422}",
+        "\u{3a3}",
+        "\u{2160}",
+        "\u{ad}",
+        "\u{1f600}",
+        "\u{2460}",
+        "\u{b2}",
+        "\u{bd}",
+    ];
+
+    /// Mostly plain prose, so that the ASCII lane runs long, across its blocks.
+    const PROSE_PIECES: &[&str] = &[
+        "Hello ",
+        "world ",
+        "ignore ",
+        "previous ",
+        "the ",
+        "of ",
+        "and ",
+        "to ",
+        "ok4 ",
+        "no. ",
+        "x! ",
+        "well-known ",
+        "(so) ",
+        "= ",
+        "{ ",
+        ". ",
+        ", ",
+        "a ",
+        "I ",
+        "I'm ",
+        "don't ",
+        "\n",
+        "mañana ",
+        "\u{8acb}\u{5e6b}\u{6211}\u{3002} ",
+        "12% ",
+        "3pm; ",
+    ];
+
     #[test]
-    fn plain_stretch_lane_changes_nothing() {
-        // Pieces that sit next to plain prose in the ways the lane must respect: single letters
-        // and spaced runs before and after it, digits and leet, double spaces and newlines,
-        // invisible, tag, variation-selector and combining characters, other scripts.
+    fn lanes_and_cuts_change_nothing() {
+        for pieces in [LANE_PIECES, PROSE_PIECES] {
+            for (round, text) in
+                crate::testgen::texts(pieces, 0x2545_f491_4f6c_dd1d, 12_000, 97).enumerate()
+            {
+                // Some texts all prose, some with a piece of anything between.
+                let text = if round % 3 == 0 {
+                    let k = round % LANE_PIECES.len();
+                    let at = (text.len() / 2..text.len())
+                        .find(|&i| text.is_char_boundary(i))
+                        .unwrap_or(text.len());
+                    format!("{}{}{}", &text[..at], LANE_PIECES[k], &text[at..])
+                } else {
+                    text
+                };
+                assert_eq!(
+                    everything(&normalize(&text)),
+                    everything(&normalize_stepwise(&text)),
+                    "{text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_lane_next_to_other_pieces_changes_nothing() {
+        // Pieces that sit next to plain prose in the ways the ASCII lane must respect: single
+        // letters and spaced runs before and after it, digits and leet, double spaces and
+        // newlines, invisible, tag, variation-selector and combining characters, other scripts.
+        // (The generated texts of the plain-stretch lane this test was written for.)
         let pieces = [
             "Hello",
             "world",
@@ -1264,6 +2317,11 @@ mod tests {
 
     #[test]
     fn cjk_letter_ranges_agree_with_std() {
+        for cp in 0u32..0x11_0000 {
+            let ranges = matches!(cp,
+                0x3041..=0x3096 | 0x30A1..=0x30FA | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3);
+            assert_eq!(is_cjk_letter_cp(cp), ranges, "{cp:x}");
+        }
         for c in (0u32..0x11_0000).filter_map(char::from_u32) {
             if is_cjk_letter(c) {
                 assert!(c.is_alphabetic() && c.is_alphanumeric(), "{c:?}");
@@ -1276,6 +2334,70 @@ mod tests {
             }
             assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?}");
         }
+    }
+
+    /// Step 1 on `c` alone, the general way, and the state it leaves.
+    fn step_1(c: char) -> (Vec<char>, bool, bool) {
+        let mut scan = CharScan::default();
+        let mut out = Normalized::default();
+        let mut buf = Vec::new();
+        let text = c.to_string();
+        // `per_char` would take the fast way: fold the way it takes otherwise.
+        let cp = c as u32;
+        let removed = (0xE0000..=0xE007F).contains(&cp)
+            || is_variation_selector(c)
+            || is_zero_width(c)
+            || is_bidi_control(c)
+            || is_combining_mark(c);
+        if removed {
+            per_char(&text, 0..text.len(), &mut scan, &mut out, &mut buf);
+            return (
+                buf.iter().map(|nc| nc.c).collect(),
+                true,
+                scan.invisible_pending,
+            );
+        }
+        if c.is_whitespace() {
+            return (vec![' '], false, false);
+        }
+        for d in std::iter::once(c).nfkc() {
+            if d.is_whitespace() {
+                buf.push(NChar { c: ' ', s: 0, e: 0 });
+            } else {
+                push_folded(&mut buf, d, 0, 0);
+            }
+        }
+        (buf.iter().map(|nc| nc.c).collect(), false, false)
+    }
+
+    #[test]
+    fn simple_fold_agrees_with_step_1() {
+        let mut n = 0;
+        for c in (0x80u32..0x11_0000).filter_map(char::from_u32) {
+            let Some(f) = simple_fold(c) else {
+                continue;
+            };
+            n += 1;
+            let (folded, removed, _) = step_1(c);
+            assert!(!removed && !c.is_whitespace(), "{c:?}");
+            assert!(
+                is_cjk_letter(c) || !is_cjk(c) || is_common_punctuation(c),
+                "{c:?}"
+            );
+            if is_cjk_letter(c) {
+                continue; // `cjk_letters_are_unchanged_by_folding`
+            }
+            assert_eq!(folded, vec![f], "{c:?}");
+        }
+        assert!(n > 20_000);
+        // And through `per_char`, next to other characters.
+        let text = "ma\u{f1}ana \u{c9}T\u{c9} \u{201c}x\u{201d} \u{8acb}\u{3002} \u{130}\u{17f}";
+        let mut scan = CharScan::default();
+        let mut out = Normalized::default();
+        let mut buf = Vec::new();
+        per_char(text, 0..text.len(), &mut scan, &mut out, &mut buf);
+        let got: String = buf.iter().map(|nc| nc.c).collect();
+        assert_eq!(got, "manana ete \u{201c}x\u{201d} \u{8acb}\u{3002} is");
     }
 
     #[test]
