@@ -38,29 +38,6 @@ pub fn find_any<const N: usize>(hay: &[u8], needles: [u8; N]) -> Option<usize> {
         .map(|k| at + k)
 }
 
-/// End of the run of ASCII letters starting at `at` (`at` itself when it holds none).
-#[inline]
-pub fn ascii_letters_end(hay: &[u8], mut at: usize) -> usize {
-    while let Some(chunk) = hay.get(at..at + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(word);
-        // Per byte below 0x80, folded to lower case: at least `a` and below `{`. Seven-bit
-        // bytes plus 0x1F or 0x05 stay below 0x100, so no carry crosses into the next byte.
-        let x = (v & !HI) | (LO * 0x20);
-        let letters = x.wrapping_add(LO * 0x1F) & !x.wrapping_add(LO * 0x05) & !v & HI;
-        let others = !letters & HI;
-        if others != 0 {
-            return at + (others.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    while hay.get(at).is_some_and(u8::is_ascii_alphabetic) {
-        at += 1;
-    }
-    at
-}
-
 /// The eight bytes of `hay` at `at` as a little-endian word, padded with `pad` past the end.
 #[inline(always)]
 pub fn load_padded(hay: &[u8], at: usize, pad: u8) -> u64 {
@@ -140,28 +117,6 @@ pub fn find_ascii_ws(hay: &[u8], from: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn letter_runs_end_where_bytewise_scans_end() {
-        // Every byte value at every offset of a run of letters, runs of every length.
-        for len in 0..20 {
-            for at in 0..=len {
-                for b in 0..=255u8 {
-                    let mut hay: Vec<u8> = (0..len).map(|k| b"aZqM"[k % 4]).collect();
-                    if at < len {
-                        hay[at] = b;
-                    }
-                    for from in 0..=len {
-                        let mut want = from;
-                        while hay.get(want).is_some_and(u8::is_ascii_alphabetic) {
-                            want += 1;
-                        }
-                        assert_eq!(ascii_letters_end(&hay, from), want, "{hay:?} from {from}");
-                    }
-                }
-            }
-        }
-    }
 
     #[test]
     fn ascii_word_classes_agree_with_bytewise_tests() {
