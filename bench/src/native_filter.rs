@@ -13,13 +13,18 @@ use parapet_runtime::Filter;
 pub trait NativeFilter {
     /// Runs one exchange; true when the request reached the upstream and the answer the
     /// client (no local reply), as the harness's `reached_upstream`.
-    fn run(&self, body: &[u8], answer: &[u8]) -> bool;
+    fn run(&self, body: &[u8], answer: &[u8]) -> bool {
+        self.run_as(body, answer, "application/json")
+    }
+    /// `run` with the answer sent as `content_type` (`text/event-stream`: one body chunk holding
+    /// every event, as Envoy's direct_response upstream sends it).
+    fn run_as(&self, body: &[u8], answer: &[u8], content_type: &str) -> bool;
 }
 
 struct Native<F: Filter>(Plugin<F>);
 
 impl<F: Filter> NativeFilter for Native<F> {
-    fn run(&self, body: &[u8], answer: &[u8]) -> bool {
+    fn run_as(&self, body: &[u8], answer: &[u8], content_type: &str) -> bool {
         let plugin = &self.0;
         let host = FakeHost::default();
         {
@@ -46,7 +51,7 @@ impl<F: Filter> NativeFilter for Native<F> {
             let mut s = host.state.borrow_mut();
             s.response_headers = headers(&[
                 (":status", "200"),
-                ("content-type", "application/json"),
+                ("content-type", content_type),
                 ("content-length", &answer.len().to_string()),
             ]);
             s.response_body = answer.to_vec();

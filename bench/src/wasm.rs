@@ -255,8 +255,14 @@ pub fn profile_loop(filter: &str, side: &str, seconds: f64, small: bool) -> crat
         }
         "native" => {
             let f = native_filter(filter, &config(filter))?;
+            let sse = std::env::var_os("PARAPET_BENCH_SSE").is_some();
+            let (answer, content_type) = if sse {
+                (bodies::sse_200().concat(), "text/event-stream")
+            } else {
+                (answer, "application/json")
+            };
             while start.elapsed().as_secs_f64() < seconds {
-                std::hint::black_box(f.run(&body, &answer));
+                std::hint::black_box(f.run_as(&body, &answer, content_type));
                 n += 1;
             }
         }

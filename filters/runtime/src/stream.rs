@@ -85,8 +85,12 @@ pub struct StreamProc {
     kinds: BTreeMap<Channel, SegmentKind>,
     /// Text released per channel (for the view handed to `on_response` at the end).
     released_text: BTreeMap<Channel, String>,
-    /// Bytes received but not yet part of a decoded event (for fail-open pass-through).
+    /// Bytes received but not yet part of a decoded event (for fail-open pass-through):
+    /// `tail[tail_head..]`, which starts at stream offset `tail_start`. Events advance the head;
+    /// the consumed prefix is dropped once per chunk, so a chunk of many events costs linear
+    /// time (dropping it per event moved the rest of a 36 KB chunk 200 times).
     tail: Vec<u8>,
+    tail_head: usize,
     tail_start: usize,
     output: Vec<u8>,
     terminated: bool,
@@ -117,6 +121,7 @@ impl StreamProc {
             kinds: BTreeMap::new(),
             released_text: BTreeMap::new(),
             tail: Vec::new(),
+            tail_head: 0,
             tail_start: 0,
             output: Vec::new(),
             terminated: false,
@@ -141,6 +146,8 @@ impl StreamProc {
         if self.terminated {
             return Ok(Vec::new());
         }
+        self.tail.drain(..self.tail_head);
+        self.tail_head = 0;
         self.tail.extend_from_slice(chunk);
         if !chunk.is_empty() {
             let events = self.parser.push(chunk).map_err(StreamError::Decode)?;
@@ -180,8 +187,8 @@ impl StreamProc {
     fn consume_tail(&mut self, stream_offset: usize) {
         let n = stream_offset
             .saturating_sub(self.tail_start)
-            .min(self.tail.len());
-        self.tail.drain(..n);
+            .min(self.tail.len() - self.tail_head);
+        self.tail_head += n;
         self.tail_start += n;
     }
 
@@ -401,7 +408,9 @@ impl StreamProc {
         for released in self.hold.release(true) {
             out.extend_from_slice(&released.event.raw);
         }
-        out.extend(std::mem::take(&mut self.tail));
+        out.extend_from_slice(&self.tail[self.tail_head..]);
+        self.tail.clear();
+        self.tail_head = 0;
         out
     }
 
@@ -438,6 +447,55 @@ impl StreamProc {
                 .collect(),
             usage: self.parser.usage(),
             error: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chat_event(text: &str) -> String {
+        format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{text}\"}}}}]}}\n\n")
+    }
+
+    /// Fail open after a bad event in the middle of a chunk: the bytes forwarded before the
+    /// error plus `drain_unprocessed` are the stream as received, each byte once — with the
+    /// decoded events consumed from the chunk's buffered copy one by one.
+    #[test]
+    fn fail_open_forwards_every_byte_once_after_an_undecodable_event() {
+        let api = Api::from_name("openai.chat").expect("api");
+        let mut stream = String::new();
+        for w in ["alpha ", "beta ", "gamma ", "delta "] {
+            stream.push_str(&chat_event(w));
+        }
+        stream.push_str("data: {\"choices\": [\n\n");
+        stream.push_str(&chat_event("after"));
+        for split in [stream.len(), 30, 150] {
+            let mut proc = StreamProc::new("t", api, Framing::Sse, Limits::default(), 8, 0);
+            let mut keep = |_: &Output| StreamAction::Keep;
+            let (a, b) = stream.as_bytes().split_at(split);
+            let mut forwarded = Vec::new();
+            let mut failed = false;
+            for (chunk, eos) in [(a, b.is_empty()), (b, true)] {
+                if failed || (chunk.is_empty() && !eos) {
+                    continue;
+                }
+                match proc.push(chunk, eos, &mut keep) {
+                    Ok(out) => forwarded.extend(out),
+                    Err(StreamError::Decode(_)) => {
+                        forwarded.extend(proc.drain_unprocessed());
+                        failed = true;
+                    }
+                    Err(e) => panic!("unexpected error {e}"),
+                }
+            }
+            assert!(failed, "split {split}: the bad event must be reported");
+            assert_eq!(
+                String::from_utf8_lossy(&forwarded),
+                stream,
+                "split {split}: forwarded bytes differ from the stream"
+            );
         }
     }
 }
