@@ -289,7 +289,7 @@ impl StreamParser {
                 ev.name = f.event.clone();
                 let map = |r: Range<usize>| f.to_raw(r);
                 match &f.data {
-                    Some(data) if data.as_slice() == b"[DONE]" => {
+                    Some(data) if &**data == b"[DONE]" => {
                         self.state.sentinel_done(&mut ev);
                     }
                     Some(data) if data.iter().all(|b| b.is_ascii_whitespace()) => {}

@@ -1,6 +1,7 @@
 //! `text/event-stream` framing (WHATWG): events end at an empty line; lines end with
 //! CRLF, LF or CR.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// Where the next complete event in `buf` ends, scanning from `from` (the start of the
@@ -69,15 +70,16 @@ fn line_end(buf: &[u8], from: usize) -> usize {
 
 /// The fields of one event.
 #[derive(Debug, Default)]
-pub(crate) struct Fields {
+pub(crate) struct Fields<'a> {
     pub event: Option<String>,
-    /// `data:` values joined with `\n`.
-    pub data: Option<Vec<u8>>,
+    /// `data:` values joined with `\n`: borrowed from the event when it has one data line
+    /// (nearly every event of every provider), so the common case copies nothing.
+    pub data: Option<Cow<'a, [u8]>>,
     /// For each data line: (start in `data`, start in the raw event, length).
     pub pieces: Vec<(usize, usize, usize)>,
 }
 
-impl Fields {
+impl Fields<'_> {
     /// Maps a range of `data` to the raw event. JSON string literals never contain a
     /// raw newline, so a literal always lies inside one data line.
     pub fn to_raw(&self, r: Range<usize>) -> Range<usize> {
@@ -94,7 +96,7 @@ impl Fields {
 }
 
 /// Splits a complete event into its fields.
-pub(crate) fn fields(raw: &[u8]) -> Fields {
+pub(crate) fn fields(raw: &[u8]) -> Fields<'_> {
     let mut f = Fields::default();
     let mut i = 0;
     while i < raw.len() {
@@ -124,14 +126,18 @@ pub(crate) fn fields(raw: &[u8]) -> Fields {
         };
         let value = &line[value_at..];
         match name {
-            b"data" => {
-                let data = f.data.get_or_insert_with(Vec::new);
-                if !f.pieces.is_empty() {
-                    data.push(b'\n');
+            b"data" => match &mut f.data {
+                None => {
+                    f.pieces.push((0, start + value_at, value.len()));
+                    f.data = Some(Cow::Borrowed(value));
                 }
-                f.pieces.push((data.len(), start + value_at, value.len()));
-                data.extend_from_slice(value);
-            }
+                Some(data) => {
+                    let data = data.to_mut();
+                    data.push(b'\n');
+                    f.pieces.push((data.len(), start + value_at, value.len()));
+                    data.extend_from_slice(value);
+                }
+            },
             b"event" => f.event = Some(String::from_utf8_lossy(value).into_owned()),
             _ => {}
         }
