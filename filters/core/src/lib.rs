@@ -58,6 +58,7 @@ pub mod json;
 mod request_edits;
 mod rewrite;
 pub mod stream;
+mod swar;
 mod view;
 
 pub use api::{detect, framing_for, is_streaming_path, Api, Framing, Operation, Provider};

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use super::string::{decode_escape, decode_literal};
 use super::utf8::{scanned_text, utf8_sequence_len};
 use crate::error::{FormatError, FormatErrorKind, Limits};
+use crate::swar::{eq_bits, HIGHS, ONES};
 
 pub(crate) const NONE: u32 = u32::MAX;
 
@@ -120,20 +121,14 @@ static STRING_STOP: [bool; 256] = {
     t
 };
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
 /// High bit set in the lane of every byte of `w` (little-endian) that is `"`, `\\`,
 /// below 0x20 or non-ASCII — exact up to and including the lowest such lane (SWAR
 /// borrows only propagate upwards from a lane that is itself a hit), so
 /// `trailing_zeros() / 8` is the index of the first byte that needs attention.
 #[inline]
 fn attention_mask(w: u64) -> u64 {
-    let zero = |v: u64| v.wrapping_sub(ONES) & !v;
-    let quote = zero(w ^ (ONES * b'"' as u64));
-    let backslash = zero(w ^ (ONES * b'\\' as u64));
     let control = w.wrapping_sub(ONES * 0x20) & !w;
-    (quote | backslash | control | w) & HIGHS
+    eq_bits(w, b'"') | eq_bits(w, b'\\') | (control | w) & HIGHS
 }
 
 /// [`attention_mask`] of the eight bytes of `chunk` (eight long; else no lane).

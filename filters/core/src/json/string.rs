@@ -79,10 +79,9 @@ pub(crate) fn decode_escape(bytes: &[u8], at: usize) -> (char, usize) {
     (ch, i)
 }
 
-/// Index of the next `\\` at or after `from` (or `b.len()`), eight bytes at a time.
+/// Index of the next `\\` at or after `from` (or `b.len()`): vector blocks, then eight bytes
+/// at a time.
 fn next_backslash(b: &[u8], mut from: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
     if super::scan::VECTOR_BLOCKS {
         while let Some(block) = b.get(from..from + BLOCK) {
             if block_has_backslash(block) {
@@ -91,19 +90,7 @@ fn next_backslash(b: &[u8], mut from: usize) -> usize {
             from += BLOCK;
         }
     }
-    while from + 8 <= b.len() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&b[from..from + 8]);
-        let v = u64::from_le_bytes(word) ^ (ONES * b'\\' as u64);
-        if v.wrapping_sub(ONES) & !v & HIGHS != 0 {
-            break;
-        }
-        from += 8;
-    }
-    while from < b.len() && b[from] != b'\\' {
-        from += 1;
-    }
-    from
+    crate::swar::find_any(b, from, [b'\\'])
 }
 
 /// Whether a [`BLOCK`]-byte block holds a backslash (vector compares; see the scanner).

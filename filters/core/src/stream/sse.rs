@@ -42,30 +42,12 @@ pub(crate) fn next_event(buf: &[u8], from: usize, eof: bool) -> Result<usize, us
     Err(line_start)
 }
 
-/// The index of the first CR or LF at or after `from` (`buf.len()` if none). Eight bytes at a
-/// time: an SSE event is mostly one long `data:` line, and this scan runs over every byte of
+/// The index of the first CR or LF at or after `from` (`buf.len()` if none), eight bytes at
+/// a time: an SSE event is mostly one long `data:` line, and this scan runs over every byte of
 /// the stream (twice: framing, then fields).
 #[inline]
 fn line_end(buf: &[u8], from: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut i = from;
-    while let Some(block) = buf.get(i..i + 8) {
-        let w = u64::from_le_bytes(block.try_into().expect("8 bytes"));
-        // A zero byte in `w ^ b'\n'` or `w ^ b'\r'` marks a line break (the classic
-        // has-zero-byte test; its false positives only occur above a true zero byte, and
-        // the lowest flagged byte is always a true one).
-        let (lf, cr) = (w ^ (ONES * 0x0a), w ^ (ONES * 0x0d));
-        let hits = (lf.wrapping_sub(ONES) & !lf | cr.wrapping_sub(ONES) & !cr) & HIGHS;
-        if hits != 0 {
-            return i + (hits.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while i < buf.len() && buf[i] != b'\n' && buf[i] != b'\r' {
-        i += 1;
-    }
-    i
+    crate::swar::find_any(buf, from, [b'\n', b'\r'])
 }
 
 /// The fields of one event.
@@ -159,34 +141,6 @@ pub(crate) fn bare_json(raw: &[u8]) -> Option<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn line_end_finds_the_first_break_at_every_position() {
-        // Every offset of a break in a run longer than a word, every start, both break bytes,
-        // and bytes around them that differ from a break by one bit (0x0b, 0x0c, 0x8a, 0x8d).
-        for len in 0..40 {
-            for brk in 0..=len {
-                for b in [b'\n', b'\r'] {
-                    let mut buf: Vec<u8> = (0..len)
-                        .map(|i| [b'a', 0x0b, 0x0c, 0x8a, 0x8d][i % 5])
-                        .collect();
-                    if brk < len {
-                        buf[brk] = b;
-                    }
-                    for from in 0..=len {
-                        let want = (from..len)
-                            .find(|&i| buf[i] == b'\n' || buf[i] == b'\r')
-                            .unwrap_or(len);
-                        assert_eq!(
-                            line_end(&buf, from),
-                            want,
-                            "len {len} break {brk} from {from}"
-                        );
-                    }
-                }
-            }
-        }
-    }
 
     #[test]
     fn finds_events_with_any_line_ending() {
