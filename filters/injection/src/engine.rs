@@ -2,6 +2,7 @@
 //! concept occurrences. Both steps are linear in the text (rule evaluation is bounded by a cap
 //! on occurrences per concept, term matching by the longest term).
 
+use crate::bytescan::{HI, LO};
 use crate::config::ConfigError;
 use crate::lexicon::{lang_bit, LEXICON};
 use crate::normalize::{is_cjk, normalize, Normalized};
@@ -591,9 +592,6 @@ const FREE: TrieNode = TrieNode {
     parent: NO_PARENT,
     pattern: NO_PATTERN,
 };
-
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
 
 impl Trie {
     /// A trie of `(term, pattern)` pairs; terms are distinct and not empty.
