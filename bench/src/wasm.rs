@@ -226,17 +226,24 @@ fn detector_alone(
     }
 }
 
-/// `parapet-bench loop FILTER wasm|native SECONDS [small]`: the large case (or with `small`,
-/// the 2 KB request and 1 KB answer) of one filter, over and over, for a profiler (`perf record`; with `PARAPET_WASM_PERFMAP=1` wasmtime names the
-/// JIT-compiled functions).
-pub fn profile_loop(filter: &str, side: &str, seconds: f64, small: bool) -> crate::Result<()> {
-    let (body, answer) = if small {
+/// The request and answer of `loop` and `ab`: the 2 KB chat request and 1 KB answer when
+/// `small`; else the 64 KB prompt, or for response-guard (whose work is on the answer) the
+/// 64 KB answer.
+fn case_bodies(filter: &str, small: bool) -> (Vec<u8>, Vec<u8>) {
+    if small {
         (bodies::chat_2k(false), bodies::answer_1k())
     } else if filter == "response-guard" {
         (bodies::chat_2k(false), bodies::answer_64k())
     } else {
         (bodies::prompt_64k(false), bodies::answer_1k())
-    };
+    }
+}
+
+/// `parapet-bench loop FILTER wasm|native SECONDS [small]`: the large case (or with `small`,
+/// the 2 KB request and 1 KB answer) of one filter, over and over, for a profiler (`perf record`; with `PARAPET_WASM_PERFMAP=1` wasmtime names the
+/// JIT-compiled functions).
+pub fn profile_loop(filter: &str, side: &str, seconds: f64, small: bool) -> crate::Result<()> {
+    let (body, answer) = case_bodies(filter, small);
     let mut start = Instant::now();
     let mut n = 0u64;
     match side {
@@ -281,11 +288,7 @@ pub fn profile_loop(filter: &str, side: &str, seconds: f64, small: bool) -> crat
 /// batch time per request and the median of the per-round ratios B / A: the rounds are moments
 /// apart, so a loaded machine slows both sides of a ratio alike.
 pub fn ab(filter: &str, a: &str, b: &str, seconds: f64, small: bool) -> crate::Result<()> {
-    let (body, answer) = if small {
-        (bodies::chat_2k(false), bodies::answer_1k())
-    } else {
-        (bodies::prompt_64k(false), bodies::answer_1k())
-    };
+    let (body, answer) = case_bodies(filter, small);
     let (req, up) = (request(&body), upstream(&answer));
     let chains = [
         chain_from(filter, std::path::Path::new(a))?,
@@ -316,16 +319,12 @@ pub fn ab(filter: &str, a: &str, b: &str, seconds: f64, small: bool) -> crate::R
         }
         ratios.push(round[1] / round[0]);
     }
-    let mid = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
     println!(
         "{filter}: A {} / B {} per request (medians of {} rounds of {batch}); B / A {:.3}",
-        fmt_time(mid(&mut times[0])),
-        fmt_time(mid(&mut times[1])),
+        fmt_time(median(&times[0])),
+        fmt_time(median(&times[1])),
         ratios.len(),
-        mid(&mut ratios)
+        median(&ratios)
     );
     Ok(())
 }
