@@ -1,7 +1,7 @@
 //! The per-request state machine: everything between the host callbacks and the filter's hooks.
 //! Host-independent (it talks to [`HttpHost`]), so it is unit-tested natively.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use parapet_core::{
     apply_edits, detect, framing_for, is_streaming_path, Api, Edit, Framing, Limits, Operation,
@@ -15,7 +15,7 @@ use crate::host::{Host, HttpHost, Level};
 use crate::identity;
 use crate::metrics;
 use crate::reply;
-use crate::stream::{StreamAction, StreamError, StreamProc};
+use crate::stream::{Look, StreamAction, StreamError, StreamProc};
 use crate::verdict::{Block, Decision, Finding, Reason, TextEdit, Verdict};
 use crate::window::{apply_text_edits, RangeEdits};
 
@@ -1035,17 +1035,19 @@ impl<F: Filter> Exchange<F> {
         let enforce = plugin.common.mode == Mode::Enforce;
         let started = host.now();
         let mut failure: Option<String> = None;
-        let mut decide = |this: &mut Self, output: &Output| -> StreamAction {
-            let mut cx = Cx::new(&mut this.state, &this.info, host as &dyn Host, F::NAME);
+        let mut decide = |this: &mut Self, output: &Output| -> Look {
+            let hold_only = Cell::new(None);
+            let mut cx = Cx::new(&mut this.state, &this.info, host as &dyn Host, F::NAME)
+                .with_hold_only(&hold_only);
             let verdict = match plugin.filter.on_output(&mut cx, output) {
                 Ok(v) => v,
                 Err(e) => {
                     failure.get_or_insert(e.0);
-                    return StreamAction::Keep;
+                    return StreamAction::Keep.into();
                 }
             };
             let text_of = |_: usize| Some(output.text);
-            match &verdict.decision {
+            let action = match &verdict.decision {
                 Decision::Allow => {
                     this.record(plugin, host, &verdict, Phase::Stream, false, None, &text_of);
                     StreamAction::Keep
@@ -1071,6 +1073,10 @@ impl<F: Filter> Exchange<F> {
                     this.record(plugin, host, &verdict, Phase::Stream, false, None, &text_of);
                     StreamAction::Keep
                 }
+            };
+            Look {
+                action,
+                hold_only: hold_only.get(),
             }
         };
         let result = proc.push(&chunk, end_of_stream, &mut |o| decide(self, o));

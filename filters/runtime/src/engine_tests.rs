@@ -11,10 +11,14 @@ use crate::testing::FakeHost;
 #[serde(deny_unknown_fields, default)]
 struct Cfg {
     rewrite_without_declaring: bool,
+    /// Tell the runtime, at each stream look, that only a possible start of "secret" or
+    /// "UNSAFE" at the end is undecided.
+    settle: bool,
 }
 
 struct T {
     declare: bool,
+    settle: bool,
 }
 
 impl Filter for T {
@@ -26,6 +30,7 @@ impl Filter for T {
     fn new(c: Cfg, _: &Common) -> Result<Self, ConfigError> {
         Ok(T {
             declare: !c.rewrite_without_declaring,
+            settle: c.settle,
         })
     }
     fn may_rewrite_request(&self) -> bool {
@@ -67,6 +72,14 @@ impl Filter for T {
             .match_indices("secret")
             .map(|(at, _)| TextEdit::at(at..at + 6, "[X]"))
             .collect();
+        if self.settle {
+            let open = (1..6).rev().find(|&k| {
+                ["secret", "UNSAFE"]
+                    .iter()
+                    .any(|w| o.text.ends_with(&w[..k]))
+            });
+            cx.hold_only_last(open.unwrap_or(0));
+        }
         Ok(Verdict::rewrite(edits))
     }
 }
@@ -694,6 +707,49 @@ fn a_channel_that_stops_growing_does_not_hold_back_the_rest() {
         "the name event waited for the end of the stream"
     );
     assert_eq!(after.last().unwrap(), &wire, "stream delivered unchanged");
+}
+
+#[test]
+fn a_filter_that_settles_its_text_releases_it_before_the_window_fills() {
+    let wire = sse(&["hello ", "there, ", "my se", "cr", "et is ", "UN", "known"]);
+    let shown = |config: &str| -> Vec<String> {
+        let (_, after) = client_after_each_event(config, &wire);
+        after.iter().map(|c| sse_text(c)).collect()
+    };
+    let window = shown(r#"{"stream":{"hold_back_bytes":64}}"#);
+    let settled = shown(r#"{"settle":true,"stream":{"hold_back_bytes":64}}"#);
+    // The whole window: nothing until the end of the stream.
+    assert_eq!(window[5], "");
+    assert_eq!(window.last().unwrap(), "hello there, my [X] is UNknown");
+    // Settled: each event leaves as soon as it is decided; an event ending in a possible start
+    // of a pattern waits (events leave whole).
+    assert_eq!(settled[0], "hello ");
+    assert_eq!(settled[1], "hello there, ");
+    assert_eq!(settled[2], "hello there, ", "\"se\" may start \"secret\"");
+    assert_eq!(settled[3], "hello there, ", "\"secr\" still may");
+    assert_eq!(settled[4], "hello there, my [X] is ");
+    assert_eq!(
+        settled[5], "hello there, my [X] is ",
+        "\"UN\" may start \"UNSAFE\""
+    );
+    assert_eq!(settled.last().unwrap(), "hello there, my [X] is UNknown");
+}
+
+#[test]
+fn a_settling_filter_still_redacts_and_blocks_at_every_split() {
+    let config = r#"{"settle":true,"stream":{"hold_back_bytes":64}}"#;
+    let wire = sse(&["my se", "cr", "et is here"]);
+    for cut in 0..=wire.len() {
+        let (_, client) = respond(config, "text/event-stream", &[&wire[..cut], &wire[cut..]]);
+        assert_eq!(sse_text(&client), "my [X] is here", "cut {cut}");
+    }
+    let wire = sse(&["hello ", "UNS", "AFE tail"]);
+    for cut in 0..=wire.len() {
+        let (_, client) = respond(config, "text/event-stream", &[&wire[..cut], &wire[cut..]]);
+        let text = String::from_utf8_lossy(&client);
+        assert!(!text.contains("UNS"), "cut {cut}: {text}");
+        assert!(text.contains("\"error\""), "cut {cut}: {text}");
+    }
 }
 
 #[test]

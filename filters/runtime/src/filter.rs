@@ -1,6 +1,6 @@
 //! The filter-author API: implement [`Filter`], export it with [`crate::export_filter!`].
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::time::SystemTime;
 
 use parapet_core::{Api, RequestView, ResponseView, SegmentKind};
@@ -150,6 +150,7 @@ pub struct Cx<'a, S> {
     pub(crate) filter: &'static str,
     pub(crate) body: Option<&'a [u8]>,
     pub(crate) response_headers: Option<&'a RefCell<Vec<(String, String)>>>,
+    pub(crate) hold_only: Option<&'a Cell<Option<usize>>>,
 }
 
 impl<'a, S> Cx<'a, S> {
@@ -167,6 +168,7 @@ impl<'a, S> Cx<'a, S> {
             filter,
             body: None,
             response_headers: None,
+            hold_only: None,
         }
     }
 
@@ -212,6 +214,26 @@ impl<'a, S> Cx<'a, S> {
                 ));
                 false
             }
+        }
+    }
+
+    /// The same context with a cell that collects [`Cx::hold_only_last`] (the runtime sets it
+    /// for stream looks).
+    pub fn with_hold_only(mut self, cell: &'a Cell<Option<usize>>) -> Self {
+        self.hold_only = Some(cell);
+        self
+    }
+
+    /// From `on_output` on a stream: only the last `bytes` of `output.text` can still change
+    /// this filter's decisions (a value or phrase that may still be completing, with the
+    /// context it will be judged on); everything before is decided. The runtime then releases
+    /// the events before that tail now instead of after a whole hold-back window
+    /// ([`Filter::stream_window`]) of later text: the client sees the first tokens sooner. It
+    /// never holds more than the window, and a look that does not call this holds the whole
+    /// window. Claim only what you have decided: text released early cannot be rewritten.
+    pub fn hold_only_last(&self, bytes: usize) {
+        if let Some(cell) = self.hold_only {
+            cell.set(Some(bytes));
         }
     }
 

@@ -26,6 +26,24 @@ pub enum StreamAction {
     Terminate(Block),
 }
 
+/// The engine's answer to one look: the action, and how much of the pending text the filter
+/// still needs held (`None`: the whole window).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Look {
+    pub action: StreamAction,
+    /// Bytes at the end of the text shown to the filter that can still change.
+    pub hold_only: Option<usize>,
+}
+
+impl From<StreamAction> for Look {
+    fn from(action: StreamAction) -> Look {
+        Look {
+            action,
+            hold_only: None,
+        }
+    }
+}
+
 /// Why the stream could not be processed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StreamError {
@@ -141,7 +159,7 @@ impl StreamProc {
         &mut self,
         chunk: &[u8],
         end_of_stream: bool,
-        decide: &mut dyn FnMut(&Output) -> StreamAction,
+        decide: &mut dyn FnMut(&Output) -> Look,
     ) -> Result<Vec<u8>, StreamError> {
         if self.terminated {
             return Ok(Vec::new());
@@ -172,7 +190,7 @@ impl StreamProc {
     fn on_events(
         &mut self,
         events: Vec<StreamEvent>,
-        decide: &mut dyn FnMut(&Output) -> StreamAction,
+        decide: &mut dyn FnMut(&Output) -> Look,
     ) -> Result<(), StreamError> {
         for event in events {
             self.consume_tail(event.offset.end);
@@ -195,7 +213,7 @@ impl StreamProc {
     fn on_event(
         &mut self,
         event: StreamEvent,
-        decide: &mut dyn FnMut(&Output) -> StreamAction,
+        decide: &mut dyn FnMut(&Output) -> Look,
     ) -> Result<(), StreamError> {
         let done = event.done;
         let pieces: Vec<Piece<Channel>> = event
@@ -240,8 +258,8 @@ impl StreamProc {
                 self.hold.close(&other);
             }
             // Edits on the ended channels leave this channel's pending text as it was.
-            let action = self.look(&channel, &pending, start, false, decide);
-            self.apply(&channel, action)?;
+            let look = self.look(&channel, &pending, start, false, decide);
+            self.apply(&channel, look)?;
             if self.terminated {
                 return Ok(());
             }
@@ -255,10 +273,7 @@ impl StreamProc {
     }
 
     /// Last look at every channel (`is_final`), then release everything.
-    fn finalize(
-        &mut self,
-        decide: &mut dyn FnMut(&Output) -> StreamAction,
-    ) -> Result<(), StreamError> {
+    fn finalize(&mut self, decide: &mut dyn FnMut(&Output) -> Look) -> Result<(), StreamError> {
         if !self.finalized {
             // Every channel seen, not only those with text still held: with a small window a
             // channel's text may all be released already, and filters still need their final
@@ -284,12 +299,12 @@ impl StreamProc {
     fn final_look(
         &mut self,
         channel: &Channel,
-        decide: &mut dyn FnMut(&Output) -> StreamAction,
+        decide: &mut dyn FnMut(&Output) -> Look,
     ) -> Result<(), StreamError> {
         let pending = self.hold.pending(channel);
-        let action = self.look(channel, &pending, pending.len(), true, decide);
+        let look = self.look(channel, &pending, pending.len(), true, decide);
         self.finals.insert(*channel);
-        self.apply(channel, action)
+        self.apply(channel, look)
     }
 
     /// One look at a channel: its pending text (after up to `context` bytes of released text
@@ -300,8 +315,8 @@ impl StreamProc {
         pending: &str,
         start: usize,
         is_final: bool,
-        decide: &mut dyn FnMut(&Output) -> StreamAction,
-    ) -> StreamAction {
+        decide: &mut dyn FnMut(&Output) -> Look,
+    ) -> Look {
         let released = self.released_text.get(channel).map_or("", String::as_str);
         let mut from = released.len().saturating_sub(self.context);
         while !released.is_char_boundary(from) {
@@ -312,12 +327,13 @@ impl StreamProc {
             return decide(&self.output_for(channel, pending, start, is_final));
         }
         let text = format!("{prefix}{pending}");
-        match decide(&self.output_for(channel, &text, prefix.len() + start, is_final)) {
-            // Edits would be over released text too; only monitor mode has context, and it
-            // never edits.
-            StreamAction::Rewrite(_) => StreamAction::Keep,
-            other => other,
+        let mut look = decide(&self.output_for(channel, &text, prefix.len() + start, is_final));
+        // Edits would be over released text too; only monitor mode has context, and it never
+        // edits.
+        if let StreamAction::Rewrite(_) = look.action {
+            look.action = StreamAction::Keep;
         }
+        look
     }
 
     fn output_for<'a>(
@@ -342,13 +358,25 @@ impl StreamProc {
         }
     }
 
-    fn apply(&mut self, channel: &Channel, action: StreamAction) -> Result<(), StreamError> {
-        match action {
-            StreamAction::Keep => Ok(()),
-            StreamAction::Rewrite(edits) => self
-                .hold
-                .apply_edits(channel, &edits)
-                .map_err(|e| StreamError::Edit(e.0)),
+    fn apply(&mut self, channel: &Channel, look: Look) -> Result<(), StreamError> {
+        let pending_len = self.hold.pending_len(channel);
+        match look.action {
+            StreamAction::Keep => {
+                if let Some(tail) = look.hold_only {
+                    self.hold.hold_only(channel, tail.min(pending_len));
+                }
+                Ok(())
+            }
+            StreamAction::Rewrite(edits) => {
+                self.hold
+                    .apply_edits(channel, &edits)
+                    .map_err(|e| StreamError::Edit(e.0))?;
+                if let Some(tail) = look.hold_only {
+                    let tail = tail_after_edits(pending_len, tail, &edits);
+                    self.hold.hold_only(channel, tail);
+                }
+                Ok(())
+            }
             StreamAction::Terminate(block) => {
                 self.hold.discard();
                 let event = self.error_event(&block);
@@ -451,6 +479,24 @@ impl StreamProc {
     }
 }
 
+/// Where a tail of `tail` bytes of a `len`-byte text ends up once `edits` are applied: edits
+/// before its start shift it, an edit reaching into it pulls its start back to the edit's start
+/// (the replacement is held with it).
+fn tail_after_edits(len: usize, tail: usize, edits: &[(Range<usize>, String)]) -> usize {
+    let start = len.saturating_sub(tail);
+    let grow = |r: &Range<usize>, rep: &String| rep.len() as isize - r.len() as isize;
+    let new_len = len as isize + edits.iter().map(|(r, t)| grow(r, t)).sum::<isize>();
+    let mut new_start = start as isize;
+    for (r, rep) in edits.iter().rev() {
+        if r.end <= start {
+            new_start += grow(r, rep);
+        } else if r.start < start {
+            new_start = r.start as isize;
+        }
+    }
+    (new_len - new_start).max(0) as usize
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,7 +519,7 @@ mod tests {
         stream.push_str(&chat_event("after"));
         for split in [stream.len(), 30, 150] {
             let mut proc = StreamProc::new("t", api, Framing::Sse, Limits::default(), 8, 0);
-            let mut keep = |_: &Output| StreamAction::Keep;
+            let mut keep = |_: &Output| Look::from(StreamAction::Keep);
             let (a, b) = stream.as_bytes().split_at(split);
             let mut forwarded = Vec::new();
             let mut failed = false;
@@ -497,5 +543,17 @@ mod tests {
                 "split {split}: forwarded bytes differ from the stream"
             );
         }
+    }
+
+    #[test]
+    fn a_tail_follows_the_edits_before_it_and_swallows_one_reaching_into_it() {
+        let e = |a: usize, b: usize, t: &str| (a..b, t.to_string());
+        // "my secret is he" (15 bytes), tail "he": edits before it move it, not its length.
+        assert_eq!(tail_after_edits(15, 2, &[e(3, 9, "[X]")]), 2);
+        // An edit reaching into the tail: the tail starts at the edit and holds its output.
+        assert_eq!(tail_after_edits(15, 4, &[e(10, 13, "[SECRET]")]), 10);
+        // An edit inside the tail changes the tail's length with it.
+        assert_eq!(tail_after_edits(15, 6, &[e(10, 12, "")]), 4);
+        assert_eq!(tail_after_edits(15, 0, &[e(0, 15, "")]), 0);
     }
 }

@@ -51,6 +51,9 @@ pub struct HoldBack<E, K> {
     window: usize,
     queue: VecDeque<Held<E, K>>,
     pending_len: BTreeMap<K, usize>,
+    /// Channels whose filter said only their last N pending bytes can still change (N below
+    /// `window`): their earlier text need not wait for a full window behind it.
+    tails: BTreeMap<K, usize>,
     /// Channels known to have ended: their pieces need no later text to leave the window.
     closed: BTreeSet<K>,
 }
@@ -62,6 +65,7 @@ impl<E, K: Ord + Clone> HoldBack<E, K> {
             window,
             queue: VecDeque::new(),
             pending_len: BTreeMap::new(),
+            tails: BTreeMap::new(),
             closed: BTreeSet::new(),
         }
     }
@@ -73,6 +77,9 @@ impl<E, K: Ord + Clone> HoldBack<E, K> {
         for piece in &pieces {
             if !piece.text.is_empty() {
                 self.closed.remove(&piece.channel);
+                // New text has not been judged yet: the full window applies until the filter
+                // looks at it and says otherwise.
+                self.tails.remove(&piece.channel);
             }
             let len = self.pending_len.entry(piece.channel.clone()).or_insert(0);
             if !starts.iter().any(|(k, _)| *k == piece.channel) {
@@ -93,6 +100,11 @@ impl<E, K: Ord + Clone> HoldBack<E, K> {
         self.pending_len.keys().cloned().collect()
     }
 
+    /// Length of a channel's pending text.
+    pub fn pending_len(&self, channel: &K) -> usize {
+        self.pending_len.get(channel).copied().unwrap_or(0)
+    }
+
     /// The pending (unreleased) text of a channel.
     pub fn pending(&self, channel: &K) -> String {
         let mut out = String::new();
@@ -102,6 +114,18 @@ impl<E, K: Ord + Clone> HoldBack<E, K> {
             }
         }
         out
+    }
+
+    /// Declares that only the last `tail` bytes of a channel's pending text can still change
+    /// (the filter decided everything before them): its events leave once that many bytes follow
+    /// them rather than a whole window. Never more than the window is held; new text on the
+    /// channel restores the window until the next call.
+    pub fn hold_only(&mut self, channel: &K, tail: usize) {
+        if tail < self.window {
+            self.tails.insert(channel.clone(), tail);
+        } else {
+            self.tails.remove(channel);
+        }
     }
 
     /// Marks a channel as ended: no more text will follow it (until it receives some), so
@@ -183,8 +207,9 @@ impl<E, K: Ord + Clone> HoldBack<E, K> {
         Ok(())
     }
 
-    /// Releases the events that have at least `window` bytes of later text on every channel they
-    /// carry text on (all events when `end_of_stream`).
+    /// Releases the events that have at least `window` bytes (or the tail set by
+    /// [`HoldBack::hold_only`]) of later text on every channel they carry text on (all events
+    /// when `end_of_stream`).
     pub fn release(&mut self, end_of_stream: bool) -> Vec<Released<E, K>> {
         let mut out = Vec::new();
         while let Some(front) = self.queue.front() {
@@ -194,7 +219,8 @@ impl<E, K: Ord + Clone> HoldBack<E, K> {
                     let end = used.entry(&p.channel).or_insert(0);
                     *end += p.text.len();
                     let pending = self.pending_len.get(&p.channel).copied().unwrap_or(0);
-                    self.closed.contains(&p.channel) || *end + self.window <= pending
+                    let hold = self.tails.get(&p.channel).copied().unwrap_or(self.window);
+                    self.closed.contains(&p.channel) || *end + hold <= pending
                 });
                 if !releasable {
                     break;
@@ -224,6 +250,7 @@ impl<E, K: Ord + Clone> HoldBack<E, K> {
     pub fn discard(&mut self) {
         self.queue.clear();
         self.pending_len.clear();
+        self.tails.clear();
         self.closed.clear();
     }
 }
@@ -461,5 +488,29 @@ mod tests {
         assert_eq!(apply_text_edits("abcdef", &edits).unwrap(), "Xbcf");
         let reversed = Range { start: 2, end: 1 };
         assert!(apply_text_edits("abc", &[(reversed, String::new())]).is_err());
+    }
+
+    #[test]
+    fn hold_only_releases_decided_events_and_new_text_restores_the_window() {
+        let mut hb: Hb = HoldBack::new(100);
+        hb.push(1, vec![piece(0, "hello ")]);
+        hb.push(2, vec![piece(0, "wor")]);
+        assert!(hb.release(false).is_empty(), "the window holds both");
+        hb.hold_only(&0, 3);
+        let out = hb.release(false);
+        assert_eq!(
+            released_text(&out, 0),
+            "hello ",
+            "\"wor\" is the undecided tail"
+        );
+        // New text has not been judged: the whole window again.
+        hb.push(3, vec![piece(0, "ld")]);
+        assert!(hb.release(false).is_empty());
+        hb.hold_only(&0, 0);
+        assert_eq!(released_text(&hb.release(false), 0), "world");
+        // A tail at or above the window is the window.
+        hb.push(4, vec![piece(0, "x")]);
+        hb.hold_only(&0, 500);
+        assert!(hb.release(false).is_empty());
     }
 }
