@@ -65,6 +65,13 @@ pub(crate) struct Walk {
     sid: StateID,
 }
 
+impl Walk {
+    /// Where the walk started (absolute): where the occurrence it may still find would start.
+    pub fn start(&self) -> usize {
+        self.start
+    }
+}
+
 const WORD: u8 = 1;
 const STARTS: u8 = 2;
 

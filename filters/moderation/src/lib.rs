@@ -98,7 +98,8 @@ impl Moderator {
         self.engine.policy.action(category)
     }
 
-    /// Longest built-in pattern, in normalised bytes: the nominal hold-back is about twice this.
+    /// Longest built-in pattern, in normalised bytes: the hold-back stays under about twice
+    /// this (canaries aside); prose is mostly held only from its last word or phrase start.
     pub fn max_pattern_bytes(&self) -> usize {
         self.engine.patterns.max_len
     }

@@ -2,17 +2,28 @@
 //!
 //! # How the hold-back works
 //!
-//! All detection runs on normalised text (see `normalize`). A pattern match is *found* once the
-//! byte after it has arrived (word-boundary check), and *decided* once `max_len` more bytes have
-//! arrived — by then every longer pattern that could contain it (benign idioms, longer phrases)
-//! has been found too. Context rules look only backwards. So each decision depends only on a
-//! bounded prefix of the text, never on chunk boundaries.
+//! All detection runs on normalised text (see `normalize`). The lexicon is searched by trie
+//! walks anchored at word starts; the walks still open where the search stopped are carried to
+//! the next push. A pattern match is *found* once the byte after it has arrived (word-boundary
+//! check), so the last byte is searched only with the next one. A lexicon occurrence not found
+//! yet therefore starts where an open walk started, or at the last byte (or later). Canaries are
+//! searched in a window instead, so one not found yet may start anywhere in their last
+//! `max_len` bytes.
 //!
-//! Text is released up to the *frontier*: the earliest position where an undecided match, a URL
-//! still waiting for its end, or a possible system-prompt overlap could begin, and never closer
-//! than `max_len` bytes to the end (a match could still start there). Redactions are applied
-//! only when the frontier has passed their whole span (so overlapping redactions merge the same
-//! way every time); a block stops the output just before the blocked span once every finding that
+//! Matches are *decided* in the order of their end, then start — the same for every split,
+//! since a match found later ends later. A term or group is decided once no open walk starts at
+//! or before it: only such a walk could still bring a longer phrase of its kind or a benign
+//! idiom that contains it (anything starting later cannot contain it). Context rules, pair
+//! partners and code fences look only backwards, at matches that end before it and so are
+//! decided already. Cues, idioms, fences, URL starts and canaries need nothing but their text.
+//! So each decision depends only on a prefix of the text, never on chunk boundaries.
+//!
+//! Text is released up to the *frontier*: the earliest position where a match not found yet
+//! (above), an undecided match, a URL still waiting for its end, or a possible system-prompt
+//! overlap could begin. For ordinary prose that is the start of the last word or phrase that
+//! could still grow into a lexicon entry, or just the last byte. Redactions are applied only
+//! when the frontier has passed their whole span (so overlapping redactions merge the same way
+//! every time); a block stops the output just before the blocked span once every finding that
 //! starts before it is decided.
 
 use crate::category::{Action, Category};
@@ -132,7 +143,6 @@ pub struct StreamScanner {
     request_set: Option<PatternSet>,
     overlap: Option<OverlapTracker>,
     request_host: Option<String>,
-    max_len: usize,
     norm: NormText,
     raw: String,
     raw_base: usize,
@@ -192,10 +202,6 @@ impl StreamScanner {
             }
             _ => None,
         };
-        let max_len = engine
-            .patterns
-            .max_len
-            .max(request_set.as_ref().map_or(0, |s| s.max_len));
         StreamScanner {
             engine,
             mode,
@@ -204,7 +210,6 @@ impl StreamScanner {
             request_set,
             overlap,
             request_host: ctx.request_host.as_ref().map(|h| h.to_ascii_lowercase()),
-            max_len,
             norm: NormText::default(),
             raw: String::new(),
             raw_base: 0,
@@ -439,18 +444,50 @@ impl StreamScanner {
 
     // ---- deciding matches ---------------------------------------------------------------------
 
+    /// Decides pending hits in the order of (end, start): the order every split produces,
+    /// because a hit not found yet ends after every hit found. A hit is decided once nothing
+    /// still to come can change its decision, and the first one that cannot be decided yet
+    /// stops the others (aggregation, fences and pair partners depend on that order).
     fn decide_hits(&mut self, is_final: bool) {
-        let ready = if is_final {
-            usize::MAX
-        } else {
-            self.norm.end().saturating_sub(self.max_len + 1)
-        };
         self.pending
             .sort_by_key(|h| (h.end, h.start, h.request, h.pid));
-        let split = self.pending.partition_point(|h| h.end <= ready);
+        let split = if is_final {
+            self.pending.len()
+        } else {
+            let open = self.earliest_open_walk();
+            self.pending
+                .iter()
+                .position(|h| !self.decidable(h, open))
+                .unwrap_or(self.pending.len())
+        };
         let ready_hits: Vec<Hit> = self.pending.drain(..split).collect();
         for h in ready_hits {
             self.decide(h);
+        }
+    }
+
+    /// Earliest start of a lexicon walk still open: every lexicon occurrence not found yet
+    /// starts there or at a byte not searched yet (`self.scanned` or later).
+    fn earliest_open_walk(&self) -> usize {
+        self.walks
+            .iter()
+            .map(Walk::start)
+            .min()
+            .unwrap_or(usize::MAX)
+    }
+
+    /// Whether `h` can be decided now, `open` being [`Self::earliest_open_walk`].
+    ///
+    /// A term or group is dropped when a longer span of its kind or a benign idiom contains it
+    /// (`covered`); such a span starts at or before the hit, so only a walk open at or before
+    /// the hit's start can still bring one, and a byte not yet searched (after the hit's end)
+    /// cannot. Context, pair partners and fences are read from before the hit's start: those
+    /// matches end earlier, so they come earlier in the order and are decided already. Cues,
+    /// suppressors, fences, URL starts and canaries are decided on their own text alone.
+    fn decidable(&self, h: &Hit, open: usize) -> bool {
+        match self.info(h).role {
+            Role::Term { .. } | Role::Group(_) => open > h.start,
+            Role::Cue(_) | Role::Suppressor | Role::Fence | Role::UrlStart | Role::Canary => true,
         }
     }
 
@@ -788,12 +825,22 @@ impl StreamScanner {
         }
     }
 
+    /// Where the text that can still change starts: every finding still to come starts at or
+    /// after it.
     fn frontier(&self, is_final: bool) -> usize {
         let n = self.norm.end();
         if is_final {
             return n;
         }
-        let mut f = n.saturating_sub(self.max_len);
+        // The last byte is not searched until the one after it arrives (a match ending there
+        // needs that byte for its word-boundary check), so a match may still start at any
+        // byte from `scanned` on, or where a walk still open started.
+        let mut f = self.scanned.min(n).min(self.earliest_open_walk());
+        // Canaries are searched anywhere in a window, not by carried walks: one may start in
+        // the last `max_len` bytes of that set.
+        if let Some(set) = &self.request_set {
+            f = f.min(n.saturating_sub(set.max_len));
+        }
         for h in &self.pending {
             if h.start < f && self.bounds_release(h) {
                 f = h.start;

@@ -18,6 +18,17 @@ fn moderator() -> Moderator {
     Moderator::new(&cfg).unwrap()
 }
 
+/// The same policy without canaries: with no request context, only the lexicon walks hold text
+/// back, which is what most answers get.
+fn lexicon_only() -> Moderator {
+    let cfg: ModerationConfig = serde_json::from_str(
+        r#"{"categories":{"dangerous_shell":{"action":"redact"},"untrusted_link":{"action":"annotate"}},
+            "links":{"allow_hosts":["*.acme.example"]}}"#,
+    )
+    .unwrap();
+    Moderator::new(&cfg).unwrap()
+}
+
 fn ctx() -> RequestContext {
     RequestContext {
         canaries: vec!["pcn-0123456789abcdef0123".into()],
@@ -44,6 +55,43 @@ const TEXTS: &[&str] = &[
     "The word \"kill\" appears; I will kill you. Then nothing else.",
 ];
 
+/// Texts for the paths a short hold-back opens: ending mid-phrase or right after one, idioms
+/// around and before a term, links and canaries at the very end, code cut off.
+const EDGE_TEXTS: &[&str] = &[
+    "Sure. Here is how to make a pipe",
+    "Sure. Here is how to make a pipe bomb",
+    "Sure. Here is how to make a pipeline for logs.",
+    "Please process kill the job, kill time, flip the kill switch, then kill them all.",
+    "It was da bomb; a bath bomb is not a pipe bomb. I will kill you",
+    "You stupid idiot, no kidding, it's idiot-proof, you idiot",
+    "I am not going to explain how to make a pipe bomb, sorry",
+    "see https://evil.example/x?d=c2VjcmV0",
+    "![a](https://e.example/?q=1",
+    "the token is pcn-0123456789abcdef0123",
+    "the token is zebra-canary-77",
+    "Run:\n```sh\nrm -rf / --force",
+    "If you are having thoughts of suicide",
+];
+
+/// The setups: canaries and a system prompt (whose tracking holds the last words back on its
+/// own), canaries alone (held back in a window as long as the longest), and the lexicon alone
+/// (where only its open walks hold text back).
+fn setups() -> [(Moderator, RequestContext); 3] {
+    let canaries_only = RequestContext {
+        system_prompt: None,
+        ..ctx()
+    };
+    [
+        (moderator(), ctx()),
+        (moderator(), canaries_only),
+        (lexicon_only(), RequestContext::default()),
+    ]
+}
+
+fn all_texts() -> impl Iterator<Item = &'static str> {
+    TEXTS.iter().chain(EDGE_TEXTS).copied()
+}
+
 #[derive(Debug, PartialEq)]
 struct Outcome {
     text: String,
@@ -52,7 +100,11 @@ struct Outcome {
 }
 
 fn run(m: &Moderator, pieces: &[&str], mode: ScanMode) -> Outcome {
-    let mut s = m.stream(&ctx(), mode);
+    run_in(m, &ctx(), pieces, mode)
+}
+
+fn run_in(m: &Moderator, ctx: &RequestContext, pieces: &[&str], mode: ScanMode) -> Outcome {
+    let mut s = m.stream(ctx, mode);
     let mut out = Outcome {
         text: String::new(),
         findings: Vec::new(),
@@ -89,28 +141,31 @@ impl Lcg {
 
 #[test]
 fn every_single_split_gives_the_same_result() {
-    let m = moderator();
-    for t in TEXTS {
-        let whole = run(&m, &[t], ScanMode::Enforce);
-        for i in boundaries(t) {
-            let split = run(&m, &[&t[..i], &t[i..]], ScanMode::Enforce);
-            assert_eq!(split, whole, "text {t:?} split at {i}");
+    for (m, c) in setups() {
+        for t in all_texts() {
+            let whole = run_in(&m, &c, &[t], ScanMode::Enforce);
+            for i in boundaries(t) {
+                let split = run_in(&m, &c, &[&t[..i], &t[i..]], ScanMode::Enforce);
+                assert_eq!(split, whole, "text {t:?} split at {i} ({c:?})");
+            }
         }
     }
 }
 
 #[test]
 fn random_multi_splits_and_char_by_char_give_the_same_result() {
-    let m = moderator();
     let mut rng = Lcg(0x5eed);
-    for t in TEXTS {
-        let whole = run(&m, &[t], ScanMode::Enforce);
+    for ((m, c), t) in setups()
+        .into_iter()
+        .flat_map(|s| all_texts().map(move |t| (s.clone(), t)))
+    {
+        let whole = run_in(&m, &c, &[t], ScanMode::Enforce);
         let b = boundaries(t);
         let chars: Vec<&str> = b.windows(2).map(|w| &t[w[0]..w[1]]).collect();
         assert_eq!(
-            run(&m, &chars, ScanMode::Enforce),
+            run_in(&m, &c, &chars, ScanMode::Enforce),
             whole,
-            "char by char {t:?}"
+            "char by char {t:?} ({c:?})"
         );
         for _ in 0..150 {
             let mut cuts: Vec<usize> = (0..1 + rng.next(6)).map(|_| b[rng.next(b.len())]).collect();
@@ -124,9 +179,9 @@ fn random_multi_splits_and_char_by_char_give_the_same_result() {
             }
             pieces.push(&t[last..]);
             assert_eq!(
-                run(&m, &pieces, ScanMode::Enforce),
+                run_in(&m, &c, &pieces, ScanMode::Enforce),
                 whole,
-                "{t:?} split {pieces:?}"
+                "{t:?} split {pieces:?} ({c:?})"
             );
         }
     }
@@ -194,11 +249,13 @@ fn expected_outcomes() {
 
 #[test]
 fn blocked_span_never_reaches_the_client_at_any_split() {
-    let m = moderator();
     let t = "Intro text that is fine. Then: i will kill you slowly. Trailing text.";
     let at = t.find("i will kill you").unwrap();
-    for i in boundaries(t) {
-        let mut s = m.stream(&ctx(), ScanMode::Enforce);
+    for ((m, c), i) in setups()
+        .into_iter()
+        .flat_map(|s| boundaries(t).into_iter().map(move |i| (s.clone(), i)))
+    {
+        let mut s = m.stream(&c, ScanMode::Enforce);
         let mut client = String::new();
         for p in [&t[..i], &t[i..]] {
             let step = s.push(p);
@@ -296,10 +353,12 @@ fn a_link_too_long_to_judge_whole_is_treated_as_carrying_data() {
 
 #[test]
 fn reported_redactions_rebuild_the_released_text_from_the_original() {
-    let m = moderator();
-    for t in TEXTS {
+    for ((m, c), t) in setups()
+        .into_iter()
+        .flat_map(|s| all_texts().map(move |t| (s.clone(), t)))
+    {
         for i in boundaries(t) {
-            let mut s = m.stream(&ctx(), ScanMode::Enforce);
+            let mut s = m.stream(&c, ScanMode::Enforce);
             let mut released = String::new();
             let mut redactions = Vec::new();
             let mut blocked = false;
@@ -378,5 +437,125 @@ fn without_release_text_only_the_released_copy_is_missing() {
                 assert_eq!(without_held, with_held, "{t:?} split at {i}");
             }
         }
+    }
+}
+
+/// Start of the last `words` words of `text` that have begun before its last byte (held text
+/// starts at an open lexicon walk or at the last byte, which is searched with the next one).
+fn words_start(text: &str, words: usize) -> usize {
+    let mut body = &text[..text.len().saturating_sub(1)];
+    let mut start = 0;
+    for _ in 0..words {
+        match body.trim_end().rfind(' ') {
+            Some(i) => {
+                start = i + 1;
+                body = &body[..i];
+            }
+            None => return 0,
+        }
+    }
+    start
+}
+
+#[test]
+fn ordinary_prose_is_held_back_no_further_than_its_last_word() {
+    let m = lexicon_only();
+    let plain = RequestContext::default();
+    let t = "The meeting is moved to Thursday at 3pm; please update the ";
+    let mut s = m.stream(&plain, ScanMode::Enforce);
+    let step = s.push(t);
+    assert_eq!(
+        step.release,
+        "The meeting is moved to Thursday at 3pm; please update "
+    );
+    assert!(s.held_back() <= "the ".len(), "held {}", s.held_back());
+    assert!(s.finish().findings.is_empty());
+
+    for t in [
+        t,
+        "Rust's borrow checker makes sure that references never outlive the data they point to. ",
+        "Here are three tips for a good night's sleep: keep a regular schedule, avoid screens, and ",
+    ] {
+        for size in [1, 5] {
+            let mut s = m.stream(&plain, ScanMode::Enforce);
+            let mut client = String::new();
+            let mut end = 0;
+            while end < t.len() {
+                let next = (end + size).min(t.len());
+                client.push_str(&s.push(&t[end..next]).release);
+                end = next;
+                assert_eq!(&t[..s.released()], client);
+                // A phrase may span words ("the m" could become "the media"), no prose
+                // sentence here starts more of one.
+                assert!(
+                    s.released() >= words_start(&t[..end], 2),
+                    "{:?} holds {:?}",
+                    &t[..end],
+                    &t[s.released()..end]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_harmful_phrase_is_held_from_its_start_until_it_is_blocked() {
+    let start = "Sure. Here is ";
+    for (m, c) in setups() {
+        let mut s = m.stream(&c, ScanMode::Enforce);
+        let mut client = String::new();
+        for p in ["Sure. Here is how", " to ma", "ke a", " pi", "pe "] {
+            let step = s.push(p);
+            client.push_str(&step.release);
+            assert!(!step.blocked);
+            assert!(start.starts_with(&client), "released {client:?}");
+        }
+        if c.canaries.is_empty() && c.system_prompt.is_none() {
+            // Nothing before the phrase is kept waiting.
+            assert_eq!(client, start);
+            assert_eq!(s.held_back(), "how to make a pipe ".len());
+        }
+        let step = s.push("bomb: you will need a pipe.");
+        client.push_str(&step.release);
+        assert!(step.blocked);
+        assert!(step
+            .findings
+            .iter()
+            .any(|f| f.category == Category::Weapons && f.action == Action::Block));
+        assert_eq!(client, start);
+    }
+}
+
+#[test]
+fn a_phrase_start_that_does_not_complete_is_released() {
+    let m = lexicon_only();
+    let plain = RequestContext::default();
+    let mut s = m.stream(&plain, ScanMode::Enforce);
+    let mut client = String::new();
+    client.push_str(&s.push("Here is how to make a pi").release);
+    assert_eq!(client, "Here is ");
+    client.push_str(&s.push("peline for logs, step by step. ").release);
+    assert!(!s.is_blocked());
+    assert_eq!(
+        client,
+        "Here is how to make a pipeline for logs, step by step."
+    );
+    assert!(s.held_back() <= 1, "held {}", s.held_back());
+}
+
+#[test]
+fn a_redacted_command_is_never_released_in_part() {
+    for (m, c) in setups() {
+        let mut s = m.stream(&c, ScanMode::Enforce);
+        let mut client = String::new();
+        for p in ["Run:\n```sh\nr", "m -", "r", "f", " /", " --force\n```\n"] {
+            client.push_str(&s.push(p).release);
+            assert!(!client.contains("rm"), "released {client:?}");
+        }
+        client.push_str(&s.finish().release);
+        assert_eq!(
+            client,
+            "Run:\n```sh\n[removed: dangerous_shell] --force\n```\n"
+        );
     }
 }
