@@ -255,6 +255,24 @@ impl<E, K: Ord + Clone> HoldBack<E, K> {
     }
 }
 
+/// Where a tail of `tail` bytes of a `len`-byte text ends up once `edits` are applied: edits
+/// before its start shift it, an edit reaching into it pulls its start back to the edit's start
+/// (the replacement is held with it).
+pub fn tail_after_edits(len: usize, tail: usize, edits: &[(Range<usize>, String)]) -> usize {
+    let start = len.saturating_sub(tail);
+    let grow = |r: &Range<usize>, rep: &String| rep.len() as isize - r.len() as isize;
+    let new_len = len as isize + edits.iter().map(|(r, t)| grow(r, t)).sum::<isize>();
+    let mut new_start = start as isize;
+    for (r, rep) in edits.iter().rev() {
+        if r.end <= start {
+            new_start += grow(r, rep);
+        } else if r.start < start {
+            new_start = r.start as isize;
+        }
+    }
+    (new_len - new_start).max(0) as usize
+}
+
 /// Validates edits against a text: in bounds, on char boundaries, sorted, not overlapping.
 pub fn check_edits(text: &str, edits: &[(Range<usize>, String)]) -> Result<(), EditError> {
     let mut previous_end = 0;
@@ -512,5 +530,17 @@ mod tests {
         hb.push(4, vec![piece(0, "x")]);
         hb.hold_only(&0, 500);
         assert!(hb.release(false).is_empty());
+    }
+
+    #[test]
+    fn a_tail_follows_the_edits_before_it_and_swallows_one_reaching_into_it() {
+        let e = |a: usize, b: usize, t: &str| (a..b, t.to_string());
+        // "my secret is he" (15 bytes), tail "he": edits before it move it, not its length.
+        assert_eq!(tail_after_edits(15, 2, &[e(3, 9, "[X]")]), 2);
+        // An edit reaching into the tail: the tail starts at the edit and holds its output.
+        assert_eq!(tail_after_edits(15, 4, &[e(10, 13, "[SECRET]")]), 10);
+        // An edit inside the tail changes the tail's length with it.
+        assert_eq!(tail_after_edits(15, 6, &[e(10, 12, "")]), 4);
+        assert_eq!(tail_after_edits(15, 0, &[e(0, 15, "")]), 0);
     }
 }
