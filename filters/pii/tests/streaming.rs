@@ -153,6 +153,12 @@ fn texts() -> Vec<String> {
         "office: 12 Main St Apt 4B\nBoston, MA 02110-1234 and 99 Park Avenue Suite 210 today",
         "The meeting is moved to Thursday at 3pm; please update the invite. We sold 300 Units Last quarter.",
         "password = hunter2!x and password is s3cr3tPass now; api_key: \"zx81Qm20LpV7ty3u\" ok",
+        // Rules that only one text reaches: a short `+` number whose extension follows a
+        // blank; cue words after a number (`card`, `ssn`) deciding it; `order` before a card.
+        "Austria office +43 1234 ext. 12 ok",
+        "order 4111111111111111, see the card",
+        "number 536228745 is his ssn",
+        "We shipped the order 4111111111111111 today",
         "Ünïcödé naïve café — 4111 1111 1111 1111 — née le 03/04/1985, ☎ call 415 555 0132 😀 done",
     ]
     .iter()
