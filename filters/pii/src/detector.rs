@@ -180,6 +180,51 @@ impl Detector {
             .is_some_and(|i| self.enabled_bits & (1 << i) != 0)
     }
 
+    /// How many bytes at the end of `text` (a stream's not yet released text) must stay
+    /// pending: the length of a suffix, starting on a char boundary, such that with
+    /// `s = text.len() - tail` and for **every** continuation `c` of the stream:
+    ///
+    /// 1. no finding of `find(text + c)` starts before `s` and ends after it, and the findings
+    ///    of `find(text + c)` that start before `s` are exactly those of `find(text)` that
+    ///    start before `s` (same span, entity and score): they can be acted on now;
+    /// 2. the findings of `find(&text[s..] + c)`, shifted by `s`, are exactly those of
+    ///    `find(text + c)` that start at or after `s`: `text[..s]` can be released and dropped,
+    ///    since no later finding depends on it (cue words such as `SSN`, `DOB`, `password`,
+    ///    `order` or `my name is` before a value are kept in the tail while they matter).
+    ///
+    /// A longer tail is always safe (`text.len()` holds everything); this one is as short as
+    /// cheap rules allow. The cut is placed just after a blank (space, tab, newline, carriage
+    /// return), so the tail is at least the last partial word, and moved back while an
+    /// enabled type could join text across it or still read its context there:
+    ///
+    /// - EMAIL, URL_CREDENTIALS, IP_ADDRESS (v6), MAC_ADDRESS, CRYPTO_WALLET, the provider
+    ///   tokens and JWT contain no blank: the last partial word suffices.
+    /// - CREDIT_CARD, US_SSN, PHONE: digit groups joined by a space (or `) `, ` ext. `) run
+    ///   across the cut; a number ending within 24 bytes of the end keeps the text from its
+    ///   start (cue words after it count); a cue word of these types (`order`, `card`, `ssn`,
+    ///   `call`, … — anywhere, even inside a word, since their context windows may start
+    ///   mid-word) within 43 bytes before the first possible number start at or after the cut
+    ///   keeps the cut before it. IP_ADDRESS: the same for version cues (`v`, `ver`, …) that
+    ///   end a word, 23 bytes.
+    /// - IBAN: a run of space-separated groups of four back to a country code.
+    /// - STREET_ADDRESS: a house number within the last 14 blank-separated tokens of
+    ///   address characters.
+    /// - PERSON: a name cue or honorific just before the cut, a capitalised name word or
+    ///   initial just before a space, or a multi-word cue spanning the cut.
+    /// - DATE_OF_BIRTH: a birth cue in the 70 bytes before the cut.
+    /// - GENERIC_SECRET, AWS_SECRET_KEY: a key name whose `= value` (or `is `, `Bearer `) may
+    ///   still be completed at the cut, or an AWS secret cue whose 64-byte look-ahead reaches it.
+    /// - PRIVATE_KEY: everything from the first `-----BEGIN ` on.
+    /// - Custom entities: a regex may match across anything and read any context, so with
+    ///   any custom entity configured the whole text is held.
+    ///
+    /// Cost: a few hundred byte comparisons per blank the cut moves back over, looking only
+    /// at the end of the text (except the PRIVATE_KEY search); beyond 1 KB of tail it gives up
+    /// and holds everything.
+    pub fn undecided_tail(&self, text: &str) -> usize {
+        crate::tail::undecided_tail(text, |e| self.is_enabled(&e), !self.custom.is_empty())
+    }
+
     /// Finds sensitive values in `text`: non-overlapping, sorted by start, deterministic.
     pub fn find(&self, text: &str) -> Vec<Finding> {
         let mut c: Vec<Candidate> = Vec::new();

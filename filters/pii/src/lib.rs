@@ -44,6 +44,7 @@ mod detector;
 mod entity;
 mod excerpt;
 mod scan;
+mod tail;
 mod text;
 pub mod validate;
 

@@ -7,7 +7,7 @@ use crate::entity::EntityType;
 use crate::text::{has_context, has_word_before};
 use crate::validate::luhn_valid;
 
-const NOT_A_CARD_CUES: &[&str] = &[
+pub(crate) const NOT_A_CARD_CUES: &[&str] = &[
     "order",
     "invoice",
     "tracking",
@@ -24,7 +24,7 @@ const NOT_A_CARD_CUES: &[&str] = &[
     "transaction id",
     "case",
 ];
-const CARD_CUES: &[&str] = &[
+pub(crate) const CARD_CUES: &[&str] = &[
     "card",
     "visa",
     "mastercard",

@@ -7,7 +7,8 @@ use crate::entity::EntityType;
 use crate::text::Positions;
 use crate::text::{boundary_after, continues_number};
 
-const VERSION_CUES: &[&str] = &["version", "ver", "v", "release", "firmware", "sdk", "patch"];
+pub(crate) const VERSION_CUES: &[&str] =
+    &["version", "ver", "v", "release", "firmware", "sdk", "patch"];
 
 fn parse_octet(b: &[u8], i: usize) -> Option<usize> {
     let mut j = i;

@@ -55,7 +55,7 @@ pub(crate) const NAME_CUES: &[&str] = &[
 ];
 
 /// Verbs that follow a name at the start of a clause: "Jane Roe wrote:".
-const AFTER_NAME_CUES: &[&str] = &[
+pub(crate) const AFTER_NAME_CUES: &[&str] = &[
     " wrote",
     " said",
     " says",
@@ -452,7 +452,7 @@ fn shape_end_from(b: &[u8], mut j: usize) -> usize {
 }
 
 /// A capitalised name word at `i`: `Jane`, `O'Brien`, `McDonald`, `Smith-Jones`. Returns its end.
-fn name_word(b: &[u8], i: usize) -> Option<usize> {
+pub(crate) fn name_word(b: &[u8], i: usize) -> Option<usize> {
     if i >= b.len() || !b[i].is_ascii_uppercase() {
         return None;
     }

@@ -8,7 +8,7 @@ use crate::text::{
     boundary_after, continued_number_before, continues_number, has_context, is_word_byte,
 };
 
-const PHONE_CUES: &[&str] = &[
+pub(crate) const PHONE_CUES: &[&str] = &[
     "phone", "tel", "call", "mobile", "cell", "fax", "contact", "reach", "whatsapp", "sms", "text",
     "ph", "mob", "landline", "dial", "ring",
 ];

@@ -72,9 +72,9 @@ pub(crate) const PREFIXES: &[(&str, Kind)] = &[
 ];
 
 /// Key names that introduce a password-like value (lower entropy accepted).
-const PASSWORD_KEYS: &[&str] = &["password", "passwd", "pwd", "passphrase", "passcode"];
+pub(crate) const PASSWORD_KEYS: &[&str] = &["password", "passwd", "pwd", "passphrase", "passcode"];
 /// Cues for AWS secret access keys (40 base64 characters, no prefix).
-const AWS_SECRET_CUES: &[&str] = &[
+pub(crate) const AWS_SECRET_CUES: &[&str] = &[
     "aws_secret_access_key",
     "aws_secret_key",
     "secret_access_key",
@@ -445,6 +445,83 @@ fn assigned_value(
     Some((k, e))
 }
 
+/// True when [`assigned_value`] after a key ending at `key_end` could read a byte at or after
+/// `cut` for some continuation (`cut` follows a whitespace byte, so no key, operator or bare
+/// value runs across it): the key's value, or whether
+/// it has one, is then decided by text not yet seen. It follows `assigned_value` step by step,
+/// and only the steps that can cross whitespace can reach `cut`: the blanks around the
+/// operator, `is `/`was `, Bearer's gap, and a quoted value (which may hold a tab).
+pub(crate) fn assigned_value_open(
+    text: &str,
+    key_end: usize,
+    password: bool,
+    bearer: bool,
+    cut: usize,
+) -> bool {
+    let b = &text.as_bytes()[..cut];
+    if key_end >= cut {
+        return true;
+    }
+    let mut k = run_end(b, key_end, 32, |c| {
+        c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+    });
+    if k >= cut {
+        return true;
+    }
+    if matches!(b[k], b'"' | b'\'') {
+        k += 1;
+    }
+    k = run_end(b, k, 4, |c| c == b' ' || c == b'\t');
+    if k >= cut {
+        return true;
+    }
+    let rest = &b[k..];
+    let op_len = if rest.starts_with(b":=") || rest.starts_with(b"=>") {
+        2
+    } else if rest.starts_with(b"=") || rest.starts_with(b":") {
+        1
+    } else if password && (rest.starts_with(b"is ") || rest.starts_with(b"was ")) {
+        if rest[0] == b'i' {
+            2
+        } else {
+            3
+        }
+    } else if bearer && k > key_end {
+        0
+    } else {
+        // `rest` ends in whitespace, so it cannot be a cut-off `is `, `was ` or `:=`.
+        return false;
+    };
+    match rest.get(op_len) {
+        None => return true,
+        Some(b'=') => return false,
+        Some(_) => {}
+    }
+    k += op_len;
+    k = run_end(b, k, 4, |c| c == b' ' || c == b'\t');
+    if k >= cut {
+        return true;
+    }
+    let quote = Some(b[k]).filter(|c| matches!(c, b'"' | b'\'' | b'`'));
+    if quote.is_some() {
+        k += 1;
+        if k >= cut {
+            return true;
+        }
+    }
+    let e = match quote {
+        Some(q) => run_end(b, k, 200, |c| c != q && c != b'\n' && c != b' '),
+        None => run_end(b, k, 200, |c| {
+            !c.is_ascii_whitespace()
+                && !matches!(
+                    c,
+                    b',' | b';' | b'"' | b'\'' | b'`' | b'<' | b'>' | b')' | b']' | b'}'
+                )
+        }),
+    };
+    e >= cut
+}
+
 /// `${DB_PASS}`, `$DB_PASS`, `{{ password }}`, `<your-key>`, `%(pw)s`, `%PASSWORD%`, `****`,
 /// `os.environ["X"]`, `getenv(...)`: references and templates, not values.
 fn is_reference_or_template(v: &str) -> bool {
@@ -567,7 +644,7 @@ pub(crate) fn scan(
     }
 }
 
-fn aws_secret_after(text: &str, from: usize) -> Option<(usize, usize)> {
+pub(crate) fn aws_secret_after(text: &str, from: usize) -> Option<(usize, usize)> {
     let b = text.as_bytes();
     let is_b64 = |c: u8| c.is_ascii_alphanumeric() || c == b'/' || c == b'+';
     let limit = (from + 64).min(b.len());

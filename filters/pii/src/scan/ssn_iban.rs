@@ -5,7 +5,7 @@ use crate::entity::EntityType;
 use crate::text::{boundary_after, boundary_before, has_context};
 use crate::validate::{is_valid_iban, is_valid_ssn};
 
-const SSN_CUES: &[&str] = &[
+pub(crate) const SSN_CUES: &[&str] = &[
     "ssn",
     "social security",
     "social sec",

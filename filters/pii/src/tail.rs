@@ -1,0 +1,377 @@
+//! How much of a streamed text must stay pending: [`crate::Detector::undecided_tail`].
+//!
+//! The cut is placed after a whitespace byte (space, tab, newline, carriage return). Most
+//! values cannot contain one (emails, URLs, IPs, MACs, wallets, provider tokens, JWTs), so for
+//! them a cut after the last blank is already safe: whatever follows can neither extend nor
+//! shorten a value before it, and the scanners only look at the byte before a start to see a
+//! word boundary, which a blank and the start of a text give alike. The rules below move the
+//! cut back (to the previous blank) wherever one enabled scanner could still join text across
+//! it, read past it, or use text before it as context for a value after it; then all rules are
+//! asked again about the new cut. Candidates then lie wholly on one side of the cut, and the
+//! overlap resolution, which only compares overlapping candidates, decides each side alone.
+//!
+//! Every rule looks at a bounded stretch before the cut (the longest: a key name 280 bytes back
+//! whose `= "value"` may still be open), so one call costs a few hundred byte comparisons per
+//! blank it moves back over.
+
+use crate::entity::EntityType;
+use crate::scan::{card, dob, ip, person, phone, secrets, ssn_iban};
+use crate::text::boundary_before;
+
+/// Past this much tail the search gives up and holds everything (always allowed): it bounds
+/// the work on hostile input, and a runtime holds far less than this anyway.
+const MAX_TAIL: usize = 1024;
+
+/// See [`crate::Detector::undecided_tail`]. `on` tells whether a built-in type is enabled;
+/// `custom`: custom entities are configured.
+pub(crate) fn undecided_tail(text: &str, on: impl Fn(EntityType) -> bool, custom: bool) -> usize {
+    let b = text.as_bytes();
+    let len = b.len();
+    // A regex can match across anything and read any context: no cut is provably safe.
+    if custom {
+        return len;
+    }
+    let mut limit = len;
+    if on(EntityType::PrivateKey) {
+        // A PEM block runs over lines and blanks up to an END line that may be 64 KB away (and
+        // a BEGIN without key material hides the token prefixes up to the end of its line).
+        if let Some(q) = memchr::memmem::find(b, b"-----BEGIN ") {
+            limit = q;
+        }
+    }
+    let mut s = prev_cut(b, limit);
+    while s > 0 && len - s <= MAX_TAIL {
+        match unsafe_below(text, s, &on) {
+            None => return len - s,
+            Some(q) => s = prev_cut(b, q.min(s - 1)),
+        }
+    }
+    len
+}
+
+fn is_blank(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// The last cut at or before `x`: the start of the text or just after a blank.
+fn prev_cut(b: &[u8], mut x: usize) -> usize {
+    while x > 0 && !is_blank(b[x - 1]) {
+        x -= 1;
+    }
+    x
+}
+
+/// `None` when the cut `s` (just after a blank) is safe for every enabled scanner, else a
+/// position the cut must not be after.
+fn unsafe_below(text: &str, s: usize, on: &impl Fn(EntityType) -> bool) -> Option<usize> {
+    let b = text.as_bytes();
+    let len = b.len();
+    let mut bound: Option<usize> = None;
+    let mut need = |q: Option<usize>| {
+        if let Some(q) = q {
+            bound = Some(bound.map_or(q, |x: usize| x.min(q)));
+        }
+    };
+    let card = on(EntityType::CreditCard);
+    let ssn = on(EntityType::UsSsn);
+    let phone = on(EntityType::Phone);
+    // Digit groups joined by one space: `4111 1111 ` + `1111 1111` is one card, `415 555 ` +
+    // `0132` one phone number, `(415) ` + `555-0132` too.
+    let after_group = s >= 2 && b[s - 1] == b' ';
+    if (card || ssn)
+        && after_group
+        && b[s - 2].is_ascii_digit()
+        && b.get(s).is_none_or(u8::is_ascii_digit)
+    {
+        need(Some(s - 1));
+    }
+    if phone && after_group && (b[s - 2].is_ascii_digit() || b[s - 2] == b')') {
+        need(Some(s - 1));
+    }
+    if phone {
+        need(extension_open(b, s));
+    }
+    if card || ssn || phone {
+        need(number_context_open(b, s));
+    }
+    // Cue words before a number decide whether it is reported (`order` hides a card, `call`
+    // allows a bare ten-digit phone, `version` hides a quad). A number at or after the cut
+    // reads its window of context before it, which the next scan will no longer see: the
+    // window must hold no cue. The window starts `W` (+3 for a char boundary) bytes before
+    // the number, and may start inside a word, which makes any occurrence a match.
+    let first_number = (s..len)
+        .find(|&p| matches!(b[p], b'0'..=b'9' | b'+' | b'('))
+        .unwrap_or(len);
+    let window = |w: usize| first_number.saturating_sub(w + 3);
+    if phone {
+        need(first_cue(b, window(40), s, phone::PHONE_CUES, false));
+    }
+    if card {
+        need(first_cue(b, window(24), s, card::NOT_A_CARD_CUES, false));
+        need(first_cue(b, window(32), s, card::CARD_CUES, false));
+    }
+    if ssn {
+        need(first_cue(b, window(40), s, ssn_iban::SSN_CUES, false));
+    }
+    if on(EntityType::IpAddress) {
+        need(first_cue(b, window(20), s, ip::VERSION_CUES, true));
+    }
+    if on(EntityType::Iban) {
+        need(iban_open(b, s));
+    }
+    if on(EntityType::StreetAddress) {
+        need(address_open(b, s));
+    }
+    if on(EntityType::Person) {
+        need(person_open(b, s));
+    }
+    if on(EntityType::DateOfBirth) {
+        // A birth cue is followed by a date starting within 32 bytes of its end and at most 24
+        // bytes long: a cue up to 13 + 32 + 24 bytes back still decides a date at the cut.
+        need(first_cue(b, s.saturating_sub(70), s, dob::DOB_CUES, false));
+    }
+    if on(EntityType::GenericSecret) || on(EntityType::AwsSecretKey) {
+        need(key_value_open(text, s, on));
+    }
+    bound
+}
+
+/// True when `cue` (lower-case) occurs at `q` ignoring ASCII case, or its start does and the
+/// text ends before the rest of it.
+fn cue_at(b: &[u8], q: usize, cue: &str) -> bool {
+    let c = cue.as_bytes();
+    let n = c.len().min(b.len() - q);
+    b[q..q + n]
+        .iter()
+        .zip(c)
+        .all(|(x, y)| x.to_ascii_lowercase() == *y)
+}
+
+/// The first position in `from..to` where one of `cues` occurs (or may be occurring, at the
+/// end of the text); with `whole_word`, only where the occurrence is not followed by a letter
+/// or digit (the way a version cue is matched).
+fn first_cue(b: &[u8], from: usize, to: usize, cues: &[&str], whole_word: bool) -> Option<usize> {
+    (from..to).find(|&q| {
+        cues.iter().any(|cue| {
+            cue_at(b, q, cue)
+                && (!whole_word
+                    || b.get(q + cue.len())
+                        .is_none_or(|c| !c.is_ascii_alphanumeric()))
+        })
+    })
+}
+
+/// The first occurrence of one of `cues` (lower-case) that starts before the blank at `s - 1`
+/// and goes on past it. The cue lists are matched leftmost-longest: such an occurrence would
+/// hide the ones starting inside it, which the next scan would see.
+fn spanning_cue(b: &[u8], s: usize, cues: &[&str]) -> Option<usize> {
+    cues.iter()
+        .filter_map(|cue| {
+            (s.saturating_sub(cue.len() - 1)..s.saturating_sub(1)).find(|&q| cue_at(b, q, cue))
+        })
+        .min()
+}
+
+/// `415-555-0132 ext. ` before the cut: the extension's digits would be part of the number.
+fn extension_open(b: &[u8], s: usize) -> Option<usize> {
+    let before = &b[..s];
+    for pat in [&b"ext. "[..], b"ext "] {
+        if before.len() >= pat.len() && before[s - pat.len()..].eq_ignore_ascii_case(pat) {
+            let mut x = s - pat.len();
+            if x > 0 && b[x - 1] == b' ' {
+                x -= 1;
+            }
+            if x > 0 && b[x - 1].is_ascii_digit() {
+                return Some(x - 1);
+            }
+        }
+    }
+    None
+}
+
+/// A card, SSN or phone number is also judged by cue words in the 16 (card) or 20 bytes after
+/// it (`4111… card` overrides `order 4111…`). When such a number ends so near the end of the
+/// text that this window is not complete, what follows decides it: the cut goes before it.
+/// Any such number has nine or more digits and spans at most 48 bytes.
+fn number_context_open(b: &[u8], s: usize) -> Option<usize> {
+    let from = b.len().saturating_sub(24);
+    if !b[from.min(s)..s].iter().any(u8::is_ascii_digit) {
+        return None;
+    }
+    let w0 = from.saturating_sub(48);
+    let first = (w0..s).find(|&i| b[i].is_ascii_digit())?;
+    let digits = b[w0..s].iter().filter(|c| c.is_ascii_digit()).count();
+    // A number starts at most two bytes (`+(`) before its first digit.
+    (digits >= 9).then(|| first.saturating_sub(2))
+}
+
+/// A grouped IBAN (`GB82 WEST 1234 `) goes on after a space that follows a group of four.
+/// Walks back over the groups of four to a possible start (two capitals, two digits).
+fn iban_open(b: &[u8], s: usize) -> Option<usize> {
+    if b[s - 1] != b' ' {
+        return None;
+    }
+    let mut end = s - 1;
+    // The longest IBAN has 34 characters: nine groups.
+    for _ in 0..9 {
+        if end < 4 || !b[end - 4..end].iter().all(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        let t = end - 4;
+        if t > 0 && b[t - 1].is_ascii_alphanumeric() {
+            return None;
+        }
+        if b[t].is_ascii_uppercase()
+            && b[t + 1].is_ascii_uppercase()
+            && b[t + 2].is_ascii_digit()
+            && b[t + 3].is_ascii_digit()
+            && boundary_before(b, t)
+        {
+            return Some(t);
+        }
+        if t == 0 || b[t - 1] != b' ' {
+            return None;
+        }
+        end = t - 1;
+    }
+    None
+}
+
+/// A street address is a house number followed by space-separated words, a unit, and a city
+/// line after `, ` or a newline: up to 13 blank-separated tokens of letters, digits and
+/// `' , . # -`. Walks back over up to 14 such tokens from the cut; a house number among them
+/// (at most six digits at a word boundary, a space and a capital or digit after it) may still
+/// grow an address across the cut.
+fn address_open(b: &[u8], s: usize) -> Option<usize> {
+    let is_address_byte =
+        |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'\'' | b',' | b'.' | b'#' | b'-');
+    let mut found = None;
+    let mut end = s - 1;
+    // First byte of the token after `end`; unknown at the end of the text.
+    let mut next = b.get(s).copied();
+    for _ in 0..14 {
+        let sep = b[end];
+        if sep != b' ' && sep != b'\n' {
+            break;
+        }
+        let mut t = end;
+        while t > 0 && is_address_byte(b[t - 1]) {
+            t -= 1;
+        }
+        if t == end {
+            break;
+        }
+        if sep == b' ' && next.is_none_or(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+            let mut d = end;
+            while d > t && b[d - 1].is_ascii_digit() {
+                d -= 1;
+            }
+            if d < end && end - d <= 6 && boundary_before(b, d) {
+                found = Some(d);
+            }
+        }
+        next = Some(b[t]);
+        if t == 0 {
+            break;
+        }
+        end = t - 1;
+    }
+    found
+}
+
+/// PERSON: a cue or honorific right before the cut (`my name is `, `Dr. `, `Regards,\n`)
+/// introduces a name after it; a name word or initial right before a space (`Jane `,
+/// `Mary J. `) may go on with a surname, or be confirmed by a verb (`Zoe Foo ` + `wrote`);
+/// a cue or verb phrase with a space in it (`this is`, ` will follow up`) may span the cut.
+fn person_open(b: &[u8], s: usize) -> Option<usize> {
+    let mut bound = spanning_cue(b, s, person::NAME_CUES)
+        .into_iter()
+        .chain(spanning_cue(b, s, person::HONORIFICS))
+        .chain(spanning_cue(b, s, person::AFTER_NAME_CUES))
+        .min();
+    let mut need = |q: usize| bound = Some(bound.map_or(q, |x: usize| x.min(q)));
+    let e = s - 1;
+    let ends = [
+        Some(e),
+        (e > 0 && matches!(b[e - 1], b'.' | b':' | b',')).then(|| e - 1),
+    ];
+    for end in ends.into_iter().flatten() {
+        for cue in person::NAME_CUES.iter().chain(person::HONORIFICS) {
+            let n = cue.len();
+            if end >= n
+                && b[end - n..end].eq_ignore_ascii_case(cue.as_bytes())
+                && boundary_before(b, end - n)
+            {
+                need(end - n);
+            }
+        }
+    }
+    if b[e] == b' ' {
+        let shaped = |x: usize| {
+            b[x].is_ascii_alphabetic()
+                || (matches!(b[x], b'\'' | b'-')
+                    && b.get(x + 1).is_some_and(u8::is_ascii_uppercase))
+        };
+        let mut i = e;
+        while i > 0 && shaped(i - 1) {
+            i -= 1;
+        }
+        if let Some(x) = (i..e).find(|&x| {
+            b[x].is_ascii_uppercase() && boundary_before(b, x) && person::name_word(b, x) == Some(e)
+        }) {
+            need(x);
+        }
+        if e >= 2
+            && b[e - 1] == b'.'
+            && b[e - 2].is_ascii_uppercase()
+            && (e == 2 || b[e - 3] == b' ')
+        {
+            need(e - 2);
+        }
+    }
+    bound
+}
+
+/// Secrets after a key name: `password = ` or `Bearer ` before the cut puts the value after
+/// it, and an AWS secret cue looks 64 bytes ahead for its key. Every occurrence of a key name
+/// that [`secrets::assigned_value`]'s walk (or the AWS look-ahead) could carry to the cut, or
+/// that spans the cut, holds the cut before it.
+fn key_value_open(text: &str, s: usize, on: &impl Fn(EntityType) -> bool) -> Option<usize> {
+    let b = text.as_bytes();
+    let generic = on(EntityType::GenericSecret);
+    let aws = on(EntityType::AwsSecretKey);
+    // A key name is at most 21 bytes, its value at most 246 bytes after it.
+    (s.saturating_sub(280)..s).find(|&q| {
+        if !matches!(
+            b[q].to_ascii_lowercase(),
+            b'p' | b's' | b'a' | b't' | b'c' | b'b'
+        ) {
+            return false;
+        }
+        secrets::KEY_NAMES.iter().any(|key| {
+            if !cue_at(b, q, key) {
+                return false;
+            }
+            let key_end = q + key.len();
+            if key_end > s {
+                return true;
+            }
+            if secrets::AWS_SECRET_CUES.contains(key) {
+                return aws
+                    && key_end + 64 > s
+                    && secrets::aws_secret_after(&text[..s], key_end).is_none();
+            }
+            if q > 0 && b[q - 1].is_ascii_alphanumeric() {
+                return false;
+            }
+            generic
+                && secrets::assigned_value_open(
+                    text,
+                    key_end,
+                    secrets::PASSWORD_KEYS.contains(key),
+                    *key == "bearer",
+                    s,
+                )
+        })
+    })
+}
