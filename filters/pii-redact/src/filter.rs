@@ -205,9 +205,13 @@ impl Filter for PiiRedact {
         let text = out.text;
         let mut edits: Vec<TextEdit> = Vec::new();
         let mut findings = Vec::new();
+        // What may still change at the end of streamed text stays pending; the rest can go
+        // to the client now instead of after a whole window.
+        let mut undecided = 0;
         // 1. Put the user's values back where the model repeated their tokens.
         if self.restore {
             if let Some(vault) = &cx.state.vault {
+                undecided = TokenVault::unfinished_token_tail(text);
                 let in_json = arguments_are_json_text(cx.request, out);
                 for m in vault.find_tokens(text) {
                     let value = if in_json {
@@ -222,10 +226,17 @@ impl Filter for PiiRedact {
         // 2. Leak scan of the model's own output.
         let mut blocked = BTreeSet::new();
         if self.scan_responses {
+            if !out.is_final {
+                undecided = undecided.max(self.detector.undecided_tail(text));
+            }
             for f in self.detector.find(text) {
                 // In a stream, a value touching the end may still grow: decide on the next event
-                // (it stays in the window); text before `new_from` was decided already.
-                if f.span.end < out.new_from || (!out.is_final && f.span.end >= text.len()) {
+                // (it stays pending); text before `new_from` was decided already.
+                if !out.is_final && f.span.end >= text.len() {
+                    undecided = undecided.max(text.len() - f.span.start);
+                    continue;
+                }
+                if f.span.end < out.new_from {
                     continue;
                 }
                 if edits
@@ -256,6 +267,9 @@ impl Filter for PiiRedact {
                     edits.push(TextEdit::at(f.span.clone(), r));
                 }
             }
+        }
+        if out.streamed && !out.is_final {
+            cx.hold_only_last(undecided);
         }
         if !blocked.is_empty() {
             return Ok(Verdict::block(Block::unsafe_output(block_message(

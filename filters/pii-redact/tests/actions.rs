@@ -384,6 +384,62 @@ fn secrets_the_model_leaks_are_redacted_in_json_and_streams() {
     }
 }
 
+/// Token-sized events (3 bytes of text each, about one upstream chunk per event): every value
+/// spans several events. The prose before a value leaves as it arrives (the filter holds back
+/// only what is undecided), yet no part of a value reaches the client unredacted, and the
+/// client reads what the JSON answer gives.
+#[test]
+fn values_spread_over_token_sized_events_are_redacted_whole() {
+    let c = chain(json!({"entities": {
+        "CREDIT_CARD": {"response": "redact"},
+        "EMAIL": {"response": "redact"},
+        "US_SSN": {"response": "redact"},
+    }}));
+    let key = aws_key();
+    let answer = format!(
+        "Sure, here you go. The key id is {key}, the card 4111 1111 1111 1111 and the \
+         contact jane.roe@example.com (ssn 536-22-8745)."
+    );
+    let p = Provider::OpenAiChat;
+    let json = c
+        .run(
+            &p.request("hi", false),
+            &p.json_upstream(p.json_response(&answer)),
+        )
+        .unwrap();
+    let expected = p.json_text(&json.response.body);
+    assert!(!expected.contains("4111"), "{expected}");
+    for p in ALL {
+        if p == Provider::OpenAiToolArgs {
+            continue;
+        }
+        let deltas = chunk_str(&answer, 3);
+        let body = p.stream_body(&deltas);
+        let per_event = p.stream_body(&["abc"]).len() - p.stream_body(&[]).len();
+        let sizes = vec![per_event; body.len() / per_event + 1];
+        let out = c
+            .run(
+                &p.request("hi", true),
+                &p.stream_upstream_sizes(&body, &sizes),
+            )
+            .unwrap();
+        let (text, error) = p.stream_text(&out.response.body);
+        assert!(!error, "{p:?}");
+        assert_eq!(text, expected, "{p:?}");
+        assert_no_raw(&out, &[&key, "4111", "jane.roe", "536-22"]);
+        let first = out
+            .response
+            .chunks
+            .iter()
+            .position(|c| !p.stream_text(c).0.is_empty());
+        assert!(
+            first.is_some_and(|f| f < 8),
+            "{p:?}: the first text left at chunk {first:?} of {}",
+            sizes.len()
+        );
+    }
+}
+
 #[test]
 fn response_block_ends_the_answer_without_the_value() {
     let c = chain(json!({"entities": {"PRIVATE_KEY": {"response": "block"}}}));

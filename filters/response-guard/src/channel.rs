@@ -13,6 +13,7 @@ use crate::pii::PiiScan;
 use parapet_moderation::{
     Action, Finding, Moderator, RequestContext, ScanMode, ScanStep, StreamScanner, TextShape,
 };
+use parapet_runtime::window::tail_after_edits;
 use std::ops::Range;
 
 /// What one look at a channel decided.
@@ -25,6 +26,10 @@ pub struct ChannelDecision {
     /// PII findings: (rule id, category, entity, score, range in the pending text, redacted).
     pub pii: Vec<crate::pii::PiiHit>,
     pub blocked: bool,
+    /// Bytes at the end of the text looked at (before the edits) that are still undecided:
+    /// the moderation scanner's tail, or a PII value that may still be growing, whichever
+    /// reaches further back. The rest can go to the client now.
+    pub hold: usize,
 }
 
 /// A channel's scanner and where its undecided tail sits in the pending text.
@@ -34,6 +39,9 @@ pub struct ChannelScan {
     pending_after: usize,
     /// Undecided bytes at the end of the pending text after our last look.
     held: usize,
+    /// Bytes at the end of the pending text after our last look whose PII is not decided yet
+    /// (PII hits ending before them were reported).
+    pii_held: usize,
     enforce: bool,
     /// Redaction findings whose span the scanner has not rewritten yet.
     awaiting_redaction: Vec<Finding>,
@@ -60,6 +68,7 @@ impl ChannelScan {
                 .without_release_text(),
             pending_after: 0,
             held: 0,
+            pii_held: 0,
             enforce,
             awaiting_redaction: Vec::new(),
         }
@@ -121,12 +130,18 @@ impl ChannelScan {
                 .filter(|r| r.start < r.end);
             decision.findings.push((f, range));
         }
+        // PII is decided on its own tail: a value still growing at the end (or the context a
+        // later value would be judged on) stays pending even where moderation has decided.
+        let pii_tail = match pii {
+            Some(p) if !finished => p.undecided_tail(text),
+            _ => 0,
+        };
         if let Some(pii) = pii {
-            // Only text the moderation scanner has decided, and only what was not looked at
-            // before: findings ending in (offset, decided_end].
-            let decided_end = text.len() - held.min(text.len());
+            // Only what was not looked at before: findings ending in (pii_from, decided_end].
+            let pii_from = new_from.saturating_sub(self.pii_held);
+            let decided_end = text.len() - pii_tail.min(text.len());
             for hit in pii.find(text) {
-                if hit.range.end > offset && hit.range.end <= decided_end {
+                if hit.range.end > pii_from && hit.range.end <= decided_end {
                     if self.enforce {
                         if let Some(rep) = &hit.replacement {
                             decision.edits.push((hit.range.clone(), rep.clone()));
@@ -137,6 +152,7 @@ impl ChannelScan {
             }
         }
         decision.edits = merge_edits(decision.edits);
+        decision.hold = held.max(pii_tail).min(text.len());
         // In monitor mode the runtime does not apply edits: the pending text stays as it is.
         let delta: isize = if self.enforce {
             decision
@@ -149,6 +165,11 @@ impl ChannelScan {
         };
         self.pending_after = (text.len() as isize + delta).max(0) as usize;
         self.held = held;
+        self.pii_held = if self.enforce {
+            tail_after_edits(text.len(), pii_tail, &decision.edits)
+        } else {
+            pii_tail
+        };
         Ok(decision)
     }
 

@@ -323,6 +323,9 @@ impl Filter for ResponseGuard {
             scan.on_text(output.text, 0, true, self.pii.as_ref())
         };
         let decision = decision.map_err(FilterError::new)?;
+        if output.streamed {
+            cx.hold_only_last(decision.hold);
+        }
         publish_flags(cx, Ok(self.verdict(decision, output)))
     }
 

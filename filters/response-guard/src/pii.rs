@@ -46,6 +46,12 @@ impl PiiScan {
         }))
     }
 
+    /// Bytes at the end of streamed `text` whose PII is still undecided (a value that may be
+    /// growing, and the context a later value would be judged on).
+    pub fn undecided_tail(&self, text: &str) -> usize {
+        self.detector.undecided_tail(text)
+    }
+
     /// Findings in `text` with their action; redactions carry their replacement.
     pub fn find(&self, text: &str) -> Vec<PiiHit> {
         self.detector

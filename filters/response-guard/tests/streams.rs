@@ -164,6 +164,44 @@ fn secrets_and_validated_pii_are_redacted_inside_the_stream_at_every_split() {
     }
 }
 
+/// Token-sized events (3 bytes of text each, about one upstream chunk per event): every value
+/// spans several events, and the text before it leaves early (the filter holds back only what
+/// is undecided), yet no part of a value reaches the client before it is redacted whole.
+#[test]
+fn pii_spread_over_token_sized_events_is_redacted_whole() {
+    let c = chain(json!({}));
+    let text = "Sure, here you go. Card on file: 4111 1111 1111 1111, contact \
+                jane.roe@example.com. Token ghp_16C7e42F292c6912E7710c838347Ae178B4a works.";
+    let expected = "Sure, here you go. Card on file: [CREDIT_CARD], contact [EMAIL]. Token \
+                    [GITHUB_TOKEN] works.";
+    let deltas: Vec<&str> = (0..text.len())
+        .step_by(3)
+        .map(|i| &text[i..(i + 3).min(text.len())])
+        .collect();
+    for p in ALL {
+        let body = p.body(&deltas);
+        let per_event = p.body(&["abc"]).len() - p.body(&[]).len();
+        let pieces: Vec<Vec<u8>> = body.chunks(per_event).map(<[u8]>::to_vec).collect();
+        let out = run_pieces(&c, p, "sys", pieces);
+        let view = p.client_view(&out.response.body);
+        assert_eq!(view.text(), expected, "{p:?}");
+        let raw = String::from_utf8_lossy(&out.response.body);
+        for part in ["4111", "jane", "example.com", "ghp_"] {
+            assert!(!raw.contains(part), "{p:?}: {part:?} reached the client");
+        }
+        // Nothing waited for the end: the first text left long before the last event.
+        let first = out
+            .response
+            .chunks
+            .iter()
+            .position(|c| !p.client_view(c).text().is_empty());
+        assert!(
+            first.is_some_and(|f| f < 8),
+            "{p:?}: first text left at chunk {first:?}"
+        );
+    }
+}
+
 #[test]
 fn configured_canary_leak_is_blocked_at_every_split() {
     let c = chain(json!({"leak": {"canaries": ["zebra-canary-7781"]}}));

@@ -208,6 +208,41 @@ impl TokenVault {
         }
         out
     }
+
+    /// Bytes at the end of streamed `text` that may be the start of a token the model is still
+    /// writing (`<`, or its JSON escape `\u003c`, then name and tag bytes): they must stay
+    /// pending so the whole token can be restored when it completes. 0 when the text cannot
+    /// end inside a token.
+    pub fn unfinished_token_tail(text: &str) -> usize {
+        const OPEN_ESCAPED: &[u8] = b"\\u003c";
+        let b = text.as_bytes();
+        // A partial escaped opener at the very end.
+        let partial = (1..OPEN_ESCAPED.len())
+            .rev()
+            .find(|&k| b.len() >= k && b[b.len() - k..].eq_ignore_ascii_case(&OPEN_ESCAPED[..k]))
+            .unwrap_or(0);
+        // The last opener (plain or escaped) followed only by name and tag bytes.
+        let body_ok = |from: usize| {
+            b.len() - from <= MAX_NAME + 1 + TOKEN_HEX
+                && b[from..]
+                    .iter()
+                    .all(|&c| is_name_byte(c) || is_hex_lower(c))
+        };
+        let from = b.len().saturating_sub(MAX_TOKEN + OPEN_ESCAPED.len());
+        let plain = b[from..]
+            .iter()
+            .rposition(|&c| c == b'<')
+            .map(|p| from + p)
+            .filter(|&p| body_ok(p + 1))
+            .map_or(0, |p| b.len() - p);
+        let escaped = (from..b.len().saturating_sub(OPEN_ESCAPED.len() - 1))
+            .rev()
+            .find(|&q| b[q..q + OPEN_ESCAPED.len()].eq_ignore_ascii_case(OPEN_ESCAPED))
+            .filter(|&q| body_ok(q + OPEN_ESCAPED.len()))
+            .map_or(0, |q| b.len() - q);
+        let opened = plain.max(escaped);
+        opened.max(partial)
+    }
 }
 
 /// Restores every token of `vault` in a complete text.
@@ -216,4 +251,24 @@ pub fn restore_all(vault: &Arc<TokenVault>, text: &str) -> String {
     let mut out = r.push(text);
     out.push_str(&r.finish());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unfinished_token_at_the_end_stays_pending_and_nothing_else_does() {
+        let tail = TokenVault::unfinished_token_tail;
+        assert_eq!(tail("write to <EMAIL_3f9a"), "<EMAIL_3f9a".len());
+        assert_eq!(tail("write to <"), 1);
+        assert_eq!(tail("{\"to\":\"\\u003cEMAIL_3f"), "\\u003cEMAIL_3f".len());
+        assert_eq!(tail("{\"to\":\"\\u00"), "\\u00".len());
+        assert_eq!(tail("{\"to\":\"\\"), 1);
+        // Closed tokens, plain words and upper-case words without an opener hold nothing.
+        assert_eq!(tail("write to <EMAIL_3f9a1c2e4b5d>"), 0);
+        assert_eq!(tail("the EMAIL_ADDRESS field"), 0);
+        assert_eq!(tail("a < b and c"), 0);
+        assert_eq!(tail(""), 0);
+    }
 }
