@@ -85,7 +85,12 @@ fn unsafe_below(text: &str, s: usize, on: &impl Fn(EntityType) -> bool) -> Optio
     {
         need(Some(s - 1));
     }
-    if phone && after_group && (b[s - 2].is_ascii_digit() || b[s - 2] == b')') {
+    if phone
+        && after_group
+        && (b[s - 2].is_ascii_digit() || b[s - 2] == b')')
+        && b.get(s)
+            .is_none_or(|c| c.is_ascii_digit() || matches!(c, b'(' | b'x' | b'X' | b'e' | b'E'))
+    {
         need(Some(s - 1));
     }
     if phone {
@@ -208,7 +213,7 @@ fn number_context_open(b: &[u8], s: usize) -> Option<usize> {
 /// A grouped IBAN (`GB82 WEST 1234 `) goes on after a space that follows a group of four.
 /// Walks back over the groups of four to a possible start (two capitals, two digits).
 fn iban_open(b: &[u8], s: usize) -> Option<usize> {
-    if b[s - 1] != b' ' {
+    if b[s - 1] != b' ' || !b.get(s).is_none_or(u8::is_ascii_alphanumeric) {
         return None;
     }
     let mut end = s - 1;
@@ -306,7 +311,10 @@ fn person_open(b: &[u8], s: usize) -> Option<usize> {
             }
         }
     }
-    if b[e] == b' ' {
+    // A name goes on with a capitalised word or initial, or is confirmed by a verb.
+    let may_go_on = b.get(s).is_none_or(u8::is_ascii_uppercase)
+        || person::AFTER_NAME_CUES.iter().any(|c| cue_at(b, e, c));
+    if b[e] == b' ' && may_go_on {
         let shaped = |x: usize| {
             b[x].is_ascii_alphabetic()
                 || (matches!(b[x], b'\'' | b'-')
@@ -357,15 +365,19 @@ fn key_value_open(text: &str, s: usize, on: &impl Fn(EntityType) -> bool) -> Opt
                 return true;
             }
             if secrets::AWS_SECRET_CUES.contains(key) {
+                // The first 40-character run in the 64 bytes after the cue is its key: decided
+                // once one ends before the cut, or once no run can still reach 40 characters.
                 return aws
-                    && key_end + 64 > s
-                    && secrets::aws_secret_after(&text[..s], key_end).is_none();
+                    && match secrets::aws_secret_after(text, key_end) {
+                        Some((_, e)) => e >= s,
+                        None => key_end + 64 + 41 > b.len(),
+                    };
             }
             if q > 0 && b[q - 1].is_ascii_alphanumeric() {
                 return false;
             }
             generic
-                && secrets::assigned_value_open(
+                && secrets::assigned_value_reaches(
                     text,
                     key_end,
                     secrets::PASSWORD_KEYS.contains(key),

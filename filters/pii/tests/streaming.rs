@@ -168,6 +168,15 @@ fn texts() -> Vec<String> {
         "use AKIA{} with aws_secret_access_key = {aws_secret} then",
         "Z7QX2M4PLK9RT3WB"
     ));
+    // Key names with a space in them: `aws ` + `secret` is an AWS cue, not `secret`; the AWS
+    // cue finds its key up to 64 bytes on.
+    v.push(format!("the aws secret = {aws_secret} ok"));
+    v.push(format!(
+        "Set the aws secret access key: {aws_secret} and go"
+    ));
+    // The key starts 50 bytes after the cue: while it is arriving, 64 bytes after the cue are
+    // known but the key is not yet 40 characters long.
+    v.push(format!("aws secret {} {aws_secret} ok", "x ".repeat(24)));
     v.push(format!(
         "tokens: ghp_{} and github_pat_{}_{} or glpat-{} and xoxb-123456789012-1234567890123-{}",
         body(36, 1),
