@@ -40,8 +40,16 @@ pub(crate) fn undecided_tail(text: &str, on: impl Fn(EntityType) -> bool, custom
         }
     }
     let mut s = prev_cut(b, limit);
+    // Where the first number at or after the cut could start; updated from the bytes the cut
+    // moves back over, so the loop stays linear in the tail.
+    let mut first_number = len;
+    let mut scanned = len;
     while s > 0 && len - s <= MAX_TAIL {
-        match unsafe_below(text, s, &on) {
+        if let Some(p) = (s..scanned).find(|&p| matches!(b[p], b'0'..=b'9' | b'+' | b'(')) {
+            first_number = p;
+        }
+        scanned = s;
+        match unsafe_below(text, s, first_number, &on) {
             None => return len - s,
             Some(q) => s = prev_cut(b, q.min(s - 1)),
         }
@@ -62,10 +70,15 @@ fn prev_cut(b: &[u8], mut x: usize) -> usize {
 }
 
 /// `None` when the cut `s` (just after a blank) is safe for every enabled scanner, else a
-/// position the cut must not be after.
-fn unsafe_below(text: &str, s: usize, on: &impl Fn(EntityType) -> bool) -> Option<usize> {
+/// position the cut must not be after. `first_number`: the first digit, `+` or `(` at or
+/// after `s` (the text's length if none).
+fn unsafe_below(
+    text: &str,
+    s: usize,
+    first_number: usize,
+    on: &impl Fn(EntityType) -> bool,
+) -> Option<usize> {
     let b = text.as_bytes();
-    let len = b.len();
     let mut bound: Option<usize> = None;
     let mut need = |q: Option<usize>| {
         if let Some(q) = q {
@@ -104,9 +117,6 @@ fn unsafe_below(text: &str, s: usize, on: &impl Fn(EntityType) -> bool) -> Optio
     // reads its window of context before it, which the next scan will no longer see: the
     // window must hold no cue. The window starts `W` (+3 for a char boundary) bytes before
     // the number, and may start inside a word, which makes any occurrence a match.
-    let first_number = (s..len)
-        .find(|&p| matches!(b[p], b'0'..=b'9' | b'+' | b'('))
-        .unwrap_or(len);
     let window = |w: usize| first_number.saturating_sub(w + 3);
     if phone {
         need(first_cue(b, window(40), s, phone::PHONE_CUES, false));
