@@ -197,23 +197,25 @@ impl Detector {
     /// return), so the tail is at least the last partial word, and moved back while an
     /// enabled type could join text across it or still read its context there:
     ///
-    /// - EMAIL, URL_CREDENTIALS, IP_ADDRESS (v6), MAC_ADDRESS, CRYPTO_WALLET, the provider
-    ///   tokens and JWT contain no blank: the last partial word suffices.
-    /// - CREDIT_CARD, US_SSN, PHONE: digit groups joined by a space (or `) `, ` ext. `) run
-    ///   across the cut; a number ending within 24 bytes of the end keeps the text from its
-    ///   start (cue words after it count); a cue word of these types (`order`, `card`, `ssn`,
-    ///   `call`, … — anywhere, even inside a word, since their context windows may start
-    ///   mid-word) within 43 bytes before the first possible number start at or after the cut
-    ///   keeps the cut before it. IP_ADDRESS: the same for version cues (`v`, `ver`, …) that
-    ///   end a word, 23 bytes.
+    /// - EMAIL, URL_CREDENTIALS, IP_ADDRESS, MAC_ADDRESS, CRYPTO_WALLET, the provider tokens
+    ///   and JWT contain no blank: the last partial word suffices (but see IP_ADDRESS below).
+    /// - CREDIT_CARD, US_SSN, PHONE: digit groups joined by a space (or `) `, ` ext. `) may
+    ///   run across the cut unless the tail's first byte rules it out; a number ending within
+    ///   24 bytes of the end keeps the text from its start (cue words after it count); a cue
+    ///   word of these types (`order`, `card`, `ssn`, `call`, … — anywhere, even inside a
+    ///   word, since their context windows may start mid-word) within 43 bytes before the
+    ///   first possible number start at or after the cut keeps the cut before it.
+    ///   IP_ADDRESS: the same for version cues (`v`, `ver`, …) that end a word, 23 bytes.
     /// - IBAN: a run of space-separated groups of four back to a country code.
     /// - STREET_ADDRESS: a house number within the last 14 blank-separated tokens of
     ///   address characters.
-    /// - PERSON: a name cue or honorific just before the cut, a capitalised name word or
-    ///   initial just before a space, or a multi-word cue spanning the cut.
+    /// - PERSON: a name cue or honorific just before the cut; a capitalised name word or
+    ///   initial just before a space, when the tail may go on with a capital or a verb
+    ///   (`wrote`, `said`, …); a multi-word cue spanning the cut.
     /// - DATE_OF_BIRTH: a birth cue in the 70 bytes before the cut.
-    /// - GENERIC_SECRET, AWS_SECRET_KEY: a key name whose `= value` (or `is `, `Bearer `) may
-    ///   still be completed at the cut, or an AWS secret cue whose 64-byte look-ahead reaches it.
+    /// - GENERIC_SECRET, AWS_SECRET_KEY: a key name (in the 280 bytes before the cut) whose
+    ///   value after `=`, `:`, `is `, `Bearer `… reaches the cut or is not yet decided, or an
+    ///   AWS secret cue whose 64-byte look-ahead has not found its key before the cut.
     /// - PRIVATE_KEY: everything from the first `-----BEGIN ` on.
     /// - Custom entities: a regex may match across anything and read any context, so with
     ///   any custom entity configured the whole text is held.

@@ -40,8 +40,16 @@ pub(crate) fn undecided_tail(text: &str, on: impl Fn(EntityType) -> bool, custom
         }
     }
     let mut s = prev_cut(b, limit);
+    // Where the first number at or after the cut could start; updated from the bytes the cut
+    // moves back over, so the loop stays linear in the tail.
+    let mut first_number = len;
+    let mut scanned = len;
     while s > 0 && len - s <= MAX_TAIL {
-        match unsafe_below(text, s, &on) {
+        if let Some(p) = (s..scanned).find(|&p| matches!(b[p], b'0'..=b'9' | b'+' | b'(')) {
+            first_number = p;
+        }
+        scanned = s;
+        match unsafe_below(text, s, first_number, &on) {
             None => return len - s,
             Some(q) => s = prev_cut(b, q.min(s - 1)),
         }
@@ -62,10 +70,15 @@ fn prev_cut(b: &[u8], mut x: usize) -> usize {
 }
 
 /// `None` when the cut `s` (just after a blank) is safe for every enabled scanner, else a
-/// position the cut must not be after.
-fn unsafe_below(text: &str, s: usize, on: &impl Fn(EntityType) -> bool) -> Option<usize> {
+/// position the cut must not be after. `first_number`: the first digit, `+` or `(` at or
+/// after `s` (the text's length if none).
+fn unsafe_below(
+    text: &str,
+    s: usize,
+    first_number: usize,
+    on: &impl Fn(EntityType) -> bool,
+) -> Option<usize> {
     let b = text.as_bytes();
-    let len = b.len();
     let mut bound: Option<usize> = None;
     let mut need = |q: Option<usize>| {
         if let Some(q) = q {
@@ -85,7 +98,12 @@ fn unsafe_below(text: &str, s: usize, on: &impl Fn(EntityType) -> bool) -> Optio
     {
         need(Some(s - 1));
     }
-    if phone && after_group && (b[s - 2].is_ascii_digit() || b[s - 2] == b')') {
+    if phone
+        && after_group
+        && (b[s - 2].is_ascii_digit() || b[s - 2] == b')')
+        && b.get(s)
+            .is_none_or(|c| c.is_ascii_digit() || matches!(c, b'(' | b'x' | b'X' | b'e' | b'E'))
+    {
         need(Some(s - 1));
     }
     if phone {
@@ -99,9 +117,6 @@ fn unsafe_below(text: &str, s: usize, on: &impl Fn(EntityType) -> bool) -> Optio
     // reads its window of context before it, which the next scan will no longer see: the
     // window must hold no cue. The window starts `W` (+3 for a char boundary) bytes before
     // the number, and may start inside a word, which makes any occurrence a match.
-    let first_number = (s..len)
-        .find(|&p| matches!(b[p], b'0'..=b'9' | b'+' | b'('))
-        .unwrap_or(len);
     let window = |w: usize| first_number.saturating_sub(w + 3);
     if phone {
         need(first_cue(b, window(40), s, phone::PHONE_CUES, false));
@@ -208,7 +223,7 @@ fn number_context_open(b: &[u8], s: usize) -> Option<usize> {
 /// A grouped IBAN (`GB82 WEST 1234 `) goes on after a space that follows a group of four.
 /// Walks back over the groups of four to a possible start (two capitals, two digits).
 fn iban_open(b: &[u8], s: usize) -> Option<usize> {
-    if b[s - 1] != b' ' {
+    if b[s - 1] != b' ' || !b.get(s).is_none_or(u8::is_ascii_alphanumeric) {
         return None;
     }
     let mut end = s - 1;
@@ -306,7 +321,10 @@ fn person_open(b: &[u8], s: usize) -> Option<usize> {
             }
         }
     }
-    if b[e] == b' ' {
+    // A name goes on with a capitalised word or initial, or is confirmed by a verb.
+    let may_go_on = b.get(s).is_none_or(u8::is_ascii_uppercase)
+        || person::AFTER_NAME_CUES.iter().any(|c| cue_at(b, e, c));
+    if b[e] == b' ' && may_go_on {
         let shaped = |x: usize| {
             b[x].is_ascii_alphabetic()
                 || (matches!(b[x], b'\'' | b'-')
@@ -357,15 +375,19 @@ fn key_value_open(text: &str, s: usize, on: &impl Fn(EntityType) -> bool) -> Opt
                 return true;
             }
             if secrets::AWS_SECRET_CUES.contains(key) {
+                // The first 40-character run in the 64 bytes after the cue is its key: decided
+                // once one ends before the cut, or once no run can still reach 40 characters.
                 return aws
-                    && key_end + 64 > s
-                    && secrets::aws_secret_after(&text[..s], key_end).is_none();
+                    && match secrets::aws_secret_after(text, key_end) {
+                        Some((_, e)) => e >= s,
+                        None => key_end + 64 + 41 > b.len(),
+                    };
             }
             if q > 0 && b[q - 1].is_ascii_alphanumeric() {
                 return false;
             }
             generic
-                && secrets::assigned_value_open(
+                && secrets::assigned_value_reaches(
                     text,
                     key_end,
                     secrets::PASSWORD_KEYS.contains(key),

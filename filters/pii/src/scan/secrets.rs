@@ -445,37 +445,46 @@ fn assigned_value(
     Some((k, e))
 }
 
-/// True when [`assigned_value`] after a key ending at `key_end` could read a byte at or after
-/// `cut` for some continuation (`cut` follows a whitespace byte, so no key, operator or bare
-/// value runs across it): the key's value, or whether
-/// it has one, is then decided by text not yet seen. It follows `assigned_value` step by step,
-/// and only the steps that can cross whitespace can reach `cut`: the blanks around the
-/// operator, `is `/`was `, Bearer's gap, and a quoted value (which may hold a tab).
-pub(crate) fn assigned_value_open(
+/// True when [`assigned_value`] after a key ending at `key_end` is not decided by `text` (the
+/// text ends inside its walk, so what follows decides it) or gives a value that reaches `cut`
+/// (which then depends on the key before the cut). Follows `assigned_value` step by step.
+pub(crate) fn assigned_value_reaches(
     text: &str,
     key_end: usize,
     password: bool,
     bearer: bool,
     cut: usize,
 ) -> bool {
-    let b = &text.as_bytes()[..cut];
-    if key_end >= cut {
+    let b = text.as_bytes();
+    let len = b.len();
+    if key_end >= len {
         return true;
     }
     let mut k = run_end(b, key_end, 32, |c| {
         c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
     });
-    if k >= cut {
+    if k >= len {
         return true;
     }
     if matches!(b[k], b'"' | b'\'') {
         k += 1;
     }
     k = run_end(b, k, 4, |c| c == b' ' || c == b'\t');
-    if k >= cut {
+    if k >= len {
         return true;
     }
     let rest = &b[k..];
+    let ops: &[&[u8]] = if password {
+        &[b":=", b"=>", b"=", b":", b"is ", b"was "]
+    } else {
+        &[b":=", b"=>", b"=", b":"]
+    };
+    if ops
+        .iter()
+        .any(|op| rest.len() < op.len() && op.starts_with(rest))
+    {
+        return true; // `:` may become `:=`, `i` may become `is `
+    }
     let op_len = if rest.starts_with(b":=") || rest.starts_with(b"=>") {
         2
     } else if rest.starts_with(b"=") || rest.starts_with(b":") {
@@ -489,7 +498,6 @@ pub(crate) fn assigned_value_open(
     } else if bearer && k > key_end {
         0
     } else {
-        // `rest` ends in whitespace, so it cannot be a cut-off `is `, `was ` or `:=`.
         return false;
     };
     match rest.get(op_len) {
@@ -499,13 +507,13 @@ pub(crate) fn assigned_value_open(
     }
     k += op_len;
     k = run_end(b, k, 4, |c| c == b' ' || c == b'\t');
-    if k >= cut {
+    if k >= len {
         return true;
     }
     let quote = Some(b[k]).filter(|c| matches!(c, b'"' | b'\'' | b'`'));
     if quote.is_some() {
         k += 1;
-        if k >= cut {
+        if k >= len {
             return true;
         }
     }
