@@ -119,17 +119,17 @@ fn unsafe_below(
     // the number, and may start inside a word, which makes any occurrence a match.
     let window = |w: usize| first_number.saturating_sub(w + 3);
     if phone {
-        need(first_cue(b, window(40), s, phone::PHONE_CUES, false));
+        need(first_cue(b, window(40), s, &PHONE_CUES, false));
     }
     if card {
-        need(first_cue(b, window(24), s, card::NOT_A_CARD_CUES, false));
-        need(first_cue(b, window(32), s, card::CARD_CUES, false));
+        need(first_cue(b, window(24), s, &NOT_A_CARD_CUES, false));
+        need(first_cue(b, window(32), s, &CARD_CUES, false));
     }
     if ssn {
-        need(first_cue(b, window(40), s, ssn_iban::SSN_CUES, false));
+        need(first_cue(b, window(40), s, &SSN_CUES, false));
     }
     if on(EntityType::IpAddress) {
-        need(first_cue(b, window(20), s, ip::VERSION_CUES, true));
+        need(first_cue(b, window(20), s, &VERSION_CUES, true));
     }
     if on(EntityType::Iban) {
         need(iban_open(b, s));
@@ -143,7 +143,7 @@ fn unsafe_below(
     if on(EntityType::DateOfBirth) {
         // A birth cue is followed by a date starting within 32 bytes of its end and at most 24
         // bytes long: a cue up to 13 + 32 + 24 bytes back still decides a date at the cut.
-        need(first_cue(b, s.saturating_sub(70), s, dob::DOB_CUES, false));
+        need(first_cue(b, s.saturating_sub(70), s, &DOB_CUES, false));
     }
     if on(EntityType::GenericSecret) || on(EntityType::AwsSecretKey) {
         need(key_value_open(text, s, on));
@@ -165,27 +165,104 @@ fn cue_at(b: &[u8], q: usize, cue: &str) -> bool {
 /// The first position in `from..to` where one of `cues` occurs (or may be occurring, at the
 /// end of the text); with `whole_word`, only where the occurrence is not followed by a letter
 /// or digit (the way a version cue is matched).
-fn first_cue(b: &[u8], from: usize, to: usize, cues: &[&str], whole_word: bool) -> Option<usize> {
+fn first_cue(b: &[u8], from: usize, to: usize, cues: &Cues, whole_word: bool) -> Option<usize> {
     (from..to).find(|&q| {
-        cues.iter().any(|cue| {
-            cue_at(b, q, cue)
-                && (!whole_word
-                    || b.get(q + cue.len())
-                        .is_none_or(|c| !c.is_ascii_alphanumeric()))
-        })
+        cues.may_start(b, q)
+            && cues.list.iter().any(|cue| {
+                cue_at(b, q, cue)
+                    && (!whole_word
+                        || b.get(q + cue.len())
+                            .is_none_or(|c| !c.is_ascii_alphanumeric()))
+            })
     })
 }
 
 /// The first occurrence of one of `cues` (lower-case) that starts before the blank at `s - 1`
 /// and goes on past it. The cue lists are matched leftmost-longest: such an occurrence would
 /// hide the ones starting inside it, which the next scan would see.
-fn spanning_cue(b: &[u8], s: usize, cues: &[&str]) -> Option<usize> {
-    cues.iter()
-        .filter_map(|cue| {
-            (s.saturating_sub(cue.len() - 1)..s.saturating_sub(1)).find(|&q| cue_at(b, q, cue))
-        })
-        .min()
+fn spanning_cue(b: &[u8], s: usize, cues: &Cues) -> Option<usize> {
+    // Ascending positions: the first one where a cue spans the blank is the leftmost.
+    (s.saturating_sub(cues.longest.saturating_sub(1))..s.saturating_sub(1)).find(|&q| {
+        cues.may_start(b, q)
+            && cues
+                .list
+                .iter()
+                .any(|cue| q + cue.len() > s && cue_at(b, q, cue))
+    })
 }
+
+/// A cue list with what lets most positions be skipped at one or two bit tests: these checks
+/// run at every look of a stream, several times per look.
+struct Cues {
+    list: &'static [&'static str],
+    /// Bit sets (lower-case) of the cues' first bytes, of one-byte cues, and of the cues'
+    /// first two bytes hashed to 12 bits.
+    starts: [u64; 4],
+    singles: [u64; 4],
+    pairs: [u64; 64],
+    longest: usize,
+}
+
+const fn pair_bit(a: u8, b: u8) -> usize {
+    (((a as usize) << 5) ^ (b as usize)) & 4095
+}
+
+impl Cues {
+    const fn new(list: &'static [&'static str]) -> Cues {
+        let mut starts = [0u64; 4];
+        let mut singles = [0u64; 4];
+        let mut pairs = [0u64; 64];
+        let mut longest = 0;
+        let mut i = 0;
+        while i < list.len() {
+            let c = list[i].as_bytes();
+            if !c.is_empty() {
+                starts[(c[0] >> 6) as usize] |= 1 << (c[0] & 63);
+            }
+            if c.len() == 1 {
+                singles[(c[0] >> 6) as usize] |= 1 << (c[0] & 63);
+            } else if c.len() > 1 {
+                let h = pair_bit(c[0], c[1]);
+                pairs[h >> 6] |= 1 << (h & 63);
+            }
+            if c.len() > longest {
+                longest = c.len();
+            }
+            i += 1;
+        }
+        Cues {
+            list,
+            starts,
+            singles,
+            pairs,
+            longest,
+        }
+    }
+
+    /// Whether a cue may start at `b[q]` (matching ignores ASCII case; at the end of the text
+    /// a cue's first byte is enough, as `cue_at` accepts a cue cut off by the end).
+    fn may_start(&self, b: &[u8], q: usize) -> bool {
+        let bit = |set: &[u64; 4], c: u8| set[usize::from(c >> 6)] & (1 << (c & 63)) != 0;
+        let c = b[q].to_ascii_lowercase();
+        match b.get(q + 1) {
+            None => bit(&self.starts, c),
+            Some(n) => {
+                let h = pair_bit(c, n.to_ascii_lowercase());
+                bit(&self.singles, c) || self.pairs[h >> 6] & (1 << (h & 63)) != 0
+            }
+        }
+    }
+}
+
+const PHONE_CUES: Cues = Cues::new(phone::PHONE_CUES);
+const NOT_A_CARD_CUES: Cues = Cues::new(card::NOT_A_CARD_CUES);
+const CARD_CUES: Cues = Cues::new(card::CARD_CUES);
+const SSN_CUES: Cues = Cues::new(ssn_iban::SSN_CUES);
+const VERSION_CUES: Cues = Cues::new(ip::VERSION_CUES);
+const DOB_CUES: Cues = Cues::new(dob::DOB_CUES);
+const NAME_CUES: Cues = Cues::new(person::NAME_CUES);
+const HONORIFICS: Cues = Cues::new(person::HONORIFICS);
+const AFTER_NAME_CUES: Cues = Cues::new(person::AFTER_NAME_CUES);
 
 /// `415-555-0132 ext. ` before the cut: the extension's digits would be part of the number.
 fn extension_open(b: &[u8], s: usize) -> Option<usize> {
@@ -299,10 +376,10 @@ fn address_open(b: &[u8], s: usize) -> Option<usize> {
 /// `Mary J. `) may go on with a surname, or be confirmed by a verb (`Zoe Foo ` + `wrote`);
 /// a cue or verb phrase with a space in it (`this is`, ` will follow up`) may span the cut.
 fn person_open(b: &[u8], s: usize) -> Option<usize> {
-    let mut bound = spanning_cue(b, s, person::NAME_CUES)
+    let mut bound = spanning_cue(b, s, &NAME_CUES)
         .into_iter()
-        .chain(spanning_cue(b, s, person::HONORIFICS))
-        .chain(spanning_cue(b, s, person::AFTER_NAME_CUES))
+        .chain(spanning_cue(b, s, &HONORIFICS))
+        .chain(spanning_cue(b, s, &AFTER_NAME_CUES))
         .min();
     let mut need = |q: usize| bound = Some(bound.map_or(q, |x: usize| x.min(q)));
     let e = s - 1;
