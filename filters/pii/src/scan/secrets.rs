@@ -393,21 +393,7 @@ fn assigned_value(
     }
     k = run_end(b, k, 4, |c| c == b' ' || c == b'\t');
     let rest = &b[k..];
-    let op_len = if rest.starts_with(b":=") || rest.starts_with(b"=>") {
-        2
-    } else if rest.starts_with(b"=") || rest.starts_with(b":") {
-        1
-    } else if password && (rest.starts_with(b"is ") || rest.starts_with(b"was ")) {
-        if rest[0] == b'i' {
-            2
-        } else {
-            3
-        }
-    } else if bearer && k > key_end {
-        0
-    } else {
-        return None;
-    };
+    let op_len = operator_len(rest, password, bearer && k > key_end)?;
     if rest.get(op_len) == Some(&b'=') {
         return None; // `==` comparison
     }
@@ -420,16 +406,7 @@ fn assigned_value(
     if quote.is_some() {
         k += 1;
     }
-    let e = match quote {
-        Some(q) => run_end(b, k, 200, |c| c != q && c != b'\n' && c != b' '),
-        None => run_end(b, k, 200, |c| {
-            !c.is_ascii_whitespace()
-                && !matches!(
-                    c,
-                    b',' | b';' | b'"' | b'\'' | b'`' | b'<' | b'>' | b')' | b']' | b'}'
-                )
-        }),
-    };
+    let e = value_end(b, k, quote);
     let mut e = e;
     // A bare value at the end of a sentence: drop the full stop.
     if quote.is_none() {
@@ -443,6 +420,37 @@ fn assigned_value(
         }
     }
     Some((k, e))
+}
+
+/// Length of the assignment operator `rest` starts with (`=`, `:`, `:=`, `=>`; ` is `/`was `
+/// after a password key; nothing after `Bearer` and a gap), or `None` when there is none.
+fn operator_len(rest: &[u8], password: bool, bearer_gap: bool) -> Option<usize> {
+    if rest.starts_with(b":=") || rest.starts_with(b"=>") {
+        Some(2)
+    } else if rest.starts_with(b"=") || rest.starts_with(b":") {
+        Some(1)
+    } else if password && (rest.starts_with(b"is ") || rest.starts_with(b"was ")) {
+        Some(if rest[0] == b'i' { 2 } else { 3 })
+    } else if bearer_gap {
+        Some(0)
+    } else {
+        None
+    }
+}
+
+/// End of a value starting at `k`: up to the closing quote (no line break or space inside),
+/// or for a bare value up to whitespace or punctuation; at most 200 bytes.
+fn value_end(b: &[u8], k: usize, quote: Option<u8>) -> usize {
+    match quote {
+        Some(q) => run_end(b, k, 200, |c| c != q && c != b'\n' && c != b' '),
+        None => run_end(b, k, 200, |c| {
+            !c.is_ascii_whitespace()
+                && !matches!(
+                    c,
+                    b',' | b';' | b'"' | b'\'' | b'`' | b'<' | b'>' | b')' | b']' | b'}'
+                )
+        }),
+    }
 }
 
 /// True when [`assigned_value`] after a key ending at `key_end` is not decided by `text` (the
@@ -485,19 +493,7 @@ pub(crate) fn assigned_value_reaches(
     {
         return true; // `:` may become `:=`, `i` may become `is `
     }
-    let op_len = if rest.starts_with(b":=") || rest.starts_with(b"=>") {
-        2
-    } else if rest.starts_with(b"=") || rest.starts_with(b":") {
-        1
-    } else if password && (rest.starts_with(b"is ") || rest.starts_with(b"was ")) {
-        if rest[0] == b'i' {
-            2
-        } else {
-            3
-        }
-    } else if bearer && k > key_end {
-        0
-    } else {
+    let Some(op_len) = operator_len(rest, password, bearer && k > key_end) else {
         return false;
     };
     match rest.get(op_len) {
@@ -517,16 +513,7 @@ pub(crate) fn assigned_value_reaches(
             return true;
         }
     }
-    let e = match quote {
-        Some(q) => run_end(b, k, 200, |c| c != q && c != b'\n' && c != b' '),
-        None => run_end(b, k, 200, |c| {
-            !c.is_ascii_whitespace()
-                && !matches!(
-                    c,
-                    b',' | b';' | b'"' | b'\'' | b'`' | b'<' | b'>' | b')' | b']' | b'}'
-                )
-        }),
-    };
+    let e = value_end(b, k, quote);
     e >= cut
 }
 
