@@ -2,6 +2,8 @@
 //! checksum are not, and confusable look-alikes (order numbers, UUIDs, timestamps, version
 //! strings, 16-digit non-Luhn numbers) are left alone.
 
+mod common;
+use common::{b64url, body};
 use parapet_pii::{Detector, DetectorConfig, EntityType};
 
 fn detector() -> &'static Detector {
@@ -32,22 +34,6 @@ fn assert_not_found(text: &str, entity: EntityType) {
         !f.iter().any(|(e, _)| *e == entity),
         "unexpected {entity} in {text:?}: {f:?}"
     );
-}
-
-// Fake secrets are assembled at run time so the repository holds no secret-shaped literals.
-fn body(len: usize, seed: u64) -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            A[(x % A.len() as u64) as usize] as char
-        })
-        .collect()
 }
 
 #[test]
@@ -389,11 +375,6 @@ fn aws_secret_key_needs_context() {
         &secret,
     );
     assert_not_found(&format!("checksum {secret}"), EntityType::AwsSecretKey);
-}
-
-fn b64url(s: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
 }
 
 #[test]

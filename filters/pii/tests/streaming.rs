@@ -3,6 +3,8 @@
 //! before the cut, and at the end act on everything left. Whatever the chunking, the findings
 //! acted on must be exactly those of the whole text.
 
+mod common;
+use common::{b64url, body};
 use parapet_pii::{Detector, DetectorConfig};
 use proptest::strategy::Strategy;
 use std::sync::OnceLock;
@@ -96,27 +98,6 @@ fn check_small_pieces(d: &Detector, text: &str, seed: u64) {
     }
     let got = streamed(d, pieces_at(text, &cuts).iter().map(String::as_str));
     assert_eq!(got, want, "pieces at {cuts:?} of {text:?}");
-}
-
-// Fake secrets are assembled at run time so the repository holds no secret-shaped literals.
-fn body(len: usize, seed: u64) -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            A[(x % A.len() as u64) as usize] as char
-        })
-        .collect()
-}
-
-fn b64url(s: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
 }
 
 /// Prose around a value of every entity type the crate detects, look-alikes that are not
