@@ -7,7 +7,7 @@
 //! parapet-bench pii CORPUS.jsonl    PII throughput and recall per type on the labelled corpus (JSON)
 //! parapet-bench loop FILTER wasm|native SECONDS [small]   one filter's large (or 2 KB) case in a loop, for a profiler
 //!                                                          (FILTER `chain`: the six from dist/parapet.wasm in one VM, wasm only)
-//!                                                          (PARAPET_BENCH_SSE=1, native: the answer is the 200-event SSE stream)
+//!                                                          (PARAPET_BENCH_SSE=1: the answer is the 200-event SSE stream)
 //! parapet-bench ab FILTER DIR_A DIR_B SECONDS [small]  the modules of two dirs alternated in one process (wasm): B / A
 //! ```
 //!

@@ -239,6 +239,18 @@ fn case_bodies(filter: &str, small: bool) -> (Vec<u8>, Vec<u8>) {
     }
 }
 
+/// The upstream of `loop` and `ab`: `answer` as JSON, or with `PARAPET_BENCH_SSE=1` the
+/// 200-event SSE stream (in one piece, as the Envoy bench's direct_response sends it).
+fn case_upstream(answer: &[u8]) -> Upstream {
+    if std::env::var_os("PARAPET_BENCH_SSE").is_some() {
+        Upstream::new(200)
+            .header("content-type", "text/event-stream")
+            .body(bodies::sse_200().concat())
+    } else {
+        upstream(answer)
+    }
+}
+
 /// `parapet-bench loop FILTER wasm|native SECONDS [small]`: the large case (or with `small`,
 /// the 2 KB request and 1 KB answer) of one filter, over and over, for a profiler (`perf record`; with `PARAPET_WASM_PERFMAP=1` wasmtime names the
 /// JIT-compiled functions).
@@ -249,7 +261,7 @@ pub fn profile_loop(filter: &str, side: &str, seconds: f64, small: bool) -> crat
     match side {
         "wasm" => {
             let c = chain(filter)?;
-            let (req, up) = (request(&body), upstream(&answer));
+            let (req, up) = (request(&body), case_upstream(&answer));
             // The clock starts after the module is compiled and the VM configured.
             start = Instant::now();
             while start.elapsed().as_secs_f64() < seconds {
@@ -289,7 +301,7 @@ pub fn profile_loop(filter: &str, side: &str, seconds: f64, small: bool) -> crat
 /// apart, so a loaded machine slows both sides of a ratio alike.
 pub fn ab(filter: &str, a: &str, b: &str, seconds: f64, small: bool) -> crate::Result<()> {
     let (body, answer) = case_bodies(filter, small);
-    let (req, up) = (request(&body), upstream(&answer));
+    let (req, up) = (request(&body), case_upstream(&answer));
     let chains = [
         chain_from(filter, std::path::Path::new(a))?,
         chain_from(filter, std::path::Path::new(b))?,

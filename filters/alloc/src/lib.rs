@@ -1,4 +1,5 @@
-//! A size-class allocator for single-threaded wasm modules.
+//! A size-class allocator for single-threaded wasm modules (and, in [`memcmp`], the byte
+//! comparison they get instead of wasi-libc's).
 //!
 //! The filters' Rust code allocates many small, short-lived blocks per request (the Rego
 //! interpreter most of all: values, B-tree nodes, path strings). In wasm every `Box::new` goes
@@ -31,6 +32,8 @@
 //! ```
 
 #![no_std]
+
+pub mod memcmp;
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
@@ -134,8 +137,9 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for SizeClasses<A> {
 }
 
 /// Makes [`SizeClasses`] over the system allocator the module's `#[global_allocator]` on
-/// single-threaded wasm targets (elsewhere it expands to nothing). Invoke once, in the cdylib
-/// crate; `parapet_runtime::export_filter!` does it for you.
+/// single-threaded wasm targets (elsewhere it expands to nothing), which also links this
+/// crate's [`memcmp`](crate::memcmp) into the module. Invoke once, in the cdylib crate;
+/// `parapet_runtime::export_filter!` does it for you.
 #[macro_export]
 macro_rules! global {
     () => {

@@ -24,7 +24,7 @@ use crate::host::{Host, HttpHost, Level, SharedDataError};
 thread_local! {
     /// Metric ids by name. Hashed rather than ordered: a bundle defines a hundred names that
     /// share long prefixes (`parapet_<filter>_…`), and every comparison of a tree search is a
-    /// byte-by-byte `memcmp` in wasm (wasi-libc's).
+    /// `memcmp` call over the shared prefix.
     static METRIC_IDS: RefCell<HashMap<String, u32, BuildHasherDefault<NameHasher>>> =
         RefCell::new(HashMap::default());
 }

@@ -127,22 +127,8 @@ fn view<'a, V: 'static, B>(
 
 impl<V> Kept<V> {
     fn matches(&self, api: Api, body: &[u8], limits: &Limits) -> bool {
-        self.api == api && self.limits == *limits && same_bytes(&self.body, body)
+        self.api == api && self.limits == *limits && self.body == body
     }
-}
-
-/// `a == b` eight bytes at a time: slice equality is a `memcmp` call, byte by byte in wasm
-/// (wasi-libc's), about 1 ns a byte, and each filter of a bundle compares the whole body.
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
-    let word = |c: &[u8]| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-    if !x.by_ref().zip(y.by_ref()).all(|(p, q)| word(p) == word(q)) {
-        return false;
-    }
-    x.remainder() == y.remainder()
 }
 
 #[cfg(test)]
@@ -196,21 +182,6 @@ mod tests {
             panic!("not shared");
         };
         assert!(Rc::ptr_eq(x, y));
-    }
-
-    #[test]
-    fn same_bytes_is_slice_equality() {
-        let base: Vec<u8> = (0..40u8).collect();
-        for len in 0..base.len() {
-            let a = &base[..len];
-            assert!(same_bytes(a, a));
-            assert!(!same_bytes(a, &base[..len + 1]));
-            for i in 0..len {
-                let mut b = a.to_vec();
-                b[i] ^= 0x80;
-                assert!(!same_bytes(a, &b), "len {len}, byte {i}");
-            }
-        }
     }
 
     fn same(a: &Request, b: &Request) -> bool {
