@@ -37,7 +37,7 @@ pub struct Plugin<F: Filter> {
 }
 
 /// The metric names every request uses, built once per configuration: each lookup in the
-/// shared name cache compares strings (a byte-by-byte `memcmp` in wasm) against every filter's
+/// shared name cache compares strings (each a `memcmp` call in wasm) against every filter's
 /// names of the VM, a few times per filter and request.
 struct Names {
     requests_total: std::rc::Rc<str>,
@@ -726,7 +726,11 @@ impl<F: Filter> Exchange<F> {
                 host.add_response_header(&name, &value);
             }
         }
-        if !self.active || self.replied || end_of_stream || !plugin.filter.inspects_responses() {
+        if !self.active
+            || self.replied
+            || end_of_stream
+            || !plugin.filter.inspects_response_to(&self.state)
+        {
             return Flow::Continue;
         }
         let headers = host.response_headers();

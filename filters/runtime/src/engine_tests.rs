@@ -14,11 +14,14 @@ struct Cfg {
     /// Tell the runtime, at each stream look, that only a possible start of "secret" or
     /// "UNSAFE" at the end is undecided.
     settle: bool,
+    /// No request leaves anything to check in its response (`inspects_response_to`).
+    skip_responses: bool,
 }
 
 struct T {
     declare: bool,
     settle: bool,
+    skip_responses: bool,
 }
 
 impl Filter for T {
@@ -31,6 +34,7 @@ impl Filter for T {
         Ok(T {
             declare: !c.rewrite_without_declaring,
             settle: c.settle,
+            skip_responses: c.skip_responses,
         })
     }
     fn may_rewrite_request(&self) -> bool {
@@ -38,6 +42,9 @@ impl Filter for T {
     }
     fn inspects_responses(&self) -> bool {
         true
+    }
+    fn inspects_response_to(&self, _state: &usize) -> bool {
+        !self.skip_responses
     }
     fn on_request(&self, _cx: &mut Cx<usize>, r: &RequestView) -> Outcome {
         let mut edits = vec![];
@@ -445,6 +452,33 @@ fn stream_termination_for_every_two_way_split() {
             .events()
             .iter()
             .any(|e| e["phase"] == "stream" && e["action"] == "block"));
+    }
+}
+
+#[test]
+fn a_response_the_request_left_nothing_to_check_passes_untouched() {
+    // The same answers are rewritten and blocked above when the filter inspects them.
+    let wire = sse(&["my se", "cr", "et is here", "UNSAFE"]);
+    let json = br#"{"choices":[{"index":0,"message":{"role":"assistant","content":"the secret, UNSAFE"}}]}"#;
+    let config = r#"{"skip_responses":true}"#;
+    for (content_type, body) in [("text/event-stream", &wire[..]), ("application/json", json)] {
+        for cut in [0, 7, body.len() / 2] {
+            let (host, client) = respond(config, content_type, &[&body[..cut], &body[cut..]]);
+            let s = host.state.borrow();
+            assert_eq!(
+                String::from_utf8_lossy(&client),
+                String::from_utf8_lossy(body),
+                "{content_type} cut {cut}"
+            );
+            assert!(
+                s.response_headers
+                    .iter()
+                    .any(|(k, _)| k == "content-length"),
+                "nothing will change the body: content-length stays"
+            );
+            drop(s);
+            assert!(host.events().iter().all(|e| e["phase"] == "request"));
+        }
     }
 }
 

@@ -47,6 +47,15 @@ pub trait Filter: Sized + 'static {
         false
     }
 
+    /// Whether this request's response must be inspected, asked when its headers arrive, after
+    /// `on_request` filled the request's state. Return false when the request left the
+    /// response hooks nothing to do (schema-guard without an output contract): the response
+    /// then passes untouched, unbuffered and undecoded, as with [`Filter::inspects_responses`]
+    /// false. Defaults to [`Filter::inspects_responses`].
+    fn inspects_response_to(&self, _state: &Self::State) -> bool {
+        self.inspects_responses()
+    }
+
     /// Whether bodies the core does not recognise as an LLM API (generic JSON) reach
     /// `on_request` even when `match.providers` does not list `generic` — for filters whose
     /// policy applies to any JSON body (a configured request schema). When false, such bodies

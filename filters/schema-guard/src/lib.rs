@@ -89,6 +89,12 @@ impl Filter for SchemaGuard {
         self.guard.output_validate
     }
 
+    fn inspects_response_to(&self, state: &State) -> bool {
+        // Without an output contract every response hook allows: most requests ask for no
+        // structured output, and their answers (streams above all) need not be decoded.
+        self.guard.output_validate && state.assembler.is_some()
+    }
+
     fn inspects_unknown_apis(&self) -> bool {
         // `{"schema": ...}` validates every request body, LLM API or not.
         self.guard.validates_any_body()

@@ -715,3 +715,40 @@ fn brackets_in_text_never_count_as_depth_wherever_an_escape_falls() {
     let reply = out.local_reply.expect("refused");
     assert!(error_message(&reply.body_str()).contains("nested deeper than"));
 }
+
+#[test]
+fn answers_to_requests_without_an_output_contract_are_not_inspected() {
+    // No response_format and no tools: nothing in the answer to validate, so it is neither
+    // buffered nor decoded. Its content-length reaches the client, and a broken body passes
+    // as the upstream sent it; after a request with a contract the same answers are checked.
+    let plain = |stream: bool| {
+        Request::post(CHAT).json_body(json!({"model": "gpt-4o", "stream": stream,
+            "messages": [{"role": "user", "content": "Weather?"}]}))
+    };
+    let c = chain(json!({}));
+    let broken = "{\"choices\": [{\"index\": 0, \"message\": {\"content\": \"cut off";
+    let out = c.run(&plain(false), &Upstream::json(200, broken)).unwrap();
+    assert_eq!(out.response.body_str(), broken);
+    assert_eq!(
+        out.response.header("content-length"),
+        Some(broken.len().to_string().as_str())
+    );
+    let out = c
+        .run(&structured_chat(false), &Upstream::json(200, broken))
+        .unwrap();
+    assert_ne!(out.response.body_str(), broken, "checked with a contract");
+    assert!(out.response.header("content-length").is_none());
+
+    let invalid = openai_sse(&["{\"te", "xt\":", "42}"]);
+    let out = c
+        .run(&plain(true), &Upstream::sse(200, vec![invalid.as_bytes()]))
+        .unwrap();
+    assert_eq!(out.response.body_str(), invalid);
+    let out = c
+        .run(
+            &structured_chat(true),
+            &Upstream::sse(200, vec![invalid.as_bytes()]),
+        )
+        .unwrap();
+    assert_ne!(out.response.body_str(), invalid, "checked with a contract");
+}
