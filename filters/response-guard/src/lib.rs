@@ -283,6 +283,9 @@ impl Filter for ResponseGuard {
 
     fn on_output(&self, cx: &mut Cx<State>, output: &Output) -> Outcome {
         if !self.scans(output.kind) {
+            // Nothing in this channel is looked at, so none of it need wait (reasoning with
+            // `scan_reasoning: false`).
+            cx.hold_only_last(0);
             return Ok(Verdict::allow());
         }
         let decision = if output.streamed {

@@ -510,3 +510,31 @@ fn response_flags_accumulate_every_category_of_the_stream() {
         });
     }
 }
+
+#[test]
+fn reasoning_left_unscanned_is_not_held_back() {
+    // `scan_reasoning: false`: nothing reads the reasoning channel, so each of its events
+    // leaves while its own chunk goes through (it used to wait for a full window behind it).
+    let events: Vec<Vec<u8>> = ["Let me ", "think ", "about ", "it. "]
+        .iter()
+        .map(|t| {
+            let chunk = json!({"choices": [{"index": 0, "delta": {"reasoning_content": t}}]});
+            format!("data: {chunk}\n\n").into_bytes()
+        })
+        .collect();
+    let mut pieces = events.clone();
+    pieces.push(b"data: [DONE]\n\n".to_vec());
+    let out = run_pieces(
+        &chain(json!({"scan_reasoning": false})),
+        Provider::OpenAiChat,
+        "sys",
+        pieces,
+    );
+    for (i, event) in events.iter().enumerate() {
+        assert_eq!(
+            String::from_utf8_lossy(&out.response.chunks[i]),
+            String::from_utf8_lossy(event),
+            "event {i}"
+        );
+    }
+}
