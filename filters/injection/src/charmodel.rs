@@ -203,7 +203,8 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
     // Room for a prompt's worth of tokens up front (prose has one every six bytes or so), not
     // for every token of a long one: kept tokens are usually far fewer, and in wasm the peak
     // of this list stays in the module's memory.
-    let mut tokens: Vec<Token> = Vec::with_capacity((text.len() / 6 + 1).min(1024));
+    let mut tokens = SpareTokens::take();
+    tokens.reserve((text.len() / 6 + 1).min(MAX_SPARE_TOKENS));
     // Every bracket read, in order: balance is judged on these alone.
     let mut brackets: Vec<Bracket> = Vec::with_capacity(16);
     // Indices into `tokens` where a stretch after a skipped gap starts.
@@ -386,6 +387,50 @@ pub fn adversarial_suffix(text: &str) -> Option<(f32, Range<usize>)> {
         }
     }
     best
+}
+
+/// Token lists kept above this many entries are freed rather than kept: a prompt's worth (in
+/// wasm the list stays in the module's memory).
+const MAX_SPARE_TOKENS: usize = 1024;
+
+thread_local! {
+    /// The token list of the last suffix check on this thread, for the next: its allocation
+    /// and release (too large for the allocator's small-size caches) cost more than a tenth
+    /// of the check on a 2 KB prompt.
+    static SPARE_TOKENS: std::cell::Cell<Vec<Token>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The suffix check's token list: the thread's spare one, emptied, and given back when done.
+struct SpareTokens(Vec<Token>);
+
+impl SpareTokens {
+    fn take() -> SpareTokens {
+        let mut v = SPARE_TOKENS.try_with(|s| s.take()).unwrap_or_default();
+        v.clear();
+        SpareTokens(v)
+    }
+}
+
+impl Drop for SpareTokens {
+    fn drop(&mut self) {
+        if self.0.capacity() <= MAX_SPARE_TOKENS {
+            let v = std::mem::take(&mut self.0);
+            let _ = SPARE_TOKENS.try_with(|s| s.set(v));
+        }
+    }
+}
+
+impl std::ops::Deref for SpareTokens {
+    type Target = Vec<Token>;
+    fn deref(&self) -> &Vec<Token> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for SpareTokens {
+    fn deref_mut(&mut self) -> &mut Vec<Token> {
+        &mut self.0
+    }
 }
 
 /// A kept token of the suffix check.

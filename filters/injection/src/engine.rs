@@ -85,7 +85,39 @@ pub struct Occurrences {
     group: Vec<u32>,
 }
 
+thread_local! {
+    /// The lists of the last `Occurrences` dropped on this thread, for the next: the group
+    /// table (a slot per concept, over 1.5 KB) is too large for the allocator's small-size
+    /// caches, and texts are inspected one after the other.
+    static SPARE_OCCURRENCES: std::cell::Cell<(Vec<Occ>, Vec<u32>)> =
+        const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+}
+
+/// Occurrence lists kept above this many entries are freed rather than kept (in wasm they
+/// stay in the module's memory).
+const MAX_SPARE_OCCURRENCES: usize = 4096;
+
+impl Drop for Occurrences {
+    fn drop(&mut self) {
+        if self.all.capacity() <= MAX_SPARE_OCCURRENCES {
+            let lists = (
+                std::mem::take(&mut self.all),
+                std::mem::take(&mut self.group),
+            );
+            let _ = SPARE_OCCURRENCES.try_with(|s| s.set(lists));
+        }
+    }
+}
+
 impl Occurrences {
+    /// Empty lists, the thread's spare ones if there are.
+    fn spare() -> (Vec<Occ>, Vec<u32>) {
+        let (mut all, mut group) = SPARE_OCCURRENCES.try_with(|s| s.take()).unwrap_or_default();
+        all.clear();
+        group.clear();
+        (all, group)
+    }
+
     pub fn of(&self, c: u16) -> &[Occ] {
         let c = c as usize;
         match (self.group.get(c), self.group.get(c + 1)) {
@@ -311,8 +343,9 @@ impl Lexicon {
         // Kept occurrences in the order they are found, with their concept; then grouped.
         // A match is one occurrence or a few (a term of several concepts or languages).
         let mut found: Vec<(u16, Occ)> = Vec::with_capacity(matches.len() * 2);
+        let (mut all, mut group) = Occurrences::spare();
         // Per concept: how many are kept; later, where its group starts.
-        let mut group: Vec<u32> = vec![0; self.concept_count + 1];
+        group.resize(self.concept_count + 1, 0);
         let mut words = WordCursor::new(&n.word_starts);
         let text = n.text.as_bytes();
         for m in matches {
@@ -379,15 +412,15 @@ impl Lexicon {
         }
         // Each group in the order found (a stable counting sort, filled from the back, which
         // leaves each entry at its group's start), then by start.
-        let mut all = vec![
+        all.resize(
+            found.len(),
             Occ {
                 word: 0,
                 ns: 0,
                 ne: 0,
                 langs: 0,
-            };
-            found.len()
-        ];
+            },
+        );
         for &(c, o) in found.iter().rev() {
             let slot = &mut group[c as usize];
             *slot -= 1;
