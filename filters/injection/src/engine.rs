@@ -523,6 +523,7 @@ impl PairSet {
 /// false). Eight positions are tested at a time: most are inside words.
 #[inline(always)]
 fn for_each_possible_word_start(text: &[u8], a: usize, b: usize, mut f: impl FnMut(usize)) {
+    let b = b.min(text.len());
     let mut s = a;
     // The byte before `s` (none before the text: not a letter or digit).
     let mut prev = a
@@ -531,23 +532,30 @@ fn for_each_possible_word_start(text: &[u8], a: usize, b: usize, mut f: impl FnM
         .copied()
         .unwrap_or(0);
     while s < b {
-        let n = (b - s).min(8);
-        let word: [u8; 8] = match text.get(s..s + 8).filter(|_| n == 8) {
-            Some(full) => full.try_into().unwrap_or([0; 8]),
-            None => std::array::from_fn(|k| if k < n { text[s + k] } else { 0 }),
+        // A whole word but at the end, where the rest is padded with zeros (masked off);
+        // the whole-word case, by far the most common, has nothing to mask or count.
+        let (v, valid) = match text.get(s..s + 8).and_then(|w| w.first_chunk::<8>()) {
+            Some(&word) if s + 8 <= b => (u64::from_le_bytes(word), u64::MAX),
+            _ => {
+                let n = b - s;
+                let word: [u8; 8] = std::array::from_fn(|k| {
+                    if k < n {
+                        text.get(s + k).map_or(0, |&c| c)
+                    } else {
+                        0
+                    }
+                });
+                (u64::from_le_bytes(word), (1u64 << (8 * n)) - 1)
+            }
         };
-        let v = u64::from_le_bytes(word);
         let before = v << 8 | u64::from(prev);
-        let mut starts = !(ascii_alphanumeric(before) & !v) & HI;
-        if n < 8 {
-            starts &= (1u64 << (8 * n)) - 1;
-        }
+        let mut starts = !(ascii_alphanumeric(before) & !v) & HI & valid;
         while starts != 0 {
             f(s + starts.trailing_zeros() as usize / 8);
             starts &= starts - 1;
         }
-        prev = word[n - 1];
-        s += n;
+        prev = (v >> 56) as u8;
+        s += 8;
     }
 }
 
@@ -844,7 +852,7 @@ pub struct CompiledRule {
 
 /// Resolves concept names; a rule naming an unknown concept is a programming error reported
 /// as a config error rather than a panic.
-pub fn compile_rules(lex: &Lexicon, defs: &[RuleDef]) -> Result<Vec<CompiledRule>, ConfigError> {
+pub fn compile_rules(lex: &Lexicon, defs: &[RuleDef]) -> Result<CompiledRules, ConfigError> {
     let mut out = Vec::with_capacity(defs.len());
     for d in defs {
         let resolve = |names: &[String]| -> Result<Vec<u16>, ConfigError> {
@@ -874,8 +882,42 @@ pub fn compile_rules(lex: &Lexicon, defs: &[RuleDef]) -> Result<Vec<CompiledRule
             langs,
         });
     }
-    Ok(out)
+    Ok(CompiledRules {
+        last: out
+            .iter()
+            .map(|r| r.seq.last().copied().unwrap_or(NO_CONCEPT))
+            .collect(),
+        rules: out,
+        negation: lex.concept(NEGATION),
+        descriptive: lex.concept(DESCRIPTIVE_FORM),
+    })
 }
+
+/// The compiled rules, with what [`evaluate`] asks of every rule beside them.
+///
+/// In a text most rules have no occurrence of the concept their sequence ends in, and are
+/// skipped at that: read from this list (two bytes a rule), not from the rules themselves
+/// (several cache lines each with the sequence's own allocation, missed in the L1 cache on
+/// about every call).
+pub struct CompiledRules {
+    rules: Vec<CompiledRule>,
+    /// Per rule: the last concept of its sequence ([`NO_CONCEPT`] for none).
+    last: Vec<u16>,
+    /// The negation and descriptive-form concepts of the lexicon the rules were compiled
+    /// against (looked up by name once, not per text).
+    negation: Option<u16>,
+    descriptive: Option<u16>,
+}
+
+impl std::ops::Deref for CompiledRules {
+    type Target = [CompiledRule];
+    fn deref(&self) -> &[CompiledRule] {
+        &self.rules
+    }
+}
+
+/// No concept has this id ([`Occurrences::of`] it is empty).
+const NO_CONCEPT: u16 = u16::MAX;
 
 /// Latest occurrence in `list` (filtered by `langs`) ending at or before byte `before` and
 /// starting at word `>= min_word`.
@@ -919,12 +961,17 @@ pub fn drop_subsumed(rules: &[CompiledRule], mut hits: Vec<RuleHit>) -> Vec<Rule
     kept
 }
 
-/// Evaluates the rules over the occurrences.
-pub fn evaluate(lex: &Lexicon, rules: &[CompiledRule], occ: &Occurrences) -> Vec<RuleHit> {
-    let negation = lex.concept(NEGATION);
-    let descriptive = lex.concept(DESCRIPTIVE_FORM);
+/// Evaluates the rules over the occurrences (`rules` compiled against `lex`).
+pub fn evaluate(lex: &Lexicon, rules: &CompiledRules, occ: &Occurrences) -> Vec<RuleHit> {
+    debug_assert_eq!(rules.negation, lex.concept(NEGATION));
+    let (negation, descriptive) = (rules.negation, rules.descriptive);
     let mut hits = Vec::new();
-    for (ri, r) in rules.iter().enumerate() {
+    for (ri, (r, &last)) in rules.rules.iter().zip(&rules.last).enumerate() {
+        // Without an occurrence of the last concept the rule has no instance: skipped before
+        // the rule is read.
+        if occ.of(last).is_empty() {
+            continue;
+        }
         let Some((&last, earlier)) = r.seq.split_last() else {
             continue;
         };
@@ -1311,6 +1358,26 @@ mod tests {
         for ns in order {
             assert_eq!(cursor.index_of(ns), n.word_index(ns as usize), "at {ns}");
         }
+    }
+
+    /// What `evaluate` skips a rule on is the last concept of the rule's own sequence, and the
+    /// concepts it reads per call are the lexicon's.
+    #[test]
+    fn rule_skip_list_is_each_rules_last_concept() {
+        let lex = Lexicon::build(u16::MAX, &[]).unwrap();
+        let rules = compile_rules(&lex, &builtin_rules().unwrap()).unwrap();
+        assert_eq!(rules.last.len(), rules.len());
+        for (r, &last) in rules.iter().zip(&rules.last) {
+            assert_eq!(
+                r.seq.last().copied().unwrap_or(NO_CONCEPT),
+                last,
+                "{}",
+                r.def.id
+            );
+        }
+        assert!(lex.concept_count < usize::from(NO_CONCEPT));
+        assert_eq!(rules.negation, lex.concept(NEGATION));
+        assert_eq!(rules.descriptive, lex.concept(DESCRIPTIVE_FORM));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::charmodel;
 use crate::config::{CategoryConfig, ConfigError, InspectorConfig};
 use crate::decode;
-use crate::engine::{self, CompiledRule, Lexicon, Occurrences};
+use crate::engine::{self, CompiledRules, Lexicon, Occurrences};
 use crate::lexicon::lang_bit;
 use crate::normalize::{normalize, Normalized};
 use crate::rules;
@@ -37,7 +37,7 @@ const MENTION_WINDOW: u32 = 12;
 pub struct Inspector {
     cfg: InspectorConfig,
     lex: Lexicon,
-    rules: Vec<CompiledRule>,
+    rules: CompiledRules,
     categories: Vec<CategoryConfig>,
     deny_regexes: Vec<Regex>,
     allow_regexes: Vec<Regex>,
