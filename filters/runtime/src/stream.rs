@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
-use parapet_core::stream::{rewrite_event, Delta, DeltaKind, StreamEvent, StreamParser};
+use parapet_core::stream::{rewrite_event, DeltaKind, StreamEvent, StreamParser};
 use parapet_core::{Api, FormatError, Framing, Limits, ResponseView, Role, Segment, SegmentKind};
 
 use crate::filter::Output;
@@ -79,15 +79,6 @@ fn kind_rank(kind: DeltaKind) -> u8 {
         DeltaKind::ToolCallName => 2,
         DeltaKind::ToolCallArguments => 3,
         DeltaKind::Reasoning => 4,
-    }
-}
-
-fn channel_of(d: &Delta) -> Channel {
-    Channel {
-        choice: d.choice,
-        kind_rank: kind_rank(d.kind),
-        tool_call: d.tool_call,
-        repeat: d.repeat,
     }
 }
 
@@ -196,65 +187,19 @@ impl StreamProc {
         Ok(self.take_output())
     }
 
-    /// Queues a chunk's events and looks at each channel's new text once, after the last of
-    /// them, rather than once per event: a chunk that brings many events (a fast or replayed
-    /// answer, or a proxy that coalesced reads) costs one look per channel. The looks see what
-    /// per-event looks would have seen joined, which detectors must decide alike however the
-    /// text is split; a block drops the chunk's held events with it.
     fn on_events(
         &mut self,
         events: Vec<StreamEvent>,
         decide: &mut dyn FnMut(&Output) -> Look,
     ) -> Result<(), StreamError> {
-        // Channels with new text, with where it starts in their pending text, in arrival order.
-        let mut new_text: Vec<(Channel, usize)> = Vec::new();
-        let mut done = false;
         for event in events {
             self.consume_tail(event.offset.end);
-            // Text on another channel of a choice ends the one before (reasoning, then the
-            // answer, then tool calls): look at what came before such a switch first, in order.
-            let switches = event.deltas.iter().any(|d| {
-                let channel = channel_of(d);
-                !d.text.is_empty()
-                    && new_text
-                        .iter()
-                        .any(|(c, _)| c.choice == channel.choice && *c != channel)
-            });
-            if switches {
-                self.look_at(std::mem::take(&mut new_text), decide)?;
-                if self.terminated {
-                    return Ok(());
-                }
-            }
-            done |= event.done;
-            let pieces: Vec<Piece<Channel>> = event
-                .deltas
-                .iter()
-                .map(|d| {
-                    let channel = channel_of(d);
-                    self.kinds.insert(channel, segment_kind(d.kind));
-                    Piece {
-                        channel,
-                        text: d.text.clone(),
-                    }
-                })
-                .collect();
-            for (channel, start) in self.hold.push(event, pieces) {
-                let grew = self.hold.pending_len(&channel) > start;
-                if grew && !new_text.iter().any(|(c, _)| *c == channel) {
-                    new_text.push((channel, start));
-                }
+            self.on_event(event, decide)?;
+            if self.terminated {
+                break;
             }
         }
-        self.look_at(new_text, decide)?;
-        if self.terminated {
-            return Ok(());
-        }
-        if done || self.finalized {
-            self.finalize(decide)
-        } else {
-            self.release(false)
-        }
+        Ok(())
     }
 
     fn consume_tail(&mut self, stream_offset: usize) {
@@ -265,16 +210,39 @@ impl StreamProc {
         self.tail_start += n;
     }
 
-    /// One look at each channel's new text (from `start` of its pending text); the other
-    /// channels of its choice get their final look first.
-    fn look_at(
+    fn on_event(
         &mut self,
-        new_text: Vec<(Channel, usize)>,
+        event: StreamEvent,
         decide: &mut dyn FnMut(&Output) -> Look,
     ) -> Result<(), StreamError> {
-        for (channel, start) in new_text {
+        let done = event.done;
+        let pieces: Vec<Piece<Channel>> = event
+            .deltas
+            .iter()
+            .map(|d| {
+                let channel = Channel {
+                    choice: d.choice,
+                    kind_rank: kind_rank(d.kind),
+                    tool_call: d.tool_call,
+                    repeat: d.repeat,
+                };
+                self.kinds.insert(channel, segment_kind(d.kind));
+                Piece {
+                    channel,
+                    text: d.text.clone(),
+                }
+            })
+            .collect();
+        let starts = self.hold.push(event, pieces);
+        for (channel, start) in starts {
             let pending = self.hold.pending(&channel);
+            if pending.len() == start {
+                continue; // empty delta: nothing new to look at
+            }
             self.finals.remove(&channel);
+            // Text on one channel of a choice ends its other channels (a model writes its
+            // reasoning, text and tool calls one after the other): give them their final look
+            // and stop holding them.
             let ended: Vec<Channel> = self
                 .kinds
                 .keys()
@@ -295,6 +263,11 @@ impl StreamProc {
             if self.terminated {
                 return Ok(());
             }
+        }
+        if done || self.finalized {
+            self.finalize(decide)?;
+        } else {
+            self.release(false)?;
         }
         Ok(())
     }
@@ -512,48 +485,6 @@ mod tests {
 
     fn chat_event(text: &str) -> String {
         format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{text}\"}}}}]}}\n\n")
-    }
-
-    fn delta_event(key: &str, text: &str) -> String {
-        format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"{key}\":\"{text}\"}}}}]}}\n\n")
-    }
-
-    #[test]
-    fn a_chunk_is_looked_at_once_per_channel_in_the_order_its_channels_came() {
-        let api = Api::from_name("openai.chat").expect("api");
-        let mut chunk = String::new();
-        for w in ["think ", "more "] {
-            chunk.push_str(&delta_event("reasoning_content", w));
-        }
-        for w in ["the ", "answer"] {
-            chunk.push_str(&delta_event("content", w));
-        }
-        let mut proc = StreamProc::new("t", api, Framing::Sse, Limits::default(), 64, 0);
-        let mut looks: Vec<(SegmentKind, String, usize, bool)> = Vec::new();
-        let mut record = |o: &Output| {
-            looks.push((o.kind, o.text.to_string(), o.new_from, o.is_final));
-            Look::from(StreamAction::Keep)
-        };
-        let mut out = proc.push(chunk.as_bytes(), false, &mut record).unwrap();
-        let next = delta_event("content", " now");
-        out.extend(proc.push(next.as_bytes(), false, &mut record).unwrap());
-        out.extend(proc.push(b"data: [DONE]\n\n", true, &mut record).unwrap());
-        let (reasoning, answer) = (SegmentKind::Other, SegmentKind::Output);
-        assert_eq!(
-            looks,
-            [
-                (reasoning, "think more ".into(), 0, false),
-                // The answer's first text ends the reasoning: its final look comes first.
-                (reasoning, "think more ".into(), 11, true),
-                (answer, "the answer".into(), 0, false),
-                (answer, "the answer now".into(), 10, false),
-                (answer, "the answer now".into(), 14, true),
-            ]
-        );
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            format!("{chunk}{next}data: [DONE]\n\n")
-        );
     }
 
     /// Fail open after a bad event in the middle of a chunk: the bytes forwarded before the
