@@ -12,32 +12,46 @@ use core::cmp::Ordering;
 /// Orders `a` against `b` as `memcmp` does (bytes as unsigned), comparing words first.
 pub fn compare(a: &[u8], b: &[u8]) -> Ordering {
     let n = a.len().min(b.len());
-    let (a_words, b_words) = (a[..n].chunks_exact(8), b[..n].chunks_exact(8));
+    // SAFETY: both slices are readable for `n` bytes.
+    let first_difference = unsafe { compare_raw(a.as_ptr(), b.as_ptr(), n) };
+    first_difference.cmp(&0).then(a.len().cmp(&b.len()))
+}
+
+/// The sign of the first differing byte pair, or 0.
+///
+/// Raw pointers and no slices: regorus and the JSON views compare many strings shorter than a
+/// word, where building two slices and their chunk iterators cost more than wasi-libc's plain
+/// byte loop (policy.wasm was 1-5% slower with the slice version).
+///
+/// # Safety
+/// `a` and `b` are readable for `n` bytes.
+#[inline(always)]
+unsafe fn compare_raw(a: *const u8, b: *const u8, n: usize) -> i32 {
     let mut at = 0;
-    for (x, y) in a_words.zip(b_words) {
-        let (x, y) = (word(x), word(y));
+    while at + 8 <= n {
+        // SAFETY: at + 8 <= n.
+        let (x, y) = unsafe {
+            (
+                u64::from_le_bytes(a.add(at).cast::<[u8; 8]>().read_unaligned()),
+                u64::from_le_bytes(b.add(at).cast::<[u8; 8]>().read_unaligned()),
+            )
+        };
         if x != y {
             // Little-endian words: the lowest differing bit is in the first differing byte.
             at += ((x ^ y).trailing_zeros() / 8) as usize;
-            return a[at].cmp(&b[at]);
+            break;
         }
         at += 8;
     }
-    // Not slice equality on the rest: that would be a call to `memcmp`, this function.
     while at < n {
-        if a[at] != b[at] {
-            return a[at].cmp(&b[at]);
+        // SAFETY: at < n.
+        let (x, y) = unsafe { (*a.add(at), *b.add(at)) };
+        if x != y {
+            return i32::from(x) - i32::from(y);
         }
         at += 1;
     }
-    a.len().cmp(&b.len())
-}
-
-#[inline(always)]
-fn word(bytes: &[u8]) -> u64 {
-    u64::from_le_bytes([
-        bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-    ])
+    0
 }
 
 /// The C symbol, for single-threaded wasm modules (where [`crate::global!`] is used).
@@ -47,21 +61,8 @@ fn word(bytes: &[u8]) -> u64 {
 #[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
 #[no_mangle]
 pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
-    if n == 0 {
-        return 0;
-    }
-    // SAFETY: the caller's contract; n > 0, so the pointers are not dangling.
-    let (a, b) = unsafe {
-        (
-            core::slice::from_raw_parts(a, n),
-            core::slice::from_raw_parts(b, n),
-        )
-    };
-    match compare(a, b) {
-        Ordering::Less => -1,
-        Ordering::Equal => 0,
-        Ordering::Greater => 1,
-    }
+    // SAFETY: the caller's contract.
+    unsafe { compare_raw(a, b, n) }
 }
 
 #[cfg(test)]
