@@ -80,11 +80,6 @@ fn unsafe_below(
 ) -> Option<usize> {
     let b = text.as_bytes();
     let mut bound: Option<usize> = None;
-    let mut need = |q: Option<usize>| {
-        if let Some(q) = q {
-            bound = Some(bound.map_or(q, |x: usize| x.min(q)));
-        }
-    };
     let card = on(EntityType::CreditCard);
     let ssn = on(EntityType::UsSsn);
     let phone = on(EntityType::Phone);
@@ -96,7 +91,7 @@ fn unsafe_below(
         && b[s - 2].is_ascii_digit()
         && b.get(s).is_none_or(u8::is_ascii_digit)
     {
-        need(Some(s - 1));
+        lower(&mut bound, Some(s - 1));
     }
     if phone
         && after_group
@@ -104,13 +99,13 @@ fn unsafe_below(
         && b.get(s)
             .is_none_or(|c| c.is_ascii_digit() || matches!(c, b'(' | b'x' | b'X' | b'e' | b'E'))
     {
-        need(Some(s - 1));
+        lower(&mut bound, Some(s - 1));
     }
     if phone {
-        need(extension_open(b, s));
+        lower(&mut bound, extension_open(b, s));
     }
     if card || ssn || phone {
-        need(number_context_open(b, s));
+        lower(&mut bound, number_context_open(b, s));
     }
     // Cue words before a number decide whether it is reported (`order` hides a card, `call`
     // allows a bare ten-digit phone, `version` hides a quad). A number at or after the cut
@@ -118,37 +113,49 @@ fn unsafe_below(
     // window must hold no cue. The window starts `W` (+3 for a char boundary) bytes before
     // the number, and may start inside a word, which makes any occurrence a match.
     let window = |w: usize| first_number.saturating_sub(w + 3);
+    let mut from = [usize::MAX; CUE_WINDOWS];
     if phone {
-        need(first_cue(b, window(40), s, &PHONE_CUES, false));
+        from[PHONE] = window(40);
     }
     if card {
-        need(first_cue(b, window(24), s, &NOT_A_CARD_CUES, false));
-        need(first_cue(b, window(32), s, &CARD_CUES, false));
+        from[NOT_A_CARD] = window(24);
+        from[CARD] = window(32);
     }
     if ssn {
-        need(first_cue(b, window(40), s, &SSN_CUES, false));
+        from[SSN] = window(40);
     }
     if on(EntityType::IpAddress) {
-        need(first_cue(b, window(20), s, &VERSION_CUES, true));
-    }
-    if on(EntityType::Iban) {
-        need(iban_open(b, s));
-    }
-    if on(EntityType::StreetAddress) {
-        need(address_open(b, s));
-    }
-    if on(EntityType::Person) {
-        need(person_open(b, s));
+        from[VERSION] = window(20);
     }
     if on(EntityType::DateOfBirth) {
         // A birth cue is followed by a date starting within 32 bytes of its end and at most 24
         // bytes long: a cue up to 13 + 32 + 24 bytes back still decides a date at the cut.
-        need(first_cue(b, s.saturating_sub(70), s, &DOB_CUES, false));
+        from[DOB] = s.saturating_sub(70);
     }
+    if on(EntityType::Iban) {
+        lower(&mut bound, iban_open(b, s));
+    }
+    if on(EntityType::StreetAddress) {
+        lower(&mut bound, address_open(b, s));
+    }
+    if on(EntityType::Person) {
+        lower(&mut bound, person_open(b, s));
+    }
+    // Only the lowest bound counts: the scans below stop where one is known already.
+    let upto = bound.unwrap_or(s);
+    lower(&mut bound, first_cue_in_windows(b, &from, upto));
     if on(EntityType::GenericSecret) || on(EntityType::AwsSecretKey) {
-        need(key_value_open(text, s, on));
+        let upto = bound.unwrap_or(s);
+        lower(&mut bound, key_value_open(text, s, upto, on));
     }
     bound
+}
+
+/// Lowers `bound` to `q`.
+fn lower(bound: &mut Option<usize>, q: Option<usize>) {
+    if let Some(q) = q {
+        *bound = Some(bound.map_or(q, |x| x.min(q)));
+    }
 }
 
 /// True when `cue` (lower-case) occurs at `q` ignoring ASCII case, or its start does and the
@@ -162,32 +169,130 @@ fn cue_at(b: &[u8], q: usize, cue: &str) -> bool {
         .all(|(x, y)| x.to_ascii_lowercase() == *y)
 }
 
-/// The first position in `from..to` where one of `cues` occurs (or may be occurring, at the
-/// end of the text); with `whole_word`, only where the occurrence is not followed by a letter
-/// or digit (the way a version cue is matched).
-fn first_cue(b: &[u8], from: usize, to: usize, cues: &Cues, whole_word: bool) -> Option<usize> {
-    (from..to).find(|&q| {
-        cues.may_start(b, q)
-            && cues.list.iter().any(|cue| {
-                cue_at(b, q, cue)
-                    && (!whole_word
-                        || b.get(q + cue.len())
-                            .is_none_or(|c| !c.is_ascii_alphanumeric()))
-            })
+/// The cue lists whose occurrences in a window before a number decide it.
+const PHONE: usize = 0;
+const NOT_A_CARD: usize = 1;
+const CARD: usize = 2;
+const SSN: usize = 3;
+const VERSION: usize = 4;
+const DOB: usize = 5;
+const CUE_WINDOWS: usize = 6;
+static WINDOW_CUES: CueLists<CUE_WINDOWS> = CueLists::new([
+    &PHONE_CUES,
+    &NOT_A_CARD_CUES,
+    &CARD_CUES,
+    &SSN_CUES,
+    &VERSION_CUES,
+    &DOB_CUES,
+]);
+
+/// The person cue lists that may span the cut.
+static PERSON_CUES: CueLists<3> = CueLists::new([&NAME_CUES, &HONORIFICS, &AFTER_NAME_CUES]);
+
+/// Several cue lists searched in one pass: for a lower-case byte or byte pair, which lists have
+/// a cue that may start with it, a bit per list. One table lookup per position instead of one
+/// filter test per list.
+struct CueLists<const N: usize> {
+    lists: [&'static Cues; N],
+    /// By [`pair_bit`] of a position's first two bytes.
+    pairs: [u8; 4096],
+    /// By first byte: lists with a one-byte cue.
+    singles: [u8; 256],
+    /// By first byte: lists with any cue starting with it (at the last byte of the text).
+    starts: [u8; 256],
+}
+
+impl<const N: usize> CueLists<N> {
+    const fn new(lists: [&'static Cues; N]) -> Self {
+        assert!(N <= 8);
+        let mut t = CueLists {
+            lists,
+            pairs: [0; 4096],
+            singles: [0; 256],
+            starts: [0; 256],
+        };
+        let mut i = 0;
+        while i < N {
+            let list = lists[i].list;
+            let mut k = 0;
+            while k < list.len() {
+                let c = list[k].as_bytes();
+                if !c.is_empty() {
+                    t.starts[c[0] as usize] |= 1 << i;
+                }
+                if c.len() == 1 {
+                    t.singles[c[0] as usize] |= 1 << i;
+                } else if c.len() > 1 {
+                    t.pairs[pair_bit(c[0], c[1])] |= 1 << i;
+                }
+                k += 1;
+            }
+            i += 1;
+        }
+        t
+    }
+
+    /// The lists (bits) with a cue that may start at `b[q]`.
+    fn may_start(&self, b: &[u8], q: usize) -> u8 {
+        let c = b[q].to_ascii_lowercase();
+        match b.get(q + 1) {
+            None => self.starts[usize::from(c)],
+            Some(n) => {
+                self.singles[usize::from(c)] | self.pairs[pair_bit(c, n.to_ascii_lowercase())]
+            }
+        }
+    }
+
+    /// The first position `q` in `range` where, for a list `i` in `lists` (bits) with
+    /// `q >= from[i]`, `hit(i, q, cue)` holds for one of list `i`'s cues.
+    fn first(
+        &self,
+        b: &[u8],
+        range: std::ops::Range<usize>,
+        from: &[usize; N],
+        hit: impl Fn(usize, usize, &str) -> bool,
+    ) -> Option<usize> {
+        range.into_iter().find(|&q| {
+            let mut lists = self.may_start(b, q);
+            while lists != 0 {
+                let i = lists.trailing_zeros() as usize;
+                lists &= lists - 1;
+                if q >= from[i] && self.lists[i].list.iter().any(|cue| hit(i, q, cue)) {
+                    return true;
+                }
+            }
+            false
+        })
+    }
+}
+
+/// The first position before `to` where a cue of list `i` of [`WINDOW_CUES`] occurs at or
+/// after `from[i]` (`usize::MAX`: list not searched), or may be occurring, at the end of the
+/// text. Version cues only count as whole words (not followed by a letter or digit).
+///
+/// One pass for all lists: the same as searching each list's window on its own and taking
+/// the lowest hit.
+fn first_cue_in_windows(b: &[u8], from: &[usize; CUE_WINDOWS], to: usize) -> Option<usize> {
+    let start = *from.iter().min()?;
+    WINDOW_CUES.first(b, start..to.min(b.len()), from, |i, q, cue| {
+        cue_at(b, q, cue)
+            && (i != VERSION
+                || b.get(q + cue.len())
+                    .is_none_or(|c| !c.is_ascii_alphanumeric()))
     })
 }
 
-/// The first occurrence of one of `cues` (lower-case) that starts before the blank at `s - 1`
-/// and goes on past it. The cue lists are matched leftmost-longest: such an occurrence would
-/// hide the ones starting inside it, which the next scan would see.
-fn spanning_cue(b: &[u8], s: usize, cues: &Cues) -> Option<usize> {
+/// The first occurrence of a person cue ([`PERSON_CUES`], lower-case) that starts before the
+/// blank at `s - 1` and goes on past it. The cue lists are matched leftmost-longest: such an
+/// occurrence would hide the ones starting inside it, which the next scan would see.
+fn spanning_person_cue(b: &[u8], s: usize) -> Option<usize> {
+    let from = PERSON_CUES
+        .lists
+        .map(|cues| s.saturating_sub(cues.longest.saturating_sub(1)));
+    let start = from.iter().copied().min().unwrap_or(s);
     // Ascending positions: the first one where a cue spans the blank is the leftmost.
-    (s.saturating_sub(cues.longest.saturating_sub(1))..s.saturating_sub(1)).find(|&q| {
-        cues.may_start(b, q)
-            && cues
-                .list
-                .iter()
-                .any(|cue| q + cue.len() > s && cue_at(b, q, cue))
+    PERSON_CUES.first(b, start..s.saturating_sub(1), &from, |_, q, cue| {
+        q + cue.len() > s && cue_at(b, q, cue)
     })
 }
 
@@ -200,6 +305,8 @@ struct Cues {
     starts: [u64; 4],
     singles: [u64; 4],
     pairs: [u64; 64],
+    /// Bit set (lower-case) of the cues' last bytes.
+    ends: [u64; 4],
     longest: usize,
 }
 
@@ -212,6 +319,7 @@ impl Cues {
         let mut starts = [0u64; 4];
         let mut singles = [0u64; 4];
         let mut pairs = [0u64; 64];
+        let mut ends = [0u64; 4];
         let mut longest = 0;
         let mut i = 0;
         while i < list.len() {
@@ -225,6 +333,9 @@ impl Cues {
                 let h = pair_bit(c[0], c[1]);
                 pairs[h >> 6] |= 1 << (h & 63);
             }
+            if let Some(&e) = c.last() {
+                ends[(e >> 6) as usize] |= 1 << (e & 63);
+            }
             if c.len() > longest {
                 longest = c.len();
             }
@@ -235,8 +346,15 @@ impl Cues {
             starts,
             singles,
             pairs,
+            ends,
             longest,
         }
+    }
+
+    /// Whether a cue may end with byte `c` (any case).
+    fn may_end_with(&self, c: u8) -> bool {
+        let c = c.to_ascii_lowercase();
+        self.ends[usize::from(c >> 6)] & (1 << (c & 63)) != 0
     }
 
     /// Whether a cue may start at `b[q]` (matching ignores ASCII case; at the end of the text
@@ -263,6 +381,7 @@ const DOB_CUES: Cues = Cues::new(dob::DOB_CUES);
 const NAME_CUES: Cues = Cues::new(person::NAME_CUES);
 const HONORIFICS: Cues = Cues::new(person::HONORIFICS);
 const AFTER_NAME_CUES: Cues = Cues::new(person::AFTER_NAME_CUES);
+const KEY_CUES: Cues = Cues::new(secrets::KEY_NAMES);
 
 /// `415-555-0132 ext. ` before the cut: the extension's digits would be part of the number.
 fn extension_open(b: &[u8], s: usize) -> Option<usize> {
@@ -376,11 +495,7 @@ fn address_open(b: &[u8], s: usize) -> Option<usize> {
 /// `Mary J. `) may go on with a surname, or be confirmed by a verb (`Zoe Foo ` + `wrote`);
 /// a cue or verb phrase with a space in it (`this is`, ` will follow up`) may span the cut.
 fn person_open(b: &[u8], s: usize) -> Option<usize> {
-    let mut bound = spanning_cue(b, s, &NAME_CUES)
-        .into_iter()
-        .chain(spanning_cue(b, s, &HONORIFICS))
-        .chain(spanning_cue(b, s, &AFTER_NAME_CUES))
-        .min();
+    let mut bound = spanning_person_cue(b, s);
     let mut need = |q: usize| bound = Some(bound.map_or(q, |x: usize| x.min(q)));
     let e = s - 1;
     let ends = [
@@ -388,6 +503,10 @@ fn person_open(b: &[u8], s: usize) -> Option<usize> {
         (e > 0 && matches!(b[e - 1], b'.' | b':' | b',')).then(|| e - 1),
     ];
     for end in ends.into_iter().flatten() {
+        if end == 0 || !(NAME_CUES.may_end_with(b[end - 1]) || HONORIFICS.may_end_with(b[end - 1]))
+        {
+            continue;
+        }
         for cue in person::NAME_CUES.iter().chain(person::HONORIFICS) {
             let n = cue.len();
             if end >= n
@@ -431,16 +550,19 @@ fn person_open(b: &[u8], s: usize) -> Option<usize> {
 /// it, and an AWS secret cue looks 64 bytes ahead for its key. Every occurrence of a key name
 /// that [`secrets::assigned_value`]'s walk (or the AWS look-ahead) could carry to the cut, or
 /// that spans the cut, holds the cut before it.
-fn key_value_open(text: &str, s: usize, on: &impl Fn(EntityType) -> bool) -> Option<usize> {
+/// Only occurrences before `upto` are looked for.
+fn key_value_open(
+    text: &str,
+    s: usize,
+    upto: usize,
+    on: &impl Fn(EntityType) -> bool,
+) -> Option<usize> {
     let b = text.as_bytes();
     let generic = on(EntityType::GenericSecret);
     let aws = on(EntityType::AwsSecretKey);
     // A key name is at most 21 bytes, its value at most 246 bytes after it.
-    (s.saturating_sub(280)..s).find(|&q| {
-        if !matches!(
-            b[q].to_ascii_lowercase(),
-            b'p' | b's' | b'a' | b't' | b'c' | b'b'
-        ) {
+    (s.saturating_sub(280)..upto.min(s)).find(|&q| {
+        if !KEY_CUES.may_start(b, q) {
             return false;
         }
         secrets::KEY_NAMES.iter().any(|key| {
