@@ -2,28 +2,7 @@
 
 use std::path::Path;
 
-/// Ordinary chat text: prose, a little code, a URL, non-Latin text; no PII, no attack.
-const PROSE: [&str; 8] = [
-    "Could you help me rewrite the following paragraph so that it sounds friendlier? ",
-    "Our quarterly revenue grew by 12% thanks to strong sales in Europe and Asia. ",
-    "fn main() { let v: Vec<u32> = (0..10).collect(); println!(\"{:?}\", v); } ",
-    "See https://docs.example.com/guide?section=intro for details. ",
-    "Gracias por tu ayuda, nos vemos mañana en la oficina. ",
-    "請幫我把這段文字翻譯成英文。 ",
-    "The meeting is moved to Thursday at 3pm; please update the calendar invite. ",
-    "Photosynthesis converts light energy into chemical energy inside the chloroplasts. ",
-];
-
-/// About `bytes` bytes of prose.
-pub fn prose(bytes: usize) -> String {
-    let mut s = String::with_capacity(bytes + 128);
-    let mut i = 0;
-    while s.len() < bytes {
-        s.push_str(PROSE[i % PROSE.len()]);
-        i += 1;
-    }
-    s
-}
+pub use parapet_bench_text::prose;
 
 fn json_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_default()
@@ -72,17 +51,11 @@ fn answer(bytes: usize) -> Vec<u8> {
 
 /// The words of a streamed answer: 200 SSE events (198 content deltas, a finish event with usage, `[DONE]`).
 pub fn sse_200() -> Vec<Vec<u8>> {
-    let text = prose(198 * 6);
-    let words: Vec<&str> = text.split_inclusive(' ').collect();
     let mut chunks = Vec::with_capacity(200);
-    for i in 0..198 {
-        let w = words
-            .get(i % words.len().max(1))
-            .copied()
-            .unwrap_or("word ");
+    for w in parapet_bench_text::stream_words(198) {
         chunks.push(format!(
             "data: {{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"gpt-4o-mini\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":{}}},\"finish_reason\":null}}]}}\n\n",
-            json_str(w)
+            json_str(&w)
         ).into_bytes());
     }
     chunks.push(b"data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":500,\"completion_tokens\":198,\"total_tokens\":698}}\n\n".to_vec());

@@ -16,24 +16,9 @@ use parapet_injection::{Inspector, InspectorConfig, Source};
 use std::hint::black_box;
 use std::time::Duration;
 
-/// A realistic mixed prompt: prose, a little code, a URL, some non-Latin text; no attack.
+/// A realistic mixed prompt: scripts/bench's prose (code, a URL, non-Latin text; no attack).
 fn benign_prompt(bytes: usize) -> String {
-    let parts = [
-        "Could you help me rewrite the following paragraph so that it sounds friendlier? ",
-        "Our quarterly revenue grew by 12% thanks to strong sales in Europe and Asia. ",
-        "fn main() { let v: Vec<u32> = (0..10).collect(); println!(\"{:?}\", v); } ",
-        "See https://docs.example.com/guide?section=intro for details. ",
-        "Gracias por tu ayuda, nos vemos mañana en la oficina. ",
-        "請幫我把這段文字翻譯成英文。 ",
-        "The meeting is moved to Thursday at 3pm; please update the calendar invite. ",
-    ];
-    let mut s = String::with_capacity(bytes + 128);
-    let mut i = 0;
-    while s.len() < bytes {
-        s.push_str(parts[i % parts.len()]);
-        i += 1;
-    }
-    s
+    parapet_bench_text::prose(bytes)
 }
 
 fn floor_patterns() -> Vec<String> {

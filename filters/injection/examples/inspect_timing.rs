@@ -5,31 +5,10 @@
 //! `cargo run --release -p parapet-injection --example inspect_timing -- [ROUNDS] [CASE]`
 
 use parapet_bench_clock::sample;
+use parapet_bench_text::prose;
 use parapet_injection::{Inspector, InspectorConfig, Source};
 use std::hint::black_box;
 use std::time::Duration;
-
-/// The prose of bench/src/bodies.rs (kept equal to it, so the figures compare).
-const PROSE: [&str; 8] = [
-    "Could you help me rewrite the following paragraph so that it sounds friendlier? ",
-    "Our quarterly revenue grew by 12% thanks to strong sales in Europe and Asia. ",
-    "fn main() { let v: Vec<u32> = (0..10).collect(); println!(\"{:?}\", v); } ",
-    "See https://docs.example.com/guide?section=intro for details. ",
-    "Gracias por tu ayuda, nos vemos mañana en la oficina. ",
-    "請幫我把這段文字翻譯成英文。 ",
-    "The meeting is moved to Thursday at 3pm; please update the calendar invite. ",
-    "Photosynthesis converts light energy into chemical energy inside the chloroplasts. ",
-];
-
-fn prose(bytes: usize) -> String {
-    let mut s = String::with_capacity(bytes + 128);
-    let mut i = 0;
-    while s.len() < bytes {
-        s.push_str(PROSE[i % PROSE.len()]);
-        i += 1;
-    }
-    s
-}
 
 fn main() {
     let rounds: usize = std::env::args()

@@ -8,6 +8,7 @@
 //! - `restore`: the streaming restorer on a tokenized answer in 64-byte chunks.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use parapet_bench_text::prose;
 use parapet_pii::{Detector, DetectorConfig, EntityType, HmacKey, Restorer, TokenVault};
 use std::hint::black_box;
 use std::sync::Arc;
@@ -36,28 +37,6 @@ service to the new cluster, and the hiring plan for the platform group. Latency 
 endpoint regressed by 12% after the last release (version 2.14.3); the on-call engineer rolled \
 back at 14:05 and opened a ticket. Please keep the answer under 200 words and use a neutral tone.\n";
 
-/// scripts/bench's chat prose (bench/src/bodies.rs): prose, code, a URL, non-Latin text.
-const CHAT_PROSE: [&str; 8] = [
-    "Could you help me rewrite the following paragraph so that it sounds friendlier? ",
-    "Our quarterly revenue grew by 12% thanks to strong sales in Europe and Asia. ",
-    "fn main() { let v: Vec<u32> = (0..10).collect(); println!(\"{:?}\", v); } ",
-    "See https://docs.example.com/guide?section=intro for details. ",
-    "Gracias por tu ayuda, nos vemos mañana en la oficina. ",
-    "請幫我把這段文字翻譯成英文。 ",
-    "The meeting is moved to Thursday at 3pm; please update the calendar invite. ",
-    "Photosynthesis converts light energy into chemical energy inside the chloroplasts. ",
-];
-
-fn chat_prose(bytes: usize) -> String {
-    let mut s = String::new();
-    let mut i = 0;
-    while s.len() < bytes {
-        s.push_str(CHAT_PROSE[i % CHAT_PROSE.len()]);
-        i += 1;
-    }
-    s
-}
-
 /// What pii-redact scans in scripts/bench's 2 KB chat request: system + user message text.
 fn chat_2k_text() -> String {
     let system = "You are a helpful assistant for the operations team. Answer briefly.";
@@ -65,14 +44,14 @@ fn chat_2k_text() -> String {
         r#"{{"model":"gpt-4o-mini","max_tokens":200,"temperature":0.3,"stream":false,"messages":[{{"role":"system","content":{}}},{{"role":"user","content":"#,
         serde_json::to_string(system).unwrap_or_default()
     );
-    format!("{system}\n{}", chat_prose(2048 - (head.len() + 3 + 64)))
+    format!("{system}\n{}", prose(2048 - (head.len() + 3 + 64)))
 }
 
 /// What response-guard scans in scripts/bench's 1 KB answer.
 fn answer_1k_text() -> String {
     let head = r#"{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"#;
     let tail = r#"},"finish_reason":"stop"}],"usage":{"prompt_tokens":500,"completion_tokens":230,"total_tokens":730}}"#;
-    chat_prose(1024 - head.len() - tail.len() - 16)
+    prose(1024 - head.len() - tail.len() - 16)
 }
 
 fn bench(c: &mut Criterion) {

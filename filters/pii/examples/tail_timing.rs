@@ -1,5 +1,5 @@
-//! Times `Detector::undecided_tail` the way pii-redact calls it on a stream: the held text
-//! plus each new word, keeping only the undecided tail (with `find` beside it for scale).
+//! Times `Detector::undecided_tail` the way pii-redact calls it on scripts/bench's streamed
+//! answer (198 words, one per event): the held text plus each new word, keeping only the undecided tail (with `find` beside it for scale).
 //!
 //! `cargo run --release -p parapet-pii --example tail_timing [ROUNDS] [tail]`: with `tail`,
 //! only `undecided_tail` runs (for instruction counts under cachegrind). With `dump FILE`, it
@@ -7,12 +7,6 @@
 use parapet_pii::{Detector, DetectorConfig};
 use std::hint::black_box;
 use std::time::Instant;
-
-const PROSE: &str = "You are a helpful assistant. Summarise the following meeting notes in three bullet \
-points and suggest next steps. The team discussed the Q3 roadmap, the migration of the billing \
-service to the new cluster, and the hiring plan for the platform group. Latency on the search \
-endpoint regressed by 12% after the last release (version 2.14.3); the on-call engineer rolled \
-back at 14:05 and opened a ticket. Please keep the answer under 200 words and use a neutral tone.\n";
 
 fn main() {
     let d = Detector::new(&DetectorConfig::default()).expect("default config");
@@ -33,11 +27,11 @@ fn main() {
     }
     let rounds: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2000);
     let tail_only = args.next().as_deref() == Some("tail");
-    let words: Vec<&str> = PROSE.split_inclusive(' ').collect();
+    let words = parapet_bench_text::stream_words(198);
     let (mut t_tail, mut t_find, mut held_sum, mut calls) = (0u128, 0u128, 0usize, 0usize);
     for _ in 0..rounds {
         let mut held = String::new();
-        for w in words.iter().cycle().take(198) {
+        for w in &words {
             held.push_str(w);
             let t0 = Instant::now();
             let u = black_box(d.undecided_tail(black_box(&held)));
