@@ -68,6 +68,8 @@ mod tests {
         // From the start of the prose, starting over once its words run out.
         let whole: usize = text.split_inclusive(' ').count();
         assert!(text.starts_with(&words[..whole.min(198)].concat()));
-        assert!(words.iter().all(|w| !w.is_empty() && text.contains(w.as_str())));
+        assert!(words
+            .iter()
+            .all(|w| !w.is_empty() && text.contains(w.as_str())));
     }
 }
