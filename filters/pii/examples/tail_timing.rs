@@ -1,5 +1,6 @@
 //! Times `Detector::undecided_tail` the way pii-redact calls it on scripts/bench's streamed
-//! answer (198 words, one per event): the held text plus each new word, keeping only the undecided tail (with `find` beside it for scale).
+//! answer (198 words, one per event): the held text plus each new word, keeping only the
+//! undecided tail (with `find` beside it for scale).
 //!
 //! `cargo run --release -p parapet-pii --example tail_timing [ROUNDS] [tail]`: with `tail`,
 //! only `undecided_tail` runs (for instruction counts under cachegrind). With `dump FILE`, it
@@ -10,12 +11,9 @@ use std::time::Instant;
 
 fn main() {
     let d = Detector::new(&DetectorConfig::default()).expect("default config");
-    let mut args = std::env::args().skip(1);
-    if let Some(path) = std::env::args()
-        .nth(2)
-        .filter(|_| std::env::args().nth(1).as_deref() == Some("dump"))
-    {
-        let data = std::fs::read_to_string(path).expect("readable file");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() == 2 && args[0] == "dump" {
+        let data = std::fs::read_to_string(&args[1]).expect("readable file");
         for line in data.lines() {
             let tails: Vec<String> = (1..=line.len())
                 .filter(|&n| line.is_char_boundary(n))
@@ -25,8 +23,8 @@ fn main() {
         }
         return;
     }
-    let rounds: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2000);
-    let tail_only = args.next().as_deref() == Some("tail");
+    let rounds: u32 = args.first().and_then(|a| a.parse().ok()).unwrap_or(2000);
+    let tail_only = args.get(1).map(String::as_str) == Some("tail");
     let words = parapet_bench_text::stream_words(198);
     let (mut t_tail, mut t_find, mut held_sum, mut calls) = (0u128, 0u128, 0usize, 0usize);
     for _ in 0..rounds {

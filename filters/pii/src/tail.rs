@@ -189,6 +189,9 @@ static WINDOW_CUES: CueLists<CUE_WINDOWS> = CueLists::new([
 /// The person cue lists that may span the cut.
 static PERSON_CUES: CueLists<3> = CueLists::new([&NAME_CUES, &HONORIFICS, &AFTER_NAME_CUES]);
 
+/// The key names a secret value may follow.
+static KEY_CUES: CueLists<1> = CueLists::new([&KEY_NAMES]);
+
 /// Several cue lists searched in one pass: for a lower-case byte or byte pair, which lists have
 /// a cue that may start with it, a bit per list. One table lookup per position instead of one
 /// filter test per list.
@@ -232,7 +235,9 @@ impl<const N: usize> CueLists<N> {
         t
     }
 
-    /// The lists (bits) with a cue that may start at `b[q]`.
+    /// The lists (bits) with a cue that may start at `b[q]` (matching ignores ASCII case; at
+    /// the end of the text a cue's first byte is enough, as `cue_at` accepts a cue cut off by
+    /// the end).
     fn may_start(&self, b: &[u8], q: usize) -> u8 {
         let c = b[q].to_ascii_lowercase();
         match b.get(q + 1) {
@@ -296,15 +301,9 @@ fn spanning_person_cue(b: &[u8], s: usize) -> Option<usize> {
     })
 }
 
-/// A cue list with what lets most positions be skipped at one or two bit tests: these checks
-/// run at every look of a stream, several times per look.
+/// A cue list, with what [`CueLists`] and the suffix checks need to know of it.
 struct Cues {
     list: &'static [&'static str],
-    /// Bit sets (lower-case) of the cues' first bytes, of one-byte cues, and of the cues'
-    /// first two bytes hashed to 12 bits.
-    starts: [u64; 4],
-    singles: [u64; 4],
-    pairs: [u64; 64],
     /// Bit set (lower-case) of the cues' last bytes.
     ends: [u64; 4],
     longest: usize,
@@ -316,23 +315,11 @@ const fn pair_bit(a: u8, b: u8) -> usize {
 
 impl Cues {
     const fn new(list: &'static [&'static str]) -> Cues {
-        let mut starts = [0u64; 4];
-        let mut singles = [0u64; 4];
-        let mut pairs = [0u64; 64];
         let mut ends = [0u64; 4];
         let mut longest = 0;
         let mut i = 0;
         while i < list.len() {
             let c = list[i].as_bytes();
-            if !c.is_empty() {
-                starts[(c[0] >> 6) as usize] |= 1 << (c[0] & 63);
-            }
-            if c.len() == 1 {
-                singles[(c[0] >> 6) as usize] |= 1 << (c[0] & 63);
-            } else if c.len() > 1 {
-                let h = pair_bit(c[0], c[1]);
-                pairs[h >> 6] |= 1 << (h & 63);
-            }
             if let Some(&e) = c.last() {
                 ends[(e >> 6) as usize] |= 1 << (e & 63);
             }
@@ -343,9 +330,6 @@ impl Cues {
         }
         Cues {
             list,
-            starts,
-            singles,
-            pairs,
             ends,
             longest,
         }
@@ -355,20 +339,6 @@ impl Cues {
     fn may_end_with(&self, c: u8) -> bool {
         let c = c.to_ascii_lowercase();
         self.ends[usize::from(c >> 6)] & (1 << (c & 63)) != 0
-    }
-
-    /// Whether a cue may start at `b[q]` (matching ignores ASCII case; at the end of the text
-    /// a cue's first byte is enough, as `cue_at` accepts a cue cut off by the end).
-    fn may_start(&self, b: &[u8], q: usize) -> bool {
-        let bit = |set: &[u64; 4], c: u8| set[usize::from(c >> 6)] & (1 << (c & 63)) != 0;
-        let c = b[q].to_ascii_lowercase();
-        match b.get(q + 1) {
-            None => bit(&self.starts, c),
-            Some(n) => {
-                let h = pair_bit(c, n.to_ascii_lowercase());
-                bit(&self.singles, c) || self.pairs[h >> 6] & (1 << (h & 63)) != 0
-            }
-        }
     }
 }
 
@@ -381,7 +351,7 @@ const DOB_CUES: Cues = Cues::new(dob::DOB_CUES);
 const NAME_CUES: Cues = Cues::new(person::NAME_CUES);
 const HONORIFICS: Cues = Cues::new(person::HONORIFICS);
 const AFTER_NAME_CUES: Cues = Cues::new(person::AFTER_NAME_CUES);
-const KEY_CUES: Cues = Cues::new(secrets::KEY_NAMES);
+const KEY_NAMES: Cues = Cues::new(secrets::KEY_NAMES);
 
 /// `415-555-0132 ext. ` before the cut: the extension's digits would be part of the number.
 fn extension_open(b: &[u8], s: usize) -> Option<usize> {
@@ -496,7 +466,6 @@ fn address_open(b: &[u8], s: usize) -> Option<usize> {
 /// a cue or verb phrase with a space in it (`this is`, ` will follow up`) may span the cut.
 fn person_open(b: &[u8], s: usize) -> Option<usize> {
     let mut bound = spanning_person_cue(b, s);
-    let mut need = |q: usize| bound = Some(bound.map_or(q, |x: usize| x.min(q)));
     let e = s - 1;
     let ends = [
         Some(e),
@@ -513,7 +482,7 @@ fn person_open(b: &[u8], s: usize) -> Option<usize> {
                 && b[end - n..end].eq_ignore_ascii_case(cue.as_bytes())
                 && boundary_before(b, end - n)
             {
-                need(end - n);
+                lower(&mut bound, Some(end - n));
             }
         }
     }
@@ -533,14 +502,14 @@ fn person_open(b: &[u8], s: usize) -> Option<usize> {
         if let Some(x) = (i..e).find(|&x| {
             b[x].is_ascii_uppercase() && boundary_before(b, x) && person::name_word(b, x) == Some(e)
         }) {
-            need(x);
+            lower(&mut bound, Some(x));
         }
         if e >= 2
             && b[e - 1] == b'.'
             && b[e - 2].is_ascii_uppercase()
             && (e == 2 || b[e - 3] == b' ')
         {
-            need(e - 2);
+            lower(&mut bound, Some(e - 2));
         }
     }
     bound
@@ -562,7 +531,7 @@ fn key_value_open(
     let aws = on(EntityType::AwsSecretKey);
     // A key name is at most 21 bytes, its value at most 246 bytes after it.
     (s.saturating_sub(280)..upto.min(s)).find(|&q| {
-        if !KEY_CUES.may_start(b, q) {
+        if KEY_CUES.may_start(b, q) == 0 {
             return false;
         }
         secrets::KEY_NAMES.iter().any(|key| {
