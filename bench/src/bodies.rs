@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-pub use parapet_bench_text::prose;
+use parapet_bench_text::prose;
 
 fn json_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_default()

@@ -369,7 +369,12 @@ impl<F: Filter> Exchange<F> {
                 }
             }
         }
-        let view = match crate::views::request(self.info.api, &body, &plugin.limits()) {
+        let view = match crate::views::request(
+            self.info.request_id.as_deref(),
+            self.info.api,
+            &body,
+            &plugin.limits(),
+        ) {
             Ok(view) => view,
             Err(e) => {
                 return self.fail(
@@ -835,7 +840,12 @@ impl<F: Filter> Exchange<F> {
                 "the response body could not be read",
             );
         };
-        let view = match crate::views::response(self.info.api, &body, &plugin.limits()) {
+        let view = match crate::views::response(
+            self.info.request_id.as_deref(),
+            self.info.api,
+            &body,
+            &plugin.limits(),
+        ) {
             Ok(v) => v,
             Err(e) => {
                 return self.fail(

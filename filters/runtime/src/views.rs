@@ -9,6 +9,11 @@
 //! API and limits, gets that view instead of parsing again. A filter that rewrote the body
 //! changes the bytes, so the filters after it parse the new body.
 //!
+//! A view is shared within one request only (its `x-request-id`): a later request with the
+//! same bytes parses again, as it would in separate modules. Same bytes give the same view, so
+//! this is not for correctness: it keeps a load that repeats one request from measuring a
+//! chain that parses once per worker instead of once per request.
+//!
 //! Off by default: a module with one filter would only pay for the copies.
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
@@ -32,6 +37,7 @@ pub fn share() {
 
 /// A view kept with the bytes and settings it was parsed from.
 pub struct Kept<V> {
+    request: Option<String>,
     api: Api,
     limits: Limits,
     body: Vec<u8>,
@@ -67,10 +73,17 @@ impl<'a> Deref for Response<'a> {
     }
 }
 
-/// [`parse_request`], or the view a filter before this one made of the same bytes.
-pub fn request<'a>(api: Api, body: &'a [u8], limits: &Limits) -> Result<Request<'a>, FormatError> {
+/// [`parse_request`], or the view a filter before this one made of the same bytes in the same
+/// request (`request`: its id).
+pub fn request<'a>(
+    request: Option<&str>,
+    api: Api,
+    body: &'a [u8],
+    limits: &Limits,
+) -> Result<Request<'a>, FormatError> {
     view(
         &REQUEST,
+        request,
         api,
         body,
         limits,
@@ -79,14 +92,17 @@ pub fn request<'a>(api: Api, body: &'a [u8], limits: &Limits) -> Result<Request<
     )
 }
 
-/// [`parse_response`], or the view a filter before this one made of the same bytes.
+/// [`parse_response`], or the view a filter before this one made of the same bytes in the same
+/// request (`request`: its id).
 pub fn response<'a>(
+    request: Option<&str>,
     api: Api,
     body: &'a [u8],
     limits: &Limits,
 ) -> Result<Response<'a>, FormatError> {
     view(
         &RESPONSE,
+        request,
         api,
         body,
         limits,
@@ -98,9 +114,10 @@ pub fn response<'a>(
 type Slot<V> = RefCell<Option<Rc<Kept<V>>>>;
 
 /// `parse(body)`, kept in `slot` (owning its texts) when sharing is on, or the view already
-/// there when it was made of the same bytes, API and limits.
+/// there when it was made of the same bytes, API and limits in the same request.
 fn view<'a, V: 'static, B>(
     slot: &'static LocalKey<Slot<V>>,
+    request: Option<&str>,
     api: Api,
     body: &'a [u8],
     limits: &Limits,
@@ -110,12 +127,15 @@ fn view<'a, V: 'static, B>(
     if !ENABLED.get() {
         return parse(api, body, limits).map(View::Own);
     }
-    if let Some(kept) =
-        slot.with_borrow(|k| k.as_ref().filter(|k| k.matches(api, body, limits)).cloned())
-    {
+    if let Some(kept) = slot.with_borrow(|k| {
+        k.as_ref()
+            .filter(|k| k.matches(request, api, body, limits))
+            .cloned()
+    }) {
         return Ok(View::Shared(kept, PhantomData));
     }
     let kept = Rc::new(Kept {
+        request: request.map(str::to_string),
         api,
         limits: *limits,
         body: body.to_vec(),
@@ -126,8 +146,11 @@ fn view<'a, V: 'static, B>(
 }
 
 impl<V> Kept<V> {
-    fn matches(&self, api: Api, body: &[u8], limits: &Limits) -> bool {
-        self.api == api && self.limits == *limits && self.body == body
+    fn matches(&self, request: Option<&str>, api: Api, body: &[u8], limits: &Limits) -> bool {
+        self.request.as_deref() == request
+            && self.api == api
+            && self.limits == *limits
+            && self.body == body
     }
 }
 
@@ -135,6 +158,8 @@ impl<V> Kept<V> {
 mod tests {
     use super::*;
     use parapet_core::detect;
+
+    const R1: Option<&str> = Some("r1");
 
     fn chat(text: &str) -> Vec<u8> {
         format!(r#"{{"model":"m","messages":[{{"role":"user","content":"{text}"}}]}}"#).into_bytes()
@@ -149,23 +174,28 @@ mod tests {
         let fresh_b = parse_request(api, &b, &limits).unwrap();
         share();
         let copy = a.clone();
-        let first = request(api, &a, &limits).unwrap();
-        let again = request(api, &copy, &limits).unwrap();
+        let first = request(R1, api, &a, &limits).unwrap();
+        let again = request(R1, api, &copy, &limits).unwrap();
         assert_eq!(*first, fresh_a);
         assert_eq!(*again, fresh_a);
         assert!(same(&first, &again), "the second filter parsed again");
-        let other = request(api, &b, &limits).unwrap();
+        let other = request(R1, api, &b, &limits).unwrap();
         assert_eq!(*other, fresh_b);
         assert!(!same(&first, &other));
         let strict = Limits {
             max_depth: 3,
             ..limits
         };
-        let stricter = request(api, &b, &strict).unwrap();
+        let stricter = request(R1, api, &b, &strict).unwrap();
         assert!(!same(&other, &stricter));
         // Errors are the parser's own, and are not kept.
-        assert!(request(api, b"{not json", &limits).is_err());
-        assert!(same(&stricter, &request(api, &b, &strict).unwrap()));
+        assert!(request(R1, api, b"{not json", &limits).is_err());
+        assert!(same(&stricter, &request(R1, api, &b, &strict).unwrap()));
+        // The next request parses its own, even with the very same bytes.
+        let next = request(Some("r2"), api, &b, &strict).unwrap();
+        assert_eq!(*next, fresh_b);
+        assert!(!same(&stricter, &next));
+        assert!(same(&next, &request(Some("r2"), api, &b, &strict).unwrap()));
     }
 
     #[test]
@@ -175,13 +205,20 @@ mod tests {
         let body = br#"{"choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}"#;
         share();
         let copy = body.to_vec();
-        let first = response(api, body, &limits).unwrap();
-        let again = response(api, &copy, &limits).unwrap();
+        let first = response(R1, api, body, &limits).unwrap();
+        let again = response(R1, api, &copy, &limits).unwrap();
         assert_eq!(*again, parse_response(api, body, &limits).unwrap());
         let (View::Shared(x, _), View::Shared(y, _)) = (&first, &again) else {
             panic!("not shared");
         };
         assert!(Rc::ptr_eq(x, y));
+        let View::Shared(z, _) = response(None, api, body, &limits).unwrap() else {
+            panic!("not shared");
+        };
+        assert!(
+            !Rc::ptr_eq(x, &z),
+            "another request got this request's view"
+        );
     }
 
     fn same(a: &Request, b: &Request) -> bool {
