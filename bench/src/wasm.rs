@@ -253,7 +253,9 @@ fn case_upstream(answer: &[u8]) -> Upstream {
 
 /// `parapet-bench loop FILTER wasm|native SECONDS [small]`: the large case (or with `small`,
 /// the 2 KB request and 1 KB answer) of one filter, over and over, for a profiler (`perf record`; with `PARAPET_WASM_PERFMAP=1` wasmtime names the
-/// JIT-compiled functions).
+/// JIT-compiled functions). With `PARAPET_BENCH_COLD=MB` (wasm side), MB of other memory are
+/// written between requests, as a busy proxy's own work evicts the caches, and only the requests
+/// are timed: a loop of one request keeps the filter's code and tables warm, a proxy does not.
 pub fn profile_loop(filter: &str, side: &str, seconds: f64, small: bool) -> crate::Result<()> {
     let (body, answer) = case_bodies(filter, small);
     let mut start = Instant::now();
@@ -262,11 +264,32 @@ pub fn profile_loop(filter: &str, side: &str, seconds: f64, small: bool) -> crat
         "wasm" => {
             let c = chain(filter)?;
             let (req, up) = (request(&body), case_upstream(&answer));
+            // PARAPET_BENCH_COLD=MB: between requests, write MB of other memory (evicting the
+            // caches, as a busy proxy's own work does) and time only the requests.
+            let cold_mb: usize = std::env::var("PARAPET_BENCH_COLD")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let mut other = vec![0u8; cold_mb << 20];
+            let mut busy = std::time::Duration::ZERO;
             // The clock starts after the module is compiled and the VM configured.
             start = Instant::now();
             while start.elapsed().as_secs_f64() < seconds {
+                for (i, b) in other.iter_mut().enumerate().step_by(64) {
+                    *b = b.wrapping_add(i as u8);
+                }
+                let t = Instant::now();
                 std::hint::black_box(c.run(&req, &up)?);
+                busy += t.elapsed();
                 n += 1;
+            }
+            std::hint::black_box(&other);
+            if cold_mb > 0 {
+                println!(
+                    "{filter} {side}, {cold_mb} MB written between requests: {n} requests, {} each",
+                    fmt_time(busy.as_secs_f64() / n.max(1) as f64)
+                );
+                return Ok(());
             }
         }
         "native" if filter == "chain" => {
