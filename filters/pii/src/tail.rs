@@ -259,10 +259,21 @@ impl<const N: usize> CueLists<N> {
     ) -> Option<usize> {
         range.into_iter().find(|&q| {
             let mut lists = self.may_start(b, q);
+            if lists == 0 {
+                return false;
+            }
+            // Every cue that can match here starts with this byte: checking it first skips
+            // most of a list for one comparison each (a streamed tail is checked per event).
+            let first = b[q].to_ascii_lowercase();
             while lists != 0 {
                 let i = lists.trailing_zeros() as usize;
                 lists &= lists - 1;
-                if q >= from[i] && self.lists[i].list.iter().any(|cue| hit(i, q, cue)) {
+                if q >= from[i]
+                    && self.lists[i]
+                        .list
+                        .iter()
+                        .any(|cue| cue.as_bytes().first() == Some(&first) && hit(i, q, cue))
+                {
                     return true;
                 }
             }
@@ -476,9 +487,11 @@ fn person_open(b: &[u8], s: usize) -> Option<usize> {
         {
             continue;
         }
+        let last = b[end - 1].to_ascii_lowercase();
         for cue in person::NAME_CUES.iter().chain(person::HONORIFICS) {
             let n = cue.len();
-            if end >= n
+            if cue.as_bytes().last() == Some(&last)
+                && end >= n
                 && b[end - n..end].eq_ignore_ascii_case(cue.as_bytes())
                 && boundary_before(b, end - n)
             {
@@ -534,8 +547,9 @@ fn key_value_open(
         if KEY_CUES.may_start(b, q) == 0 {
             return false;
         }
+        let first = b[q].to_ascii_lowercase();
         secrets::KEY_NAMES.iter().any(|key| {
-            if !cue_at(b, q, key) {
+            if key.as_bytes().first() != Some(&first) || !cue_at(b, q, key) {
                 return false;
             }
             let key_end = q + key.len();
