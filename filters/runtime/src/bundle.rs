@@ -54,6 +54,7 @@ impl BundleRoot {
     pub fn new(members: &'static [Member]) -> Self {
         // The filters of one VM see the same bodies in turn: parse each once.
         crate::views::share();
+        parapet_core::json::shared::share();
         BundleRoot {
             members,
             root_id: None,

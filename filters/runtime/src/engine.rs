@@ -760,14 +760,20 @@ impl<F: Filter> Exchange<F> {
                 // Monitor mode never changes the stream, so it holds nothing back; the filter
                 // still sees the window's worth of earlier text as context.
                 let (held, context) = if enforce { (window, 0) } else { (0, window) };
-                ResponseMode::Stream(Box::new(StreamProc::new(
+                let mut stream = StreamProc::new(
                     F::NAME,
                     self.info.api,
                     streamed,
                     plugin.limits(),
                     held,
                     context,
-                )))
+                );
+                // In a bundle, the filters before this one scanned the same events of this
+                // request: copy their scans (parapet_core::json::shared).
+                if let Some(id) = &self.info.request_id {
+                    stream.share_within(parapet_core::json::shared::scope_of(id));
+                }
+                ResponseMode::Stream(Box::new(stream))
             }
         };
         if enforce && has_header(&headers, "content-length") {

@@ -803,3 +803,26 @@ fn monitor_mode_holds_nothing_back_but_still_sees_across_events() {
         host.events()
     );
 }
+
+/// In a bundle (sharing on), a filter after the first on the same streamed answer of the same
+/// request copies the first one's event scans, and the client gets the very same stream.
+#[test]
+fn bundle_members_share_event_scans_within_a_request() {
+    let wire = sse(&["one ", "secret two ", "three"]);
+    let w = wire.clone();
+    let alone = std::thread::spawn(move || respond("{}", "text/event-stream", &[&w]).1)
+        .join()
+        .expect("alone");
+    std::thread::spawn(move || {
+        crate::views::share();
+        parapet_core::json::shared::share();
+        let (_, first) = respond("{}", "text/event-stream", &[&wire]);
+        let before = parapet_core::json::shared::hits();
+        let (_, second) = respond("{}", "text/event-stream", &[&wire]);
+        assert_eq!(parapet_core::json::shared::hits() - before, 3);
+        assert_eq!(first, alone);
+        assert_eq!(second, alone);
+    })
+    .join()
+    .expect("shared");
+}

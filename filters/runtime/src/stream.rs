@@ -149,6 +149,12 @@ impl StreamProc {
         }
     }
 
+    /// Shares event scans with the other streams of this thread in `scope` (a request), when
+    /// the thread shares them (a bundle): see `parapet_core::json::shared`.
+    pub fn share_within(&mut self, scope: u64) {
+        self.parser.share_within(scope);
+    }
+
     pub fn is_terminated(&self) -> bool {
         self.terminated
     }

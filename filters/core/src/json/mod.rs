@@ -12,6 +12,7 @@
 //! ```
 
 mod scan;
+pub mod shared;
 mod string;
 mod utf8;
 
@@ -63,6 +64,24 @@ impl<'a> Doc<'a> {
             nodes,
             decoded: Arc::new(Decoded(decoded)),
         })
+    }
+
+    /// Like [`Doc::parse`], sharing the scan with the other parsers of this thread in `scope`
+    /// when sharing is on ([`shared`]): the nodes of an earlier scan of the same bytes are
+    /// copied instead of scanning again.
+    pub fn parse_in(scope: u64, src: &'a [u8], limits: &Limits) -> Result<Doc<'a>, FormatError> {
+        if let Some(nodes) = shared::find(scope, limits, src) {
+            return Ok(Doc {
+                src,
+                // The very bytes of a scan that accepted them.
+                text: utf8::scanned_text(src),
+                nodes,
+                decoded: Arc::new(Decoded(String::new())),
+            });
+        }
+        let doc = Self::scan(src, limits, false)?;
+        shared::keep(scope, limits, src, &doc.nodes);
+        Ok(doc)
     }
 
     pub fn src(&self) -> &'a [u8] {

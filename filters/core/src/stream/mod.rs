@@ -101,6 +101,8 @@ pub struct StreamParser {
     state: interpret::State,
     failed: Option<FormatError>,
     finished: bool,
+    /// Scope of the event scans shared with other parsers of this thread ([`json::shared`]).
+    share: Option<u64>,
 }
 
 impl StreamParser {
@@ -115,7 +117,15 @@ impl StreamParser {
             state: interpret::State::default(),
             failed: None,
             finished: false,
+            share: None,
         }
+    }
+
+    /// Shares the scans of this stream's events with the other parsers of this thread that
+    /// read the same events in the same `scope` (a request: [`json::shared::scope_of`]), when
+    /// sharing is on for the thread ([`json::shared::share`]). Events come out the same.
+    pub fn share_within(&mut self, scope: u64) {
+        self.share = Some(scope);
     }
 
     /// Feeds the next chunk; returns the events it completed, in order. When a chunk
@@ -283,6 +293,7 @@ impl StreamParser {
         };
         // `payload` = the JSON text; `map` turns payload ranges into raw ranges.
         let limits = self.limits;
+        let share = self.share;
         match self.framing {
             Framing::Sse => {
                 let f = sse::fields(&raw);
@@ -294,7 +305,7 @@ impl StreamParser {
                     }
                     Some(data) if data.iter().all(|b| b.is_ascii_whitespace()) => {}
                     Some(data) => {
-                        let doc = Doc::parse(data, &limits).map_err(|e| {
+                        let doc = parse_event(share, data, &limits).map_err(|e| {
                             let at = f.to_raw(e.offset..e.offset).start;
                             FormatError {
                                 offset: start + at,
@@ -307,7 +318,7 @@ impl StreamParser {
                     }
                     None => {
                         if let Some(r) = sse::bare_json(&raw) {
-                            if let Ok(doc) = Doc::parse(&raw[r.clone()], &limits) {
+                            if let Ok(doc) = parse_event(share, &raw[r.clone()], &limits) {
                                 let base = r.start;
                                 let map = |x: Range<usize>| x.start + base..x.end + base;
                                 self.state.interpret(self.api, &doc, None, &map, &mut ev);
@@ -318,7 +329,7 @@ impl StreamParser {
             }
             Framing::Ndjson | Framing::Json => {
                 if let Some(r) = ndjson::payload(&raw) {
-                    let doc = Doc::parse(&raw[r.clone()], &limits)
+                    let doc = parse_event(share, &raw[r.clone()], &limits)
                         .map_err(|e| e.shifted(start + r.start))?;
                     let base = r.start;
                     let map = |x: Range<usize>| x.start + base..x.end + base;
@@ -344,7 +355,7 @@ impl StreamParser {
                     let found = eventstream::chunk_inner(&raw[p.clone()], &limits)
                         .map_err(|e| e.shifted(start + p.start))?;
                     if let Some((at, inner)) = found {
-                        let doc = Doc::parse(&inner, &limits).map_err(|e| FormatError {
+                        let doc = parse_event(share, &inner, &limits).map_err(|e| FormatError {
                             offset: start + p.start + at.start,
                             ..e
                         })?;
@@ -354,7 +365,7 @@ impl StreamParser {
                 } else {
                     let p = frame.payload.clone();
                     if !raw[p.clone()].iter().all(|b| b.is_ascii_whitespace()) {
-                        let doc = Doc::parse(&raw[p.clone()], &limits)
+                        let doc = parse_event(share, &raw[p.clone()], &limits)
                             .map_err(|e| e.shifted(start + p.start))?;
                         let base = p.start;
                         let map = |x: Range<usize>| x.start + base..x.end + base;
@@ -466,4 +477,16 @@ pub fn rewrite_event(
         return Ok(eventstream::reframe(headers, payload));
     }
     Ok(out)
+}
+
+/// One event's JSON, scanned or (in a shared scope) copied from a scan of the same bytes.
+fn parse_event<'a>(
+    share: Option<u64>,
+    src: &'a [u8],
+    limits: &Limits,
+) -> Result<Doc<'a>, FormatError> {
+    match share {
+        Some(scope) => Doc::parse_in(scope, src, limits),
+        None => Doc::parse(src, limits),
+    }
 }
