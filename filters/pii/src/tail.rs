@@ -16,6 +16,8 @@
 
 use crate::entity::EntityType;
 use crate::scan::{card, dob, ip, person, phone, secrets, ssn_iban};
+use std::sync::OnceLock;
+
 use crate::text::boundary_before;
 
 /// Past this much tail the search gives up and holds everything (always allowed): it bounds
@@ -35,7 +37,10 @@ pub(crate) fn undecided_tail(text: &str, on: impl Fn(EntityType) -> bool, custom
     if on(EntityType::PrivateKey) {
         // A PEM block runs over lines and blanks up to an END line that may be 64 KB away (and
         // a BEGIN without key material hides the token prefixes up to the end of its line).
-        if let Some(q) = memchr::memmem::find(b, b"-----BEGIN ") {
+        // Most text has no `-` at all: one quick pass instead of setting up a substring search.
+        let pem = memchr::memchr(b'-', b)
+            .and_then(|d| memchr::memmem::find(&b[d..], b"-----BEGIN ").map(|q| d + q));
+        if let Some(q) = pem {
             limit = q;
         }
     }
@@ -203,6 +208,42 @@ struct CueLists<const N: usize> {
     singles: [u8; 256],
     /// By first byte: lists with any cue starting with it (at the last byte of the text).
     starts: [u8; 256],
+    /// Each list's cues grouped by first byte, made on first use: a position is compared with
+    /// the few cues starting with its byte, not the whole list (this runs on every streamed
+    /// event, and a list passing the pair test held up to 40 cues to go through).
+    by_first: OnceLock<Vec<Grouped>>,
+}
+
+/// Cues grouped by one of their bytes (the first, or the last). No cue is empty (tested).
+struct Grouped {
+    cues: Vec<&'static str>,
+    /// Cues whose byte is `c` are `cues[starts[c]..starts[c + 1]]`.
+    starts: Vec<usize>,
+}
+
+impl Grouped {
+    fn new(mut cues: Vec<&'static str>, byte: fn(&str) -> u8) -> Grouped {
+        cues.sort_by_key(|c| byte(c));
+        let mut starts = vec![0; 257];
+        for c in &cues {
+            starts[usize::from(byte(c)) + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        Grouped { cues, starts }
+    }
+
+    fn by_first(list: &'static [&'static str]) -> Grouped {
+        Grouped::new(list.to_vec(), |c| {
+            c.as_bytes().first().copied().unwrap_or(0)
+        })
+    }
+
+    /// The cues whose byte is `b`.
+    fn with(&self, b: u8) -> &[&'static str] {
+        &self.cues[self.starts[usize::from(b)]..self.starts[usize::from(b) + 1]]
+    }
 }
 
 impl<const N: usize> CueLists<N> {
@@ -213,6 +254,7 @@ impl<const N: usize> CueLists<N> {
             pairs: [0; 4096],
             singles: [0; 256],
             starts: [0; 256],
+            by_first: OnceLock::new(),
         };
         let mut i = 0;
         while i < N {
@@ -233,6 +275,15 @@ impl<const N: usize> CueLists<N> {
             i += 1;
         }
         t
+    }
+
+    fn by_first(&self) -> &[Grouped] {
+        self.by_first.get_or_init(|| {
+            self.lists
+                .iter()
+                .map(|c| Grouped::by_first(c.list))
+                .collect()
+        })
     }
 
     /// The lists (bits) with a cue that may start at `b[q]` (matching ignores ASCII case; at
@@ -262,18 +313,12 @@ impl<const N: usize> CueLists<N> {
             if lists == 0 {
                 return false;
             }
-            // Every cue that can match here starts with this byte: checking it first skips
-            // most of a list for one comparison each (a streamed tail is checked per event).
             let first = b[q].to_ascii_lowercase();
+            let by_first = self.by_first();
             while lists != 0 {
                 let i = lists.trailing_zeros() as usize;
                 lists &= lists - 1;
-                if q >= from[i]
-                    && self.lists[i]
-                        .list
-                        .iter()
-                        .any(|cue| cue.as_bytes().first() == Some(&first) && hit(i, q, cue))
-                {
+                if q >= from[i] && by_first[i].with(first).iter().any(|cue| hit(i, q, cue)) {
                     return true;
                 }
             }
@@ -471,6 +516,17 @@ fn address_open(b: &[u8], s: usize) -> Option<usize> {
     found
 }
 
+/// The name cues and honorifics, by last byte.
+fn name_cues_by_last() -> &'static Grouped {
+    static BY_LAST: OnceLock<Grouped> = OnceLock::new();
+    BY_LAST.get_or_init(|| {
+        let cues = person::NAME_CUES.iter().chain(person::HONORIFICS).copied();
+        Grouped::new(cues.collect(), |c| {
+            c.as_bytes().last().copied().unwrap_or(0)
+        })
+    })
+}
+
 /// PERSON: a cue or honorific right before the cut (`my name is `, `Dr. `, `Regards,\n`)
 /// introduces a name after it; a name word or initial right before a space (`Jane `,
 /// `Mary J. `) may go on with a surname, or be confirmed by a verb (`Zoe Foo ` + `wrote`);
@@ -487,11 +543,9 @@ fn person_open(b: &[u8], s: usize) -> Option<usize> {
         {
             continue;
         }
-        let last = b[end - 1].to_ascii_lowercase();
-        for cue in person::NAME_CUES.iter().chain(person::HONORIFICS) {
+        for cue in name_cues_by_last().with(b[end - 1].to_ascii_lowercase()) {
             let n = cue.len();
-            if cue.as_bytes().last() == Some(&last)
-                && end >= n
+            if end >= n
                 && b[end - n..end].eq_ignore_ascii_case(cue.as_bytes())
                 && boundary_before(b, end - n)
             {
@@ -547,35 +601,51 @@ fn key_value_open(
         if KEY_CUES.may_start(b, q) == 0 {
             return false;
         }
-        let first = b[q].to_ascii_lowercase();
-        secrets::KEY_NAMES.iter().any(|key| {
-            if key.as_bytes().first() != Some(&first) || !cue_at(b, q, key) {
-                return false;
-            }
-            let key_end = q + key.len();
-            if key_end > s {
-                return true;
-            }
-            if secrets::AWS_SECRET_CUES.contains(key) {
-                // The first 40-character run in the 64 bytes after the cue is its key: decided
-                // once one ends before the cut, or once no run can still reach 40 characters.
-                return aws
-                    && match secrets::aws_secret_after(text, key_end) {
-                        Some((_, e)) => e >= s,
-                        None => key_end + 64 + 41 > b.len(),
-                    };
-            }
-            if q > 0 && b[q - 1].is_ascii_alphanumeric() {
-                return false;
-            }
-            generic
-                && secrets::assigned_value_reaches(
-                    text,
-                    key_end,
-                    secrets::PASSWORD_KEYS.contains(key),
-                    *key == "bearer",
-                    s,
-                )
-        })
+        KEY_CUES.by_first()[0]
+            .with(b[q].to_ascii_lowercase())
+            .iter()
+            .any(|&key| {
+                if !cue_at(b, q, key) {
+                    return false;
+                }
+                let key_end = q + key.len();
+                if key_end > s {
+                    return true;
+                }
+                if secrets::AWS_SECRET_CUES.contains(&key) {
+                    // The first 40-character run in the 64 bytes after the cue is its key: decided
+                    // once one ends before the cut, or once no run can still reach 40 characters.
+                    return aws
+                        && match secrets::aws_secret_after(text, key_end) {
+                            Some((_, e)) => e >= s,
+                            None => key_end + 64 + 41 > b.len(),
+                        };
+                }
+                if q > 0 && b[q - 1].is_ascii_alphanumeric() {
+                    return false;
+                }
+                generic
+                    && secrets::assigned_value_reaches(
+                        text,
+                        key_end,
+                        secrets::PASSWORD_KEYS.contains(&key),
+                        key == "bearer",
+                        s,
+                    )
+            })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The grouped lookups skip empty cues (which `cue_at` would match anywhere).
+    #[test]
+    fn no_cue_is_empty() {
+        let lists = WINDOW_CUES.lists.iter().chain(&PERSON_CUES.lists).chain(&KEY_CUES.lists);
+        for cues in lists {
+            assert!(cues.list.iter().all(|c| !c.is_empty()), "{:?}", cues.list);
+        }
+    }
 }
