@@ -14,10 +14,10 @@
 //! whose `= "value"` may still be open), so one call costs a few hundred byte comparisons per
 //! blank it moves back over.
 
-use crate::entity::EntityType;
-use crate::scan::{card, dob, ip, person, phone, secrets, ssn_iban};
 use std::sync::OnceLock;
 
+use crate::entity::EntityType;
+use crate::scan::{card, dob, ip, person, phone, secrets, ssn_iban};
 use crate::text::boundary_before;
 
 /// Past this much tail the search gives up and holds everything (always allowed): it bounds
@@ -364,11 +364,9 @@ fn spanning_person_cue(b: &[u8], s: usize) -> Option<usize> {
     })
 }
 
-/// A cue list, with what [`CueLists`] and the suffix checks need to know of it.
+/// A cue list, with what [`CueLists`] and [`spanning_person_cue`] need to know of it.
 struct Cues {
     list: &'static [&'static str],
-    /// Bit set (lower-case) of the cues' last bytes.
-    ends: [u64; 4],
     longest: usize,
 }
 
@@ -378,30 +376,15 @@ const fn pair_bit(a: u8, b: u8) -> usize {
 
 impl Cues {
     const fn new(list: &'static [&'static str]) -> Cues {
-        let mut ends = [0u64; 4];
         let mut longest = 0;
         let mut i = 0;
         while i < list.len() {
-            let c = list[i].as_bytes();
-            if let Some(&e) = c.last() {
-                ends[(e >> 6) as usize] |= 1 << (e & 63);
-            }
-            if c.len() > longest {
-                longest = c.len();
+            if list[i].len() > longest {
+                longest = list[i].len();
             }
             i += 1;
         }
-        Cues {
-            list,
-            ends,
-            longest,
-        }
-    }
-
-    /// Whether a cue may end with byte `c` (any case).
-    fn may_end_with(&self, c: u8) -> bool {
-        let c = c.to_ascii_lowercase();
-        self.ends[usize::from(c >> 6)] & (1 << (c & 63)) != 0
+        Cues { list, longest }
     }
 }
 
@@ -546,8 +529,7 @@ fn person_open(b: &[u8], s: usize) -> Option<usize> {
         (e > 0 && matches!(b[e - 1], b'.' | b':' | b',')).then(|| e - 1),
     ];
     for end in ends.into_iter().flatten() {
-        if end == 0 || !(NAME_CUES.may_end_with(b[end - 1]) || HONORIFICS.may_end_with(b[end - 1]))
-        {
+        if end == 0 {
             continue;
         }
         for cue in name_cues_by_last().with(b[end - 1].to_ascii_lowercase()) {

@@ -70,7 +70,10 @@ impl<'a> Doc<'a> {
     /// when sharing is on ([`shared`]): the nodes of an earlier scan of the same bytes are
     /// copied instead of scanning again.
     pub fn parse_in(scope: u64, src: &'a [u8], limits: &Limits) -> Result<Doc<'a>, FormatError> {
-        if let Some(nodes) = shared::find(scope, limits, src) {
+        let Some(key) = shared::key(scope, src) else {
+            return Self::parse(src, limits);
+        };
+        if let Some(nodes) = shared::find(key, scope, limits, src) {
             return Ok(Doc {
                 src,
                 // The very bytes of a scan that accepted them.
@@ -80,7 +83,7 @@ impl<'a> Doc<'a> {
             });
         }
         let doc = Self::scan(src, limits, false)?;
-        shared::keep(scope, limits, src, &doc.nodes);
+        shared::keep(key, scope, limits, src, &doc.nodes);
         Ok(doc)
     }
 

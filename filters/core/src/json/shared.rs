@@ -50,6 +50,7 @@ pub fn is_shared() -> bool {
 }
 
 struct Entry {
+    key: u64,
     scope: u64,
     limits: Limits,
     src: Box<[u8]>,
@@ -90,12 +91,14 @@ impl Hasher for KeyHasher {
     }
 }
 
-/// The nodes of a kept scan of `src` under `limits` in `scope`.
-pub(super) fn find(scope: u64, limits: &Limits, src: &[u8]) -> Option<Vec<Node>> {
-    if !is_shared() || src.len() > MAX_SRC {
-        return None;
-    }
-    let key = key_of(scope, src);
+/// The key under which a scan of `src` in `scope` is looked up and kept; `None` when nothing
+/// is shared (sharing off, or a document too large to keep).
+pub(super) fn key(scope: u64, src: &[u8]) -> Option<u64> {
+    (is_shared() && src.len() <= MAX_SRC).then(|| key_of(scope, src))
+}
+
+/// The nodes of a kept scan of `src` under `limits` in `scope` (`key`: [`key`]).
+pub(super) fn find(key: u64, scope: u64, limits: &Limits, src: &[u8]) -> Option<Vec<Node>> {
     KEPT.with(|k| {
         let k = k.try_borrow().ok()?;
         let seq = *k.index.get(&key)?;
@@ -111,17 +114,14 @@ pub(super) fn find(scope: u64, limits: &Limits, src: &[u8]) -> Option<Vec<Node>>
     })
 }
 
-/// Keeps the nodes of a scan of `src` under `limits` in `scope`.
-pub(super) fn keep(scope: u64, limits: &Limits, src: &[u8], nodes: &[Node]) {
-    if !is_shared() || src.len() > MAX_SRC {
-        return;
-    }
-    let key = key_of(scope, src);
+/// Keeps the nodes of a scan of `src` under `limits` in `scope` (`key`: [`key`]).
+pub(super) fn keep(key: u64, scope: u64, limits: &Limits, src: &[u8], nodes: &[Node]) {
     KEPT.with(|k| {
         let Ok(mut k) = k.try_borrow_mut() else {
             return;
         };
         let entry = Entry {
+            key,
             scope,
             limits: *limits,
             src: src.into(),
@@ -138,9 +138,8 @@ pub(super) fn keep(scope: u64, limits: &Limits, src: &[u8], nodes: &[Node]) {
             let old_seq = k.first;
             k.first += 1;
             k.bytes -= old.size();
-            let old_key = key_of(old.scope, &old.src);
-            if k.index.get(&old_key) == Some(&old_seq) {
-                k.index.remove(&old_key);
+            if k.index.get(&old.key) == Some(&old_seq) {
+                k.index.remove(&old.key);
             }
         }
     });
