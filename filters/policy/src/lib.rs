@@ -153,6 +153,11 @@ impl Filter for PolicyFilter {
         self.response_entrypoint.is_some()
     }
 
+    fn inspects_output(&self) -> bool {
+        // Response rules see the whole response in `on_response`.
+        false
+    }
+
     fn needs_identity(&self) -> bool {
         // `input.identity` and `input.request.source_address`.
         true

@@ -773,6 +773,9 @@ impl<F: Filter> Exchange<F> {
                 if let Some(id) = &self.info.request_id {
                     stream.share_within(parapet_core::json::shared::scope_of(id));
                 }
+                if !plugin.filter.inspects_output() {
+                    stream.pass_through();
+                }
                 ResponseMode::Stream(Box::new(stream))
             }
         };
@@ -966,7 +969,12 @@ impl<F: Filter> Exchange<F> {
         let mut edits: Vec<TextEdit> = Vec::new();
         let mut block: Option<Block> = None;
         let mut replacement: Option<Vec<u8>> = None;
-        for (i, seg) in view.segments.iter().enumerate() {
+        let segments = if plugin.filter.inspects_output() {
+            &view.segments[..]
+        } else {
+            &[]
+        };
+        for (i, seg) in segments.iter().enumerate() {
             let output = Output {
                 choice: seg.choice_index.unwrap_or(0),
                 kind: seg.kind,

@@ -47,6 +47,14 @@ pub trait Filter: Sized + 'static {
         false
     }
 
+    /// Whether `on_output` looks at model output. Return false when the filter decides on
+    /// responses only in `on_response` (policy's response rules): `on_output` is then never
+    /// called, and streamed events are still decoded for the view `on_response` gets at the
+    /// end but pass on as they arrive, without being split into channels or held back.
+    fn inspects_output(&self) -> bool {
+        true
+    }
+
     /// Whether this request's response must be inspected, asked when its headers arrive, after
     /// `on_request` filled the request's state. Return false when the request left the
     /// response hooks nothing to do (schema-guard without an output contract): the response

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
-use parapet_core::stream::{rewrite_event, DeltaKind, StreamEvent, StreamParser};
+use parapet_core::stream::{rewrite_event, Delta, DeltaKind, StreamEvent, StreamParser};
 use parapet_core::{Api, FormatError, Framing, Limits, ResponseView, Role, Segment, SegmentKind};
 
 use crate::filter::Output;
@@ -82,6 +82,15 @@ fn kind_rank(kind: DeltaKind) -> u8 {
     }
 }
 
+fn channel_of(d: &Delta) -> Channel {
+    Channel {
+        choice: d.choice,
+        kind_rank: kind_rank(d.kind),
+        tool_call: d.tool_call,
+        repeat: d.repeat,
+    }
+}
+
 /// The segment kind a delta's text has in a JSON response.
 pub fn segment_kind(kind: DeltaKind) -> SegmentKind {
     match kind {
@@ -119,6 +128,8 @@ pub struct StreamProc {
     /// channel's already released text before the pending text, so matches that straddle
     /// events are reported as they would be enforced.
     context: usize,
+    /// The filter never looks at output text ([`StreamProc::pass_through`]).
+    pass: bool,
 }
 
 impl StreamProc {
@@ -146,7 +157,16 @@ impl StreamProc {
             finalized: false,
             finals: BTreeSet::new(),
             context,
+            pass: false,
         }
+    }
+
+    /// For a filter that never looks at output text (`Filter::inspects_output` false): each
+    /// event passes on as it arrives and only its text is kept, for [`Self::assembled_view`].
+    /// `decide` is never asked. What leaves is what the window would release with a filter
+    /// that always keeps everything, without splitting events into channels to hold them.
+    pub fn pass_through(&mut self) {
+        self.pass = true;
     }
 
     /// Shares event scans with the other streams of this thread in `scope` (a request), when
@@ -222,16 +242,24 @@ impl StreamProc {
         decide: &mut dyn FnMut(&Output) -> Look,
     ) -> Result<(), StreamError> {
         let done = event.done;
+        if self.pass {
+            for d in &event.deltas {
+                let channel = channel_of(d);
+                self.kinds.insert(channel, segment_kind(d.kind));
+                self.released_text
+                    .entry(channel)
+                    .or_default()
+                    .push_str(&d.text);
+            }
+            self.output.extend_from_slice(&event.raw);
+            self.finalized |= done;
+            return Ok(());
+        }
         let pieces: Vec<Piece<Channel>> = event
             .deltas
             .iter()
             .map(|d| {
-                let channel = Channel {
-                    choice: d.choice,
-                    kind_rank: kind_rank(d.kind),
-                    tool_call: d.tool_call,
-                    repeat: d.repeat,
-                };
+                let channel = channel_of(d);
                 self.kinds.insert(channel, segment_kind(d.kind));
                 Piece {
                     channel,
@@ -280,7 +308,7 @@ impl StreamProc {
 
     /// Last look at every channel (`is_final`), then release everything.
     fn finalize(&mut self, decide: &mut dyn FnMut(&Output) -> Look) -> Result<(), StreamError> {
-        if !self.finalized {
+        if !self.finalized && !self.pass {
             // Every channel seen, not only those with text still held: with a small window a
             // channel's text may all be released already, and filters still need their final
             // look (e.g. validating the whole output once it is complete).
@@ -491,6 +519,70 @@ mod tests {
 
     fn chat_event(text: &str) -> String {
         format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{text}\"}}}}]}}\n\n")
+    }
+
+    /// A stream with two choices, text, reasoning, a tool call and usage, split in two
+    /// at `split`, through a window that keeps everything and through `pass_through`: the
+    /// same bytes leave after each chunk and `on_response` gets the same view; the pass never
+    /// asks `decide`.
+    #[test]
+    fn pass_through_forwards_and_assembles_what_a_keeping_window_does_at_every_split() {
+        let api = Api::from_name("openai.chat").expect("api");
+        let events = [
+            r#"{"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"reasoning_content":"think first"}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"Hello "}},{"index":1,"delta":{"content":"Bonjour"}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"woréld"}}]}"#,
+            r#"{"choices":[{"index":1,"delta":{"tool_calls":[{"index":0,"id":"c1","function":{"name":"f","arguments":"{\"a\":"}}]}}]}"#,
+            r#"{"choices":[{"index":1,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"1}"}}]},"finish_reason":"tool_calls"}]}"#,
+            r#"{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8}}"#,
+        ];
+        let mut stream = String::new();
+        for e in events {
+            stream.push_str(&format!("data: {e}\n\n"));
+        }
+        stream.push_str(": keep-alive\n\ndata: [DONE]\n\n");
+        let run = |pass: bool, split: usize| {
+            let mut proc = StreamProc::new("t", api, Framing::Sse, Limits::default(), 0, 0);
+            if pass {
+                proc.pass_through();
+            }
+            let mut asked = 0;
+            let mut keep = |_: &Output| {
+                asked += 1;
+                Look::from(StreamAction::Keep)
+            };
+            let (a, b) = stream.as_bytes().split_at(split);
+            let first = proc.push(a, false, &mut keep).expect("first chunk");
+            let second = proc.push(b, true, &mut keep).expect("second chunk");
+            (
+                first,
+                second,
+                format!("{:?}", proc.assembled_view(None)),
+                asked,
+            )
+        };
+        for split in 0..=stream.len() {
+            let (a1, b1, view1, asked1) = run(false, split);
+            let (a2, b2, view2, asked2) = run(true, split);
+            assert_eq!((a1, b1), (a2, b2), "split {split}: forwarded bytes differ");
+            assert_eq!(view1, view2, "split {split}: assembled views differ");
+            assert!(asked1 > 0, "split {split}: the window was asked nothing");
+            assert_eq!(asked2, 0, "split {split}: pass_through asked decide");
+        }
+        let (.., view, _) = run(true, 10);
+        for part in [
+            "think first",
+            "Hello world",
+            "Bonjour",
+            "output_tokens: 5",
+            "arguments: \"{\\\"a\\\":1}\"",
+        ] {
+            assert!(
+                view.replace('\u{e9}', "").contains(part),
+                "{part} missing from {view}"
+            );
+        }
     }
 
     /// Fail open after a bad event in the middle of a chunk: the bytes forwarded before the
