@@ -805,9 +805,9 @@ fn monitor_mode_holds_nothing_back_but_still_sees_across_events() {
 }
 
 /// In a bundle (sharing on), a filter after the first on the same streamed answer of the same
-/// request copies the first one's event scans, and the client gets the very same stream.
+/// request copies the first one's decoded events, and the client gets the very same stream.
 #[test]
-fn bundle_members_share_event_scans_within_a_request() {
+fn bundle_members_share_decoded_events_within_a_request() {
     let wire = sse(&["one ", "secret two ", "three"]);
     let w = wire.clone();
     let alone = std::thread::spawn(move || respond("{}", "text/event-stream", &[&w]).1)
@@ -817,9 +817,10 @@ fn bundle_members_share_event_scans_within_a_request() {
         crate::views::share();
         parapet_core::json::shared::share();
         let (_, first) = respond("{}", "text/event-stream", &[&wire]);
-        let before = parapet_core::json::shared::hits();
+        let before = parapet_core::stream::shared::hits();
         let (_, second) = respond("{}", "text/event-stream", &[&wire]);
-        assert_eq!(parapet_core::json::shared::hits() - before, 3);
+        // Three text events and `[DONE]`.
+        assert_eq!(parapet_core::stream::shared::hits() - before, 4);
         assert_eq!(first, alone);
         assert_eq!(second, alone);
     })

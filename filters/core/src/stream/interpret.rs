@@ -23,7 +23,7 @@ pub enum DeltaKind {
 }
 
 /// Per-stream state carried across events.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct State {
     calls: Vec<ToolCall<'static>>,
     pub usage: Option<Usage>,
@@ -114,6 +114,17 @@ fn index(n: NodeRef, default: usize) -> usize {
 }
 
 impl State {
+    /// About how many bytes a copy of the state costs (its texts dominate).
+    pub fn weight(&self) -> usize {
+        let calls: usize = self
+            .calls
+            .iter()
+            .map(|c| 64 + c.id.as_ref().map_or(0, |t| t.len()) + c.name.len() + c.arguments.len())
+            .sum();
+        let finish: usize = self.finish.values().map(|r| 48 + r.len()).sum();
+        128 + calls + finish
+    }
+
     fn call(&mut self, choice: usize, index: usize) -> &mut ToolCall<'static> {
         let pos = match self
             .calls

@@ -24,6 +24,7 @@ mod crc32;
 pub mod eventstream;
 mod interpret;
 mod ndjson;
+pub mod shared;
 mod sse;
 
 use std::ops::Range;
@@ -101,8 +102,12 @@ pub struct StreamParser {
     state: interpret::State,
     failed: Option<FormatError>,
     finished: bool,
-    /// Scope of the event scans shared with other parsers of this thread ([`json::shared`]).
+    /// Scope of the event scans and events shared with other parsers of this thread
+    /// ([`json::shared`], [`shared`]).
     share: Option<u64>,
+    /// Events cut so far.
+    seq: u64,
+    follower: shared::Follower,
 }
 
 impl StreamParser {
@@ -118,12 +123,15 @@ impl StreamParser {
             failed: None,
             finished: false,
             share: None,
+            seq: 0,
+            follower: shared::Follower::default(),
         }
     }
 
-    /// Shares the scans of this stream's events with the other parsers of this thread that
-    /// read the same events in the same `scope` (a request: [`json::shared::scope_of`]), when
-    /// sharing is on for the thread ([`json::shared::share`]). Events come out the same.
+    /// Shares this stream's events (their scans, and while the bytes are the same event for
+    /// event, the decoded events: [`shared`]) with the other parsers of this thread that read
+    /// them in the same `scope` (a request: [`json::shared::scope_of`]), when sharing is on
+    /// for the thread ([`json::shared::share`]). Events come out the same.
     pub fn share_within(&mut self, scope: u64) {
         self.share = Some(scope);
     }
@@ -245,7 +253,7 @@ impl StreamParser {
                     let start = self.consumed;
                     self.consumed += len;
                     self.resume = 0;
-                    match self.event(raw, start) {
+                    match self.next(raw, start) {
                         Ok(ev) => events.push(ev),
                         Err(e) => break Err(e),
                     }
@@ -277,6 +285,33 @@ impl StreamParser {
             self.consumed,
             FormatErrorKind::TooLarge(self.limits.max_bytes),
         )
+    }
+
+    /// The next event: copied when another parser of the scope decoded the very same one
+    /// ([`shared`]), else decoded (and maybe recorded for the others).
+    fn next(&mut self, raw: Vec<u8>, start: usize) -> Result<StreamEvent, FormatError> {
+        let Some(scope) = self.share else {
+            return self.event(raw, start);
+        };
+        let seq = self.seq;
+        self.seq += 1;
+        let setting = shared::Setting {
+            api: self.api,
+            framing: self.framing,
+            limits: self.limits,
+        };
+        if let Some((event, state)) = shared::replay(scope, setting, &mut self.follower, seq, &raw)
+        {
+            self.state = state;
+            return Ok(StreamEvent {
+                offset: start..start + raw.len(),
+                raw,
+                ..event
+            });
+        }
+        let event = self.event(raw, start)?;
+        shared::record(scope, setting, &mut self.follower, seq, &event, &self.state);
+        Ok(event)
     }
 
     /// Interprets one complete raw event that starts at stream offset `start`.
