@@ -41,6 +41,9 @@ pub enum FormatErrorKind {
     InvalidEdit(String),
     /// A JSON Pointer does not resolve in the body.
     PointerNotFound(String),
+    /// A stream carried text for more distinct choices and tool calls than this
+    /// ([`crate::stream::MAX_STREAM_CHANNELS`]).
+    TooManyChannels(usize),
 }
 
 /// An error with the byte offset (in the body, or in the whole stream) where it was found.
@@ -92,6 +95,10 @@ impl fmt::Display for FormatError {
             FormatErrorKind::PointerNotFound(p) => {
                 write!(f, "JSON pointer {p:?} not found (byte {at})")
             }
+            FormatErrorKind::TooManyChannels(max) => write!(
+                f,
+                "stream carries more than {max} distinct choices and tool calls (at byte {at})"
+            ),
         }
     }
 }

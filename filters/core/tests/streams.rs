@@ -624,3 +624,51 @@ fn oversized_events_are_rejected() {
         FormatErrorKind::TooDeep(128)
     );
 }
+
+/// An upstream that opens thousands of choices or tool calls would make every consumer keep
+/// and look at state for each: past `MAX_STREAM_CHANNELS` distinct (choice, tool call) pairs
+/// the stream fails, at the event that opened one too many, after the events before it.
+#[test]
+fn streams_with_too_many_choices_and_tool_calls_fail() {
+    use parapet_core::stream::MAX_STREAM_CHANNELS;
+    let calls = |range: std::ops::Range<usize>| {
+        let calls: Vec<String> = range
+            .map(|i| format!(r#"{{"index":{i},"function":{{"arguments":"x"}}}}"#))
+            .collect();
+        format!(
+            "data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"tool_calls\":[{}]}}}}]}}\n\n",
+            calls.join(",")
+        )
+    };
+    let choices = |range: std::ops::Range<usize>| {
+        let choices: Vec<String> = range
+            .map(|i| format!(r#"{{"index":{i},"delta":{{"content":"x"}}}}"#))
+            .collect();
+        format!("data: {{\"choices\":[{}]}}\n\n", choices.join(","))
+    };
+    let api = detect("/v1/chat/completions", None);
+    let max = MAX_STREAM_CHANNELS;
+    // Choice 0's text and its tool calls are pairs of their own: `max - 1` calls fill it up.
+    let first = format!("{}{}", choices(0..1), calls(0..max / 2));
+    for (last, fails) in [
+        (calls(max / 2..max - 1), false),
+        (calls(max / 2..max), true),
+        (choices(1..max / 2 + 1), true),
+        (choices(1..max / 2), false),
+    ] {
+        let wire = format!("{first}{last}data: [DONE]\n\n");
+        let mut p = StreamParser::new(api, Framing::Sse, Limits::default());
+        let events = p
+            .push(wire.as_bytes())
+            .expect("the events before the bad one");
+        let rest = p.finish();
+        if fails {
+            assert_eq!(events.len(), 2, "the first two events come out");
+            let e = rest.unwrap_err();
+            assert_eq!(e.kind, FormatErrorKind::TooManyChannels(max));
+            assert_eq!(e.offset, first.len(), "{e}");
+        } else {
+            assert_eq!(events.len() + rest.expect("finish").len(), 4);
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! What each provider's stream events mean: deltas, tool-call fragments, usage,
 //! finish reasons, terminal and error markers.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use super::{Delta, StreamEvent};
@@ -30,6 +30,8 @@ pub(crate) struct State {
     anthropic: AnthropicUsage,
     pub finish: BTreeMap<usize, String>,
     pub terminal: bool,
+    /// Every (choice, tool call) that carried a delta ([`State::note_channel`]).
+    channels: BTreeSet<(usize, Option<usize>)>,
 }
 
 type Map<'m> = &'m dyn Fn(Range<usize>) -> Range<usize>;
@@ -114,6 +116,16 @@ fn index(n: NodeRef, default: usize) -> usize {
 }
 
 impl State {
+    /// Notes that `(choice, tool call)` carried a delta; false when that makes more than
+    /// `max` distinct ones in the stream.
+    pub fn note_channel(&mut self, choice: usize, call: Option<usize>, max: usize) -> bool {
+        if self.channels.contains(&(choice, call)) {
+            return true;
+        }
+        self.channels.insert((choice, call));
+        self.channels.len() <= max
+    }
+
     /// About how many bytes a copy of the state costs (its texts dominate).
     pub fn weight(&self) -> usize {
         let calls: usize = self
@@ -122,7 +134,7 @@ impl State {
             .map(|c| 64 + c.id.as_ref().map_or(0, |t| t.len()) + c.name.len() + c.arguments.len())
             .sum();
         let finish: usize = self.finish.values().map(|r| 48 + r.len()).sum();
-        128 + calls + finish
+        128 + calls + finish + 32 * self.channels.len()
     }
 
     fn call(&mut self, choice: usize, index: usize) -> &mut ToolCall<'static> {

@@ -36,6 +36,13 @@ use crate::view::{ToolCall, Usage};
 
 pub use interpret::DeltaKind;
 
+/// Distinct (choice, tool call) pairs a stream may carry text for. Real answers have a few
+/// (OpenAI allows 128 choices; parallel tool calls are a handful); every consumer keeps state
+/// per pair and looks at pairs per event, so an upstream that opened thousands (one 700 KB
+/// event with 16,000 tool calls took 24 s through parapet-runtime's window) would stall the
+/// proxy. Beyond this the stream fails with [`FormatErrorKind::TooManyChannels`].
+pub const MAX_STREAM_CHANNELS: usize = 256;
+
 /// A piece of streamed text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delta {
@@ -409,6 +416,17 @@ impl StreamParser {
                             .interpret(self.api, &doc, name.as_deref(), &map, &mut ev);
                     }
                 }
+            }
+        }
+        for d in &ev.deltas {
+            if !self
+                .state
+                .note_channel(d.choice, d.tool_call, MAX_STREAM_CHANNELS)
+            {
+                return Err(FormatError::new(
+                    start,
+                    FormatErrorKind::TooManyChannels(MAX_STREAM_CHANNELS),
+                ));
             }
         }
         ev.raw = raw;

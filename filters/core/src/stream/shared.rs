@@ -239,7 +239,6 @@ pub(super) fn record(
         return;
     }
     let id = follower.id();
-    let weight = state.weight();
     KEPT.with(|k| {
         let Ok(mut k) = k.try_borrow_mut() else {
             follower.role = Role::Alone;
@@ -253,11 +252,15 @@ pub(super) fn record(
                 return;
             }
             Some(t) => {
+                // The state is weighed only while recording: once recording stops, the
+                // recorder decodes alone like any parser.
                 if t.closed || seq != t.first + t.events.len() as u64 {
+                    follower.role = Role::Alone;
                     return;
                 }
-                if weight > MAX_STATE {
+                if state.weight() > MAX_STATE {
                     t.closed = true;
+                    follower.role = Role::Alone;
                     return;
                 }
                 let r = Recorded {
@@ -270,7 +273,7 @@ pub(super) fn record(
                 k.bytes += size;
             }
             None => {
-                if recorder || weight > MAX_STATE {
+                if recorder || state.weight() > MAX_STATE {
                     follower.role = Role::Alone;
                     return;
                 }
