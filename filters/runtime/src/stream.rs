@@ -169,8 +169,8 @@ impl StreamProc {
         self.pass = true;
     }
 
-    /// Shares event scans with the other streams of this thread in `scope` (a request), when
-    /// the thread shares them (a bundle): see `parapet_core::json::shared`.
+    /// Shares event scans and decoded events with the other streams of this thread in `scope`
+    /// (a request), when the thread shares them (a bundle): see `parapet_core::stream::shared`.
     pub fn share_within(&mut self, scope: u64) {
         self.parser.share_within(scope);
     }
@@ -246,10 +246,7 @@ impl StreamProc {
             for d in &event.deltas {
                 let channel = channel_of(d);
                 self.kinds.insert(channel, segment_kind(d.kind));
-                self.released_text
-                    .entry(channel)
-                    .or_default()
-                    .push_str(&d.text);
+                self.note_released(channel, &d.text);
             }
             self.output.extend_from_slice(&event.raw);
             self.finalized |= done;
@@ -424,10 +421,7 @@ impl StreamProc {
     fn release(&mut self, all: bool) -> Result<(), StreamError> {
         for released in self.hold.release(all) {
             for p in &released.pieces {
-                self.released_text
-                    .entry(p.channel)
-                    .or_default()
-                    .push_str(&p.text);
+                self.note_released(p.channel, &p.text);
             }
             if released.edited {
                 let new_texts: Vec<(usize, String)> = released
@@ -451,6 +445,14 @@ impl StreamProc {
             }
         }
         Ok(())
+    }
+
+    /// Text of `channel` that left for the client (for [`Self::assembled_view`]).
+    fn note_released(&mut self, channel: Channel, text: &str) {
+        self.released_text
+            .entry(channel)
+            .or_default()
+            .push_str(text);
     }
 
     /// Bytes ready to forward.

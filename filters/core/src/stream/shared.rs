@@ -47,35 +47,30 @@ pub fn hits() -> u64 {
     HITS.get()
 }
 
-/// A parser's side of the sharing: who it is, and what it does.
+/// A parser's side of the sharing: what it does.
 #[derive(Debug, Default)]
 pub(super) struct Follower {
-    /// 0 until the parser first takes part.
-    id: u64,
     role: Role,
 }
 
+/// Recorders are told apart by a number of their own (a transcript names its recorder).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 enum Role {
     /// Before the stream's first event.
     #[default]
     New,
-    /// Keeps the scope's transcript.
-    Recorder,
+    /// Keeps the transcript this recorder number names.
+    Recorder(u64),
     /// Has copied every event so far from the transcript of this recorder.
     Following(u64),
     /// Decodes on its own, for good.
     Alone,
 }
 
-impl Follower {
-    fn id(&mut self) -> u64 {
-        if self.id == 0 {
-            self.id = NEXT_ID.get();
-            NEXT_ID.set(self.id + 1);
-        }
-        self.id
-    }
+fn next_recorder() -> u64 {
+    let id = NEXT_ID.get();
+    NEXT_ID.set(id + 1);
+    id
 }
 
 /// What a transcript's parser reads: events decode the same only under the same three.
@@ -89,13 +84,19 @@ pub(super) struct Setting {
 struct Recorded {
     event: StreamEvent,
     state: State,
+    /// Bytes it holds, about ([`Recorded::new`]), counted against [`MAX_KEPT`].
+    size: usize,
 }
 
 impl Recorded {
-    fn size(&self) -> usize {
-        let ev = &self.event;
-        let texts: usize = ev.deltas.iter().map(|d| d.text.len() + 96).sum();
-        256 + ev.raw.len() + texts + self.state.weight()
+    /// `weight`: the state's ([`State::weight`]).
+    fn new(event: &StreamEvent, state: &State, weight: usize) -> Recorded {
+        let texts: usize = event.deltas.iter().map(|d| d.text.len() + 96).sum();
+        Recorded {
+            event: event.clone(),
+            state: state.clone(),
+            size: 256 + event.raw.len() + texts + weight,
+        }
     }
 }
 
@@ -106,8 +107,6 @@ struct Transcript {
     /// Sequence number of `events[0]` (events evicted from the front).
     first: u64,
     events: VecDeque<Recorded>,
-    /// Recording stopped (the state grew too large).
-    closed: bool,
     bytes: usize,
 }
 
@@ -136,7 +135,7 @@ impl Kept {
                 let Some(r) = t.events.pop_front() else {
                     break;
                 };
-                let size = r.size();
+                let size = r.size;
                 t.first += 1;
                 t.bytes -= size;
                 self.bytes -= size;
@@ -160,7 +159,7 @@ pub(super) fn replay(
         return None;
     }
     let recorder = match follower.role {
-        Role::Recorder | Role::Alone => return None,
+        Role::Recorder(_) | Role::Alone => return None,
         Role::Following(recorder) => Some(recorder),
         // A parser can follow only from the first event on: the state before event `k` is
         // known to be the transcript's only if events `0..k` were the transcript's too.
@@ -226,9 +225,9 @@ pub(super) fn record(
     event: &StreamEvent,
     state: &State,
 ) {
-    let recorder = match follower.role {
-        Role::Recorder => true,
-        Role::New if seq == 0 => false,
+    let mine = match follower.role {
+        Role::Recorder(id) => Some(id),
+        Role::New if seq == 0 => None,
         _ => {
             follower.role = Role::Alone;
             return;
@@ -238,63 +237,51 @@ pub(super) fn record(
         follower.role = Role::Alone;
         return;
     }
-    let id = follower.id();
     KEPT.with(|k| {
         let Ok(mut k) = k.try_borrow_mut() else {
             follower.role = Role::Alone;
             return;
         };
         let k = &mut *k;
-        match k.find(scope) {
-            Some(t) if !recorder || t.recorder != id => {
-                // Another parser records this scope (or evicted this one's transcript).
+        let transcript = match (k.find(scope), mine) {
+            (Some(t), Some(id)) if t.recorder == id && seq == t.first + t.events.len() as u64 => {
+                Some(t)
+            }
+            (None, None) => None,
+            // Another parser records this scope, or this one's transcript was evicted.
+            _ => {
                 follower.role = Role::Alone;
                 return;
             }
+        };
+        // The state is weighed only while recording: once recording stops, the recorder
+        // decodes alone like any parser.
+        let weight = state.weight();
+        if weight > MAX_STATE {
+            follower.role = Role::Alone;
+            return;
+        }
+        let r = Recorded::new(event, state, weight);
+        let size = r.size;
+        match transcript {
             Some(t) => {
-                // The state is weighed only while recording: once recording stops, the
-                // recorder decodes alone like any parser.
-                if t.closed || seq != t.first + t.events.len() as u64 {
-                    follower.role = Role::Alone;
-                    return;
-                }
-                if state.weight() > MAX_STATE {
-                    t.closed = true;
-                    follower.role = Role::Alone;
-                    return;
-                }
-                let r = Recorded {
-                    event: event.clone(),
-                    state: state.clone(),
-                };
-                let size = r.size();
                 t.events.push_back(r);
                 t.bytes += size;
-                k.bytes += size;
             }
             None => {
-                if recorder || state.weight() > MAX_STATE {
-                    follower.role = Role::Alone;
-                    return;
-                }
-                follower.role = Role::Recorder;
-                let r = Recorded {
-                    event: event.clone(),
-                    state: state.clone(),
-                };
-                let size = r.size();
+                let id = next_recorder();
+                follower.role = Role::Recorder(id);
                 k.transcripts.push_back(Transcript {
                     scope,
                     setting,
                     recorder: id,
                     first: 0,
                     events: VecDeque::from([r]),
-                    closed: false,
                     bytes: size,
                 });
-                k.bytes += size;
             }
         }
+        k.bytes += size;
         k.trim();
     });
 }
